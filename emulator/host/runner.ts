@@ -1,0 +1,139 @@
+/**
+ * The run loop: runs the machine in slices of N instructions, and between
+ * slices hands console input to the guest, lets the caller inspect output
+ * (boot checks), and yields to the Node event loop with `setImmediate` so
+ * keys, signals and timers are served.
+ *
+ * Time. By default guest time is virtual: it advances with retired
+ * instructions, and when the CPU dozes (idle, waiting for an interrupt) the
+ * runner fast-forwards guest time straight to the next timer event. Nothing
+ * depends on the host clock, so two runs retire the same instructions and
+ * print the same transcript, printk timestamps included.
+ * With `realtime`, a dozing guest waits for the wall clock to reach its next
+ * event instead (for interactive use: `sleep 1` takes a second, typing wakes it).
+ */
+
+/** What the runner needs of a machine (see `machineTarget` for the adapter). */
+export interface RunTarget {
+  /**
+   * Runs at most `budget` instructions. Returns the number retired; stops early
+   * when the CPU dozes or the machine halts.
+   */
+  run(budget: number): number;
+  /** The CPU is dozing: nothing to run until an interrupt. */
+  readonly idle: boolean;
+  /** Set once the guest powered off or reset (the machine stops). */
+  readonly halted: { how: 'poweroff' | 'reset'; code: number } | undefined;
+  /** Guest time, nanoseconds since reset. */
+  nowNs(): number;
+  /** Guest time of the next timer event (Infinity when none is armed). */
+  nextEventNs(): number;
+  /** Advances guest time to `ns` while dozing (raises the due interrupts). */
+  skipTo(ns: number): void;
+  /** Offers input bytes to the console UART; returns how many it took. */
+  input(bytes: Uint8Array): number;
+}
+
+export interface RunHooks {
+  /** Host → guest bytes to deliver (called between slices). */
+  takeInput?: () => Uint8Array;
+  /** Called after every slice; return true to stop the run. */
+  afterSlice?: (nowNs: number) => boolean;
+  /** Stop when the wall clock passes this (ms, `performance.now()` base). */
+  wallDeadlineMs?: number;
+}
+
+export interface RunOptions {
+  /** Instructions per slice (default 1 Mi). Fixed, so runs are reproducible. */
+  sliceInstructions?: number;
+  realtime?: boolean;
+  /**
+   * Guest time to skip when the CPU dozes with no timer armed (virtual mode):
+   * the guest only waits for input, which may never come; time moves on so
+   * guest-time timeouts still fire.
+   */
+  idleSkipNs?: number;
+}
+
+export type RunEnd = 'halted' | 'stopped' | 'wall-timeout';
+
+export interface RunResult {
+  end: RunEnd;
+  instructions: number;
+  /** Guest nanoseconds skipped while dozing. */
+  idleSkippedNs: number;
+  slices: number;
+  wallMs: number;
+}
+
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runMachine(target: RunTarget, hooks: RunHooks = {}, options: RunOptions = {}): Promise<RunResult> {
+  const slice = options.sliceInstructions ?? 1 << 20;
+  const idleSkip = options.idleSkipNs ?? 10_000_000;
+  const startWall = performance.now();
+  // Realtime: guest ns at wall start, to map guest time onto the wall clock.
+  const guestAtStart = target.nowNs();
+  let pendingInput: Uint8Array = new Uint8Array(0);
+  let instructions = 0;
+  let idleSkippedNs = 0;
+  let slices = 0;
+
+  const deliverInput = (): void => {
+    const more = hooks.takeInput?.();
+    if (more && more.length > 0) pendingInput = concat(pendingInput, more);
+    if (pendingInput.length > 0) {
+      const took = target.input(pendingInput);
+      if (took > 0) pendingInput = pendingInput.subarray(took);
+    }
+  };
+  const finish = (end: RunEnd): RunResult => ({ end, instructions, idleSkippedNs, slices, wallMs: performance.now() - startWall });
+
+  for (;;) {
+    deliverInput();
+    if (target.halted) return finish('halted');
+    if (!target.idle) {
+      instructions += target.run(slice);
+      slices++;
+    }
+    if (target.halted) {
+      hooks.afterSlice?.(target.nowNs());
+      return finish('halted');
+    }
+    if (target.idle) {
+      const now = target.nowNs();
+      const next = target.nextEventNs();
+      if (options.realtime) {
+        // Guest time tracks the wall clock: sleep (in short steps, so typed keys
+        // wake the guest promptly) until the wall reaches the next event.
+        const goal = Number.isFinite(next) && next > now ? next : now + idleSkip;
+        const wallGuestNs = guestAtStart + (performance.now() - startWall) * 1e6;
+        if (wallGuestNs < goal) {
+          await sleepMs(Math.min(10, (goal - wallGuestNs) / 1e6));
+          deliverInput();
+        }
+        const to = Math.min(goal, guestAtStart + (performance.now() - startWall) * 1e6);
+        if (to > now) {
+          target.skipTo(to);
+          idleSkippedNs += to - now;
+        }
+      } else {
+        const to = Number.isFinite(next) && next > now ? next : now + idleSkip;
+        target.skipTo(to);
+        idleSkippedNs += to - now;
+      }
+    }
+    if (hooks.afterSlice?.(target.nowNs())) return finish('stopped');
+    if (hooks.wallDeadlineMs !== undefined && performance.now() > hooks.wallDeadlineMs) return finish('wall-timeout');
+    await yieldToEventLoop();
+  }
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}

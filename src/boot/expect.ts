@@ -1,0 +1,298 @@
+/**
+ * The boot-check engine: watches the guest console and decides the outcome of
+ * a boot. Pure logic — it is fed console text and guest time, and hands back
+ * the bytes to type into the guest; the runner does the I/O.
+ *
+ * Semantics
+ * - `steps` run in order. A step may `send` a line (typed as TEXT followed by
+ *   Enter) and/or `expect` a pattern. When a step becomes active its text is
+ *   sent at once, then its pattern is awaited in output produced after that
+ *   moment (after the previous step's match).
+ * - `fail` patterns are watched from reset to the end; any match ends the boot.
+ *   `panic` patterns (default "Kernel panic") are fail patterns that mean a
+ *   guest panic (exit 4); the rest of the panic line is captured for the report.
+ * - Time is guest time (nanoseconds of virtual time from the machine clock), so
+ *   a step that times out does so at the same guest instant on every run and
+ *   transcripts stay reproducible. A step's `timeoutS` counts from the moment it
+ *   became active; the overall `timeoutS` counts from reset.
+ * - When the last step has matched the boot has succeeded (the runner stops at
+ *   once); with no steps, a clean power-off is success.
+ */
+import { ExitCode, type ExitCodeValue } from '../errors.ts';
+import { parsePattern, StreamMatcher, utf8ToLatin1, type Pattern } from './pattern.ts';
+
+export interface BootStep {
+  /** Text typed into the guest console, followed by Enter (see `decodeSendText`). */
+  send?: string;
+  /** Pattern that must appear next on the console. */
+  expect?: string;
+  /** Guest seconds allowed for this step, from when it becomes active. */
+  timeoutS?: number;
+}
+
+export interface ScriptSpec {
+  steps: BootStep[];
+  fail: string[];
+  panic: string[];
+  /** Guest seconds allowed for the whole boot, from reset. */
+  timeoutS: number;
+}
+
+export type OutcomeKind = 'ok' | 'expect-failed' | 'fail-matched' | 'panic' | 'timeout' | 'step-timeout' | 'poweroff-code';
+
+export interface BootOutcome {
+  kind: OutcomeKind;
+  exitCode: ExitCodeValue;
+  message: string;
+  /** Index of the step that was active (steps.length when all were done). */
+  step: number;
+  /** Pattern involved (failed expectation, matched fail/panic pattern). */
+  pattern?: string;
+  /** Guest time of the decision. */
+  atNs: number;
+}
+
+interface ActiveStep {
+  spec: BootStep;
+  matcher: StreamMatcher | undefined;
+  deadlineNs: number;
+}
+
+/** Guest time to wait for the rest of a panic line before reporting it anyway. */
+const PANIC_LINE_GRACE_NS = 200_000_000;
+
+export class BootScript {
+  private readonly spec: ScriptSpec;
+  private readonly failMatchers: StreamMatcher[];
+  private readonly panicMatchers: StreamMatcher[];
+  private stepIndex = -1;
+  private active: ActiveStep | undefined;
+  private pendingInput = '';
+  private currentLine = '';
+  private panicAtNs = -1;
+  private panicPattern = '';
+  private decided: BootOutcome | undefined;
+  /** Every step's send/expect, for reports. */
+  readonly matchedAtNs: number[] = [];
+
+  constructor(spec: ScriptSpec) {
+    this.spec = spec;
+    spec.steps.forEach((s, i) => {
+      if (s.expect === undefined && s.send === undefined) throw new Error(`boot step ${i + 1} has neither send nor expect`);
+      if (s.expect !== undefined) parsePattern(s.expect, 'expect'); // validate early
+    });
+    this.failMatchers = spec.fail.map((f) => new StreamMatcher(parsePattern(f, 'fail')));
+    this.panicMatchers = spec.panic.map((f) => new StreamMatcher(parsePattern(f, 'panic')));
+  }
+
+  get outcome(): BootOutcome | undefined {
+    return this.decided;
+  }
+
+  /** Number of steps completed so far. */
+  get stepsDone(): number {
+    return this.decided?.kind === 'ok' ? this.spec.steps.length : Math.max(0, this.stepIndex);
+  }
+
+  /** Starts the script at guest time `nowNs` (usually 0). */
+  start(nowNs: number): void {
+    if (this.stepIndex >= 0) return;
+    this.advance(nowNs);
+  }
+
+  /** Bytes the script wants typed into the guest (emptied by this call). */
+  takeInput(): string {
+    const s = this.pendingInput;
+    this.pendingInput = '';
+    return s;
+  }
+
+  /** Console output (bytes as a latin1 string) produced by guest time `nowNs`. */
+  onOutput(raw: string, nowNs: number): void {
+    if (this.decided) return;
+    const text = raw.indexOf('\r') >= 0 ? raw.replace(/\r/g, '') : raw;
+    if (text.length === 0) return;
+    const openLine = this.currentLine;
+    if (this.panicAtNs >= 0) {
+      // Waiting for the end of the panic line, to report it whole.
+      const nl = text.indexOf('\n');
+      if (nl >= 0) this.decidePanic(nowNs, openLine + text.slice(0, nl));
+      else this.currentLine = capLine(openLine + text);
+      return;
+    }
+    const lastNl = text.lastIndexOf('\n');
+    this.currentLine = capLine(lastNl < 0 ? openLine + text : text.slice(lastNl + 1));
+    for (const m of this.panicMatchers) {
+      const end = m.feed(text);
+      if (end < 0) continue;
+      this.panicPattern = m.pattern.source;
+      const lineStart = text.lastIndexOf('\n', end - 1);
+      const line = (lineStart < 0 ? openLine : '') + text.slice(lineStart + 1);
+      const nl = line.indexOf('\n', (lineStart < 0 ? openLine.length : 0) + end - lineStart - 1);
+      if (nl >= 0) this.decidePanic(nowNs, line.slice(0, nl));
+      else {
+        this.panicAtNs = nowNs;
+        this.currentLine = capLine(line);
+      }
+      return;
+    }
+    for (const m of this.failMatchers) {
+      if (m.feed(text) >= 0) {
+        this.decide({ kind: 'fail-matched', exitCode: ExitCode.expectFailed, message: `console matched fail pattern "${m.pattern.source}"`, pattern: m.pattern.source }, nowNs);
+        return;
+      }
+    }
+    let rest = text;
+    while (this.active && rest.length > 0) {
+      const m = this.active.matcher;
+      if (!m) break;
+      const end = m.feed(rest);
+      if (end < 0) break;
+      this.matchedAtNs[this.stepIndex] = nowNs;
+      rest = rest.slice(end);
+      this.advance(nowNs);
+    }
+  }
+
+  /** Checks deadlines; call at least once per run slice with the current guest time. */
+  poll(nowNs: number): void {
+    if (this.decided) return;
+    if (this.panicAtNs >= 0) {
+      if (nowNs - this.panicAtNs >= PANIC_LINE_GRACE_NS) this.decidePanic(nowNs, this.currentLine);
+      return;
+    }
+    if (this.active && nowNs >= this.active.deadlineNs) {
+      const s = this.active.spec;
+      this.decide({
+        kind: 'step-timeout', exitCode: ExitCode.timeout,
+        message: `step ${this.stepIndex + 1} (${describeStep(s)}) did not complete within ${s.timeoutS} s of guest time`,
+        pattern: s.expect,
+      }, nowNs);
+      return;
+    }
+    if (nowNs >= this.spec.timeoutS * 1e9) {
+      const s = this.active?.spec;
+      this.decide({
+        kind: 'timeout', exitCode: ExitCode.timeout,
+        message: `boot timed out after ${this.spec.timeoutS} s of guest time` + (s ? ` waiting for step ${this.stepIndex + 1} (${describeStep(s)})` : ''),
+        pattern: s?.expect,
+      }, nowNs);
+    }
+  }
+
+  /** The guest powered off (exit code from the power-off device, 0 = clean) or reset. */
+  onHalt(how: 'poweroff' | 'reset', guestCode: number, nowNs: number): void {
+    if (this.decided) return;
+    if (this.panicAtNs >= 0) {
+      this.decidePanic(nowNs, this.currentLine);
+      return;
+    }
+    const what = how === 'poweroff' ? 'powered off' : 'reset';
+    if (this.active) {
+      this.decide({
+        kind: 'expect-failed', exitCode: ExitCode.expectFailed,
+        message: `guest ${what} before step ${this.stepIndex + 1} (${describeStep(this.active.spec)}) completed`,
+        pattern: this.active.spec.expect,
+      }, nowNs);
+      return;
+    }
+    if (how === 'poweroff' && guestCode !== 0) {
+      this.decide({ kind: 'poweroff-code', exitCode: ExitCode.runtime, message: `guest powered off with failure code ${guestCode}` }, nowNs);
+      return;
+    }
+    this.decide({ kind: 'ok', exitCode: ExitCode.ok, message: `guest ${what}` }, nowNs);
+  }
+
+  private advance(nowNs: number): void {
+    for (;;) {
+      this.stepIndex++;
+      const spec = this.spec.steps[this.stepIndex];
+      if (!spec) {
+        this.active = undefined;
+        if (this.spec.steps.length > 0) this.decide({ kind: 'ok', exitCode: ExitCode.ok, message: `all ${this.spec.steps.length} boot steps completed` }, nowNs);
+        return;
+      }
+      if (spec.send !== undefined) this.pendingInput += decodeSendText(spec.send) + '\n';
+      if (spec.expect === undefined) {
+        this.matchedAtNs[this.stepIndex] = nowNs;
+        continue;
+      }
+      const deadlineNs = spec.timeoutS === undefined ? Number.POSITIVE_INFINITY : nowNs + spec.timeoutS * 1e9;
+      this.active = { spec, matcher: new StreamMatcher(parsePattern(spec.expect, 'expect')), deadlineNs };
+      return;
+    }
+  }
+
+  private decidePanic(nowNs: number, line: string): void {
+    if (this.decided) return;
+    const l = line.trim();
+    this.decide({
+      kind: 'panic', exitCode: ExitCode.guestPanic,
+      message: `guest panic: ${l.length > 0 ? l : this.panicPattern}`,
+      pattern: this.panicPattern,
+    }, nowNs);
+  }
+
+  private decide(o: Omit<BootOutcome, 'step' | 'atNs'>, nowNs: number): void {
+    if (this.decided) return;
+    this.decided = { ...o, step: Math.max(0, Math.min(this.stepIndex, this.spec.steps.length)), atNs: nowNs };
+    this.active = undefined;
+  }
+}
+
+function capLine(line: string): string {
+  return line.length > 4096 ? line.slice(line.length - 4096) : line;
+}
+
+function describeStep(s: BootStep): string {
+  const parts: string[] = [];
+  if (s.send !== undefined) parts.push(`send ${JSON.stringify(s.send)}`);
+  if (s.expect !== undefined) parts.push(`expect ${JSON.stringify(s.expect)}`);
+  return parts.join(', ');
+}
+
+/**
+ * Escapes in send text: `\n` `\r` `\t` `\e` (ESC), `\xHH`, `\\`, and `^X`-style
+ * control keys written `\cX` (e.g. `\cC` for Ctrl-C). Other characters are
+ * sent as their UTF-8 bytes (returned as a latin1 string, one char per byte).
+ */
+export function decodeSendText(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== '\\' || i + 1 >= text.length) {
+      const cp = text.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      out += utf8ToLatin1(String.fromCodePoint(cp));
+      continue;
+    }
+    const n = text[++i]!;
+    switch (n) {
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'e': out += '\x1b'; break;
+      case '\\': out += '\\'; break;
+      case 'x': {
+        const hex = text.slice(i + 1, i + 3);
+        if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+          out += String.fromCharCode(parseInt(hex, 16));
+          i += 2;
+        } else out += '\\x';
+        break;
+      }
+      case 'c': {
+        const k = text[i + 1];
+        if (k !== undefined && /[@A-Za-z[\\\]^_?]/.test(k)) {
+          out += k === '?' ? '\x7f' : String.fromCharCode(k.toUpperCase().charCodeAt(0) & 0x1f);
+          i += 1;
+        } else out += '\\c';
+        break;
+      }
+      default: out += '\\' + n;
+    }
+  }
+  return out;
+}
+
+export type { Pattern };
