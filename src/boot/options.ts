@@ -1,0 +1,216 @@
+/**
+ * Boot options: command-line flags over a recipe's `boot:` section over
+ * defaults. Pure — file checks and the guest cache lookup are done by the
+ * caller, which passes their results in.
+ *
+ * Merge rules (documented in `mkrootfs boot --help`):
+ * - scalars (kernel, append, memory, timeout): the flag wins, then the recipe, then the default;
+ * - steps: any `--expect`/`--send` flag replaces the recipe's steps;
+ * - fail patterns: the recipe's and the flags' are both watched;
+ * - panic patterns: always `Kernel panic` (exit 4 as soon as it shows).
+ */
+import { usageError } from '../errors.ts';
+import type { BootStep } from './expect.ts';
+
+export const DEFAULT_APPEND = 'console=ttyS0 root=/dev/vda rw';
+/** Without a disk there is no root device to name. */
+export const DEFAULT_APPEND_NO_DISK = 'console=ttyS0';
+export const DEFAULT_MEMORY = 128 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_S = 120;
+export const DEFAULT_PANIC = ['Kernel panic'] as const;
+/** The virt board's RAM starts at 0 and its devices at 0x90000000. */
+export const MAX_MEMORY = 2048 * 1024 * 1024;
+export const MIN_MEMORY = 16 * 1024 * 1024;
+
+/** The recipe's `boot:` section as this module reads it (a structural subset of the recipe schema). */
+export interface RecipeBoot {
+  kernel?: string;
+  append?: string;
+  memory?: string | number;
+  timeout?: number;
+  expect?: (string | { expect?: string; send?: string; timeout?: number })[];
+  fail?: string[];
+  steps?: { expect?: string; send?: string; timeout?: number }[];
+}
+
+export interface BootFlags {
+  kernel?: string;
+  append?: string;
+  memory?: string;
+  /** `--expect` and `--send` in command-line order. */
+  steps: BootStep[];
+  fail: string[];
+  timeout?: string;
+  write: boolean;
+  devices: string[];
+  realtime: boolean;
+  json: boolean;
+  printMachine: boolean;
+}
+
+export type Origin = 'flag' | 'recipe' | 'default' | 'guest cache';
+
+export interface BootOptions {
+  /** Disk image (absent: a bare kernel boot with no disk). */
+  image: string | undefined;
+  kernel: string;
+  append: string;
+  memoryBytes: number;
+  steps: BootStep[];
+  fail: string[];
+  panic: string[];
+  timeoutS: number;
+  write: boolean;
+  devices: string[];
+  realtime: boolean;
+  origin: { kernel: Origin; append: Origin; memory: Origin; steps: Origin; timeout: Origin };
+}
+
+export interface ResolveInput {
+  flags: BootFlags;
+  recipe?: RecipeBoot;
+  image?: string;
+  /** The cached guest kernel, if the guest has been built. */
+  guestKernel?: string;
+}
+
+export function resolveBootOptions(input: ResolveInput): BootOptions {
+  const { flags, recipe } = input;
+  const kernel = pick(flags.kernel, recipe?.kernel, input.guestKernel);
+  if (kernel.value === undefined) {
+    throw usageError('BOOT_NO_KERNEL', 'no kernel to boot: the guest is not built and no --kernel was given',
+      'run `mkrootfs guest` to build the or1k kernel, or pass --kernel path/to/vmlinux');
+  }
+  const append = pick(flags.append, recipe?.append, input.image === undefined ? DEFAULT_APPEND_NO_DISK : DEFAULT_APPEND);
+  const memory = pick(flags.memory, recipe?.memory === undefined ? undefined : String(recipe.memory), undefined);
+  const memoryBytes = memory.value === undefined ? DEFAULT_MEMORY : parseMemory(memory.value, memory.origin === 'flag' ? '--memory' : 'boot.memory');
+  const timeout = pick(flags.timeout, recipe?.timeout === undefined ? undefined : String(recipe.timeout), undefined);
+  const timeoutS = timeout.value === undefined ? DEFAULT_TIMEOUT_S : parseSeconds(timeout.value, timeout.origin === 'flag' ? '--timeout' : 'boot.timeout');
+
+  let steps: BootStep[];
+  let stepsOrigin: Origin;
+  if (flags.steps.length > 0) {
+    steps = flags.steps;
+    stepsOrigin = 'flag';
+  } else if (recipe && (recipe.steps?.length || recipe.expect?.length)) {
+    steps = recipeSteps(recipe);
+    stepsOrigin = 'recipe';
+  } else {
+    steps = [];
+    stepsOrigin = 'default';
+  }
+  for (const [i, s] of steps.entries()) {
+    if (s.timeoutS !== undefined && !(s.timeoutS > 0)) throw usageError('BOOT_BAD_TIMEOUT', `step ${i + 1}: timeout must be a positive number of seconds`);
+  }
+
+  return {
+    image: input.image,
+    kernel: kernel.value,
+    append: append.value!,
+    memoryBytes,
+    steps,
+    fail: [...(recipe?.fail ?? []), ...flags.fail],
+    panic: [...DEFAULT_PANIC],
+    timeoutS,
+    write: flags.write,
+    devices: flags.devices,
+    realtime: flags.realtime,
+    origin: {
+      kernel: kernel.origin === 'default' ? 'guest cache' : kernel.origin,
+      append: append.origin,
+      memory: memory.origin,
+      steps: stepsOrigin,
+      timeout: timeout.origin,
+    },
+  };
+}
+
+function recipeSteps(r: RecipeBoot): BootStep[] {
+  const out: BootStep[] = [];
+  for (const e of r.expect ?? []) {
+    if (typeof e === 'string') out.push({ expect: e });
+    else out.push(stepOf(e));
+  }
+  for (const s of r.steps ?? []) out.push(stepOf(s));
+  return out;
+}
+
+function stepOf(s: { expect?: string; send?: string; timeout?: number }): BootStep {
+  const step: BootStep = {};
+  if (s.send !== undefined) step.send = s.send;
+  if (s.expect !== undefined) step.expect = s.expect;
+  if (s.timeout !== undefined) step.timeoutS = s.timeout;
+  return step;
+}
+
+function pick<T>(flag: T | undefined, recipe: T | undefined, dflt: T | undefined): { value: T | undefined; origin: Origin } {
+  if (flag !== undefined) return { value: flag, origin: 'flag' };
+  if (recipe !== undefined) return { value: recipe, origin: 'recipe' };
+  return { value: dflt, origin: 'default' };
+}
+
+/** `128M`, `1G`, `65536K`, `134217728B`; a bare number means MiB (as QEMU's -m). */
+export function parseMemory(text: string, what = '--memory'): number {
+  const m = /^\s*(\d+)\s*([KMG]i?B?|B)?\s*$/i.exec(text);
+  if (!m) throw usageError('BOOT_BAD_MEMORY', `${what}: cannot read "${text}" as a memory size`, 'write a size such as 128M or 1G');
+  const n = Number(m[1]);
+  const unit = (m[2] ?? 'M').charAt(0).toUpperCase();
+  const bytes = unit === 'B' ? n : n * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : 1024 ** 3);
+  if (bytes < MIN_MEMORY || bytes > MAX_MEMORY || bytes % 8192 !== 0) {
+    throw usageError('BOOT_BAD_MEMORY', `${what}: ${text} is outside what the virt board can hold`,
+      `give between ${MIN_MEMORY >> 20}M and ${MAX_MEMORY >> 20}M, a multiple of 8K (RAM sits below the devices at 0x90000000)`);
+  }
+  return bytes;
+}
+
+export function parseSeconds(text: string, what = '--timeout'): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw usageError('BOOT_BAD_TIMEOUT', `${what}: "${text}" is not a positive number of seconds`, 'for example --timeout 60');
+  return v;
+}
+
+/** A `--device TYPE[,prop=value...]` argument, split (values are kept as text). */
+export interface DeviceSpec {
+  type: string;
+  props: [string, string][];
+  /** `TYPE,help` or `help`. */
+  help: boolean;
+}
+
+export function parseDeviceSpec(text: string): DeviceSpec {
+  if (text === 'help' || text === '?') return { type: '', props: [], help: true };
+  const parts = splitCommas(text);
+  const type = parts.shift() ?? '';
+  if (type.length === 0) throw usageError('BOOT_BAD_DEVICE', `--device "${text}": missing device type`, 'write --device TYPE[,prop=value...]; --device help lists the types');
+  const props: [string, string][] = [];
+  let help = false;
+  for (const p of parts) {
+    if (p === 'help' || p === '?') {
+      help = true;
+      continue;
+    }
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw usageError('BOOT_BAD_DEVICE', `--device "${text}": "${p}" is not prop=value`, `--device ${type},help lists the properties of ${type}`);
+    props.push([p.slice(0, eq), p.slice(eq + 1)]);
+  }
+  return { type, props, help };
+}
+
+/** Splits on commas; `,,` is a literal comma (QEMU's convention). */
+function splitCommas(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === ',') {
+      if (text[i + 1] === ',') {
+        cur += ',';
+        i++;
+        continue;
+      }
+      out.push(cur);
+      cur = '';
+    } else cur += text[i];
+  }
+  out.push(cur);
+  return out;
+}

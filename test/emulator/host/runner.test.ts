@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { runMachine, type RunTarget } from '../../../emulator/host/runner.ts';
+
+/**
+ * A toy machine: 1 instruction = 50 ns; it dozes after every `busy`
+ * instructions until its timer fires `period` ns later; it halts after
+ * `ticks` timer events; bytes offered as input are echoed into `log` and
+ * wake it from doze.
+ */
+class ToyMachine implements RunTarget {
+  ns = 0;
+  retired = 0;
+  sinceWake = 0;
+  idle = false;
+  halted: RunTarget['halted'];
+  nextTimer: number;
+  ticks = 0;
+  log: string[] = [];
+  constructor(readonly busy: number, readonly period: number, readonly maxTicks: number, readonly timerArmed = true) {
+    this.nextTimer = timerArmed ? period : Infinity;
+  }
+  run(budget: number): number {
+    let n = 0;
+    while (n < budget && !this.idle && !this.halted) {
+      n++;
+      this.retired++;
+      this.ns += 50;
+      this.fireDue();
+      if (++this.sinceWake >= this.busy) this.idle = true;
+    }
+    return n;
+  }
+  private fireDue() {
+    while (this.ns >= this.nextTimer) {
+      this.ticks++;
+      this.log.push(`tick@${this.nextTimer}`);
+      this.nextTimer += this.period;
+      this.idle = false;
+      this.sinceWake = 0;
+      if (this.ticks >= this.maxTicks) this.halted = { how: 'poweroff', code: 0 };
+    }
+  }
+  nowNs() { return this.ns; }
+  nextEventNs() { return this.nextTimer; }
+  skipTo(ns: number) { this.ns = ns; this.fireDue(); }
+  input(bytes: Uint8Array): number {
+    const took = Math.min(2, bytes.length); // a tiny FIFO
+    this.log.push(`in:${Buffer.from(bytes.subarray(0, took)).toString()}@${this.retired}`);
+    this.idle = false;
+    this.sinceWake = 0;
+    return took;
+  }
+}
+
+describe('runMachine (virtual time)', () => {
+  it('fast-forwards a dozing CPU to the next timer event and runs to the halt', async () => {
+    const m = new ToyMachine(1000, 1_000_000, 20);
+    const r = await runMachine(m, {}, { sliceInstructions: 300 });
+    expect(r.end).toBe('halted');
+    expect(m.ticks).toBe(20);
+    expect(r.instructions).toBe(m.retired);
+    // 1000 busy instructions (50 us) per 1 ms tick: most guest time was skipped.
+    expect(r.idleSkippedNs).toBeGreaterThan(15_000_000);
+    expect(m.ns).toBe(20_000_000);
+  });
+
+  it('is deterministic: the same instruction count, time and event log every run', async () => {
+    const once = async () => {
+      const m = new ToyMachine(777, 400_000, 30);
+      let typed = false;
+      const r = await runMachine(m, {
+        takeInput: () => {
+          if (typed || m.ticks < 5) return new Uint8Array(0);
+          typed = true;
+          return Buffer.from('hello');
+        },
+      }, { sliceInstructions: 256 });
+      return { r: r.instructions, ns: m.ns, log: m.log.join(' ') };
+    };
+    const a = await once();
+    const b = await once();
+    expect(a).toEqual(b);
+    // Input larger than the FIFO is delivered over several slices.
+    expect(a.log).toMatch(/in:he@\d+ .*in:ll@\d+ .*in:o@\d+/);
+  });
+
+  it('stops when afterSlice says so, and skips idle time when no timer is armed', async () => {
+    const m = new ToyMachine(100, 1, 1e9, false);
+    let calls = 0;
+    const r = await runMachine(m, { afterSlice: (ns) => { calls++; return ns >= 1e9; } }, { sliceInstructions: 64, idleSkipNs: 100_000_000 });
+    expect(r.end).toBe('stopped');
+    expect(m.ns).toBeGreaterThanOrEqual(1e9);
+    expect(calls).toBeGreaterThan(5);
+  });
+
+  it('gives up at the wall-clock deadline', async () => {
+    const m = new ToyMachine(1e12, 1e15, 1);
+    const r = await runMachine(m, { wallDeadlineMs: performance.now() + 50 }, { sliceInstructions: 1000 });
+    expect(r.end).toBe('wall-timeout');
+  });
+});
+
+describe('runMachine (realtime)', () => {
+  it('lets guest time follow the wall clock while dozing', async () => {
+    const m = new ToyMachine(10, 5_000_000, 20); // 20 ticks of 5 ms = 100 ms of guest time
+    const t0 = performance.now();
+    const r = await runMachine(m, {}, { realtime: true, sliceInstructions: 1000 });
+    const wall = performance.now() - t0;
+    expect(r.end).toBe('halted');
+    expect(wall).toBeGreaterThanOrEqual(90);
+  });
+});
