@@ -4,10 +4,11 @@
  * the bytes to type into the guest; the runner does the I/O.
  *
  * Semantics
- * - `steps` run in order. A step may `send` a line (typed as TEXT followed by
- *   Enter) and/or `expect` a pattern. When a step becomes active its text is
- *   sent at once, then its pattern is awaited in output produced after that
- *   moment (after the previous step's match).
+ * - `steps` run in order. A step may `expect` a pattern and/or `send` a line.
+ *   The pattern is awaited in output produced after the previous step
+ *   completed; once it matched (at once for a step without one) the text is
+ *   typed, followed by Enter. So `{expect: "/ # ", send: "ls /"}` waits for the
+ *   prompt, then runs `ls /`.
  * - `fail` patterns are watched from reset to the end; any match ends the boot.
  *   `panic` patterns (default "Kernel panic") are fail patterns that mean a
  *   guest panic (exit 4); the rest of the panic line is captured for the report.
@@ -22,11 +23,11 @@ import { ExitCode, type ExitCodeValue } from '../errors.ts';
 import { parsePattern, StreamMatcher, utf8ToLatin1, type Pattern } from './pattern.ts';
 
 export interface BootStep {
-  /** Text typed into the guest console, followed by Enter (see `decodeSendText`). */
-  send?: string;
   /** Pattern that must appear next on the console. */
   expect?: string;
-  /** Guest seconds allowed for this step, from when it becomes active. */
+  /** Then typed into the guest console, followed by Enter (see `decodeSendText`). */
+  send?: string;
+  /** Guest seconds allowed for this step's expectation, from when the step becomes active. */
   timeoutS?: number;
 }
 
@@ -148,7 +149,7 @@ export class BootScript {
       if (!m) break;
       const end = m.feed(rest);
       if (end < 0) break;
-      this.matchedAtNs[this.stepIndex] = nowNs;
+      this.completeStep(this.active.spec, nowNs);
       rest = rest.slice(end);
       this.advance(nowNs);
     }
@@ -212,15 +213,21 @@ export class BootScript {
         if (this.spec.steps.length > 0) this.decide({ kind: 'ok', exitCode: ExitCode.ok, message: `all ${this.spec.steps.length} boot steps completed` }, nowNs);
         return;
       }
-      if (spec.send !== undefined) this.pendingInput += decodeSendText(spec.send) + '\n';
       if (spec.expect === undefined) {
-        this.matchedAtNs[this.stepIndex] = nowNs;
+        // A send-only step: type it now.
+        this.completeStep(spec, nowNs);
         continue;
       }
       const deadlineNs = spec.timeoutS === undefined ? Number.POSITIVE_INFINITY : nowNs + spec.timeoutS * 1e9;
       this.active = { spec, matcher: new StreamMatcher(parsePattern(spec.expect, 'expect')), deadlineNs };
       return;
     }
+  }
+
+  /** The step's pattern matched (or it had none): type its text, if any. */
+  private completeStep(spec: BootStep, nowNs: number): void {
+    this.matchedAtNs[this.stepIndex] = nowNs;
+    if (spec.send !== undefined) this.pendingInput += decodeSendText(spec.send) + '\n';
   }
 
   private decidePanic(nowNs: number, line: string): void {
@@ -246,8 +253,8 @@ function capLine(line: string): string {
 
 function describeStep(s: BootStep): string {
   const parts: string[] = [];
-  if (s.send !== undefined) parts.push(`send ${JSON.stringify(s.send)}`);
   if (s.expect !== undefined) parts.push(`expect ${JSON.stringify(s.expect)}`);
+  if (s.send !== undefined) parts.push(`send ${JSON.stringify(s.send)}`);
   return parts.join(', ');
 }
 

@@ -6,7 +6,8 @@
  * Merge rules (documented in `mkrootfs boot --help`):
  * - scalars (kernel, append, memory, timeout): the flag wins, then the recipe, then the default;
  * - steps: any `--expect`/`--send` flag replaces the recipe's steps;
- * - fail patterns: the recipe's and the flags' are both watched;
+ * - fail patterns and devices: the recipe's and the flags' both apply;
+ * - realtime: either the flag or the recipe turns it on;
  * - panic patterns: always `Kernel panic` (exit 4 as soon as it shows).
  */
 import { usageError } from '../errors.ts';
@@ -31,6 +32,8 @@ export interface RecipeBoot {
   expect?: (string | { expect?: string; send?: string; timeout?: number })[];
   fail?: string[];
   steps?: { expect?: string; send?: string; timeout?: number }[];
+  devices?: string[];
+  realtime?: boolean;
 }
 
 export interface BootFlags {
@@ -113,8 +116,8 @@ export function resolveBootOptions(input: ResolveInput): BootOptions {
     panic: [...DEFAULT_PANIC],
     timeoutS,
     write: flags.write,
-    devices: flags.devices,
-    realtime: flags.realtime,
+    devices: [...(recipe?.devices ?? []), ...flags.devices],
+    realtime: flags.realtime || recipe?.realtime === true,
     origin: {
       kernel: kernel.origin === 'default' ? 'guest cache' : kernel.origin,
       append: append.origin,

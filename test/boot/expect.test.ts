@@ -81,9 +81,10 @@ describe('BootScript', () => {
     expect(s.outcome?.kind).toBe('ok');
   });
 
-  it('sends the text of a step when it becomes active, with Enter', () => {
-    const s = new BootScript(spec({ steps: [{ expect: '# ' }, { send: 'ls /', expect: 'bin' }, { send: 'poweroff -f' }] }));
+  it('types the text of a step, with Enter, once its pattern matched', () => {
+    const s = new BootScript(spec({ steps: [{ send: 'echo hi' }, { expect: '# ', send: 'ls /' }, { expect: 'bin' }, { send: 'poweroff -f' }] }));
     s.start(0);
+    expect(s.takeInput()).toBe('echo hi\n');
     expect(s.takeInput()).toBe('');
     s.onOutput('/ # ', 5);
     expect(s.takeInput()).toBe('ls /\n');
@@ -91,10 +92,11 @@ describe('BootScript', () => {
     s.onOutput('ls /\nbin dev\n/ # ', 6);
     expect(s.takeInput()).toBe('poweroff -f\n');
     expect(s.outcome?.kind).toBe('ok');
+    expect(s.matchedAtNs).toEqual([0, 5, 6, 6]);
   });
 
   it('does not let the echo of a sent command satisfy an expectation typed before the send', () => {
-    const s = new BootScript(spec({ steps: [{ expect: '# ' }, { send: 'echo MARK-$((1+1))', expect: 'MARK-2' }] }));
+    const s = new BootScript(spec({ steps: [{ expect: '# ', send: 'echo MARK-$((1+1))' }, { expect: 'MARK-2' }] }));
     s.start(0);
     s.onOutput('# ', 1);
     s.onOutput('echo MARK-$((1+1))\n', 2);
@@ -152,6 +154,12 @@ describe('BootScript', () => {
     t.poll(5 * S);
     expect(t.outcome).toMatchObject({ kind: 'timeout', exitCode: ExitCode.timeout });
     expect(t.outcome!.message).toContain('expect "a"');
+    // A step timeout counts from when the step became active, not from reset.
+    const u = new BootScript(spec({ steps: [{ expect: 'a' }, { expect: 'b', timeoutS: 1 }] }));
+    u.start(0);
+    u.onOutput('a', 50 * S);
+    u.poll(50.5 * S);
+    expect(u.outcome).toBeUndefined();
   });
 
   it('power-off before the last expectation is exit 3; after it, or with no steps, exit 0', () => {
