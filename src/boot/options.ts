@@ -161,7 +161,7 @@ export function parseMemory(text: string, what = '--memory'): number {
   const bytes = unit === 'B' ? n : n * (unit === 'K' ? 1024 : unit === 'M' ? 1024 ** 2 : 1024 ** 3);
   if (bytes < MIN_MEMORY || bytes > MAX_MEMORY || bytes % 8192 !== 0) {
     throw usageError('BOOT_BAD_MEMORY', `${what}: ${text} is outside what the virt board can hold`,
-      `give between ${MIN_MEMORY >> 20}M and ${MAX_MEMORY >> 20}M, a multiple of 8K (RAM sits below the devices at 0x90000000)`);
+      `give between ${MIN_MEMORY / 1048576}M and ${MAX_MEMORY / 1048576}M, a multiple of 8K (RAM sits below the devices at 0x90000000)`);
   }
   return bytes;
 }

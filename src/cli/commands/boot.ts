@@ -1,7 +1,302 @@
+/**
+ * `mkrootfs boot [RECIPE|IMAGE]`: boots Linux on an image with the bundled
+ * or1k emulator — headless with boot checks (CI) or on an interactive console.
+ */
 import type { Command } from 'commander';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../main.ts';
+import { info } from '../io.ts';
+import { ExitCode, MkrootfsError, usageError } from '../../errors.ts';
+import { resolveBootOptions, parseDeviceSpec, type BootFlags, type BootOptions, type RecipeBoot } from '../../boot/options.ts';
+import type { BootStep } from '../../boot/expect.ts';
+import { BootSession, type SessionResult } from '../../boot/session.ts';
+import { FileDisk } from '../../../emulator/host/file-disk.ts';
+import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut } from '../../../emulator/host/console.ts';
+import { createBootMachine, deviceHelp, MachineConfigError, type BootMachine } from '../../../emulator/host/machine-target.ts';
 
-// Placeholder: the 'boot' command is being written (owner: see its issue).
-export function defineBoot(program: Command, ctx: CommandContext): void {
-  void program; void ctx;
+const HELP = `
+Headless (stdin or stdout not a terminal, or any --expect/--send): the guest
+console goes to stdout and to out/boot.log. Interactive (a terminal and no
+script): a raw serial console; Ctrl-A x quits, Ctrl-A h helps.
+
+Steps: --expect and --send run in command-line order. An --expect waits for its
+text (plain text, or re:REGEX matched within a line); a --send types its text
+and Enter (escapes \\n \\r \\t \\e \\xHH \\cX). --fail texts end the boot at once
+(exit 3); "Kernel panic" always ends it with exit 4. The boot succeeds when the
+last step matched, or — with no steps — when the guest powers off.
+
+Time: guest time is virtual (derived from the instruction count; a dozing CPU
+skips to its next timer event), so transcripts and timeouts are reproducible.
+--timeout counts guest seconds (default: the recipe's, else 120); a wall-clock
+safety net of 10x that plus 60 s stops a stuck emulator. --realtime paces the
+guest clock to the wall clock (interactive use).
+
+The image is opened read-only and guest writes are kept in memory unless
+--write is given (then they go to the file, fsynced on guest flush).
+
+Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
+guest starts), 3 expectation not met, 4 guest panic, 124 timeout.
+
+Examples:
+  $ mkrootfs boot recipes/busybox.yml                     build if needed, then boot (recipe's checks)
+  $ mkrootfs boot out/rootfs.img --expect 'BOOT-OK'       boot an image until the text appears
+  $ mkrootfs boot out/rootfs.img --expect '/ # ' --send 'ls /' --expect 'etc'
+  $ mkrootfs boot --kernel test.elf                        a bare-metal or1k program, no disk
+  $ mkrootfs boot --device help                            list device types`;
+
+interface RawFlags {
+  kernel?: string;
+  append?: string;
+  memory?: string;
+  fail?: string[];
+  timeout?: string;
+  write?: boolean;
+  device?: string[];
+  printMachine?: boolean;
+  realtime?: boolean;
+  json?: boolean;
 }
+
+const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
+
+export function defineBoot(program: Command, ctx: CommandContext): void {
+  // --expect/--send keep their relative order: record them as commander parses.
+  let steps: BootStep[] = [];
+  const cmd = program
+    .command('boot')
+    .description('Boot Linux on an image with the bundled or1k emulator (headless checks or interactive console)')
+    .argument('[target]', 'a recipe (.yml: its image, built if missing, and its boot: section) or a disk image')
+    .option('--kernel <vmlinux>', 'kernel ELF to boot (default: the guest cache\'s); alone: a bare-metal program, no disk')
+    .option('--append <args>', 'kernel command line (default "console=ttyS0 root=/dev/vda rw")')
+    .option('--memory <size>', 'guest RAM, e.g. 128M (default 128M)')
+    .option('--expect <text>', 'wait for TEXT on the console (repeatable, in order)')
+    .option('--send <text>', 'type TEXT and Enter into the console (repeatable, in order)')
+    .option('--fail <text>', 'fail as soon as TEXT appears (repeatable)', collect)
+    .option('--timeout <seconds>', 'guest-time limit for the whole boot (default 120, or the recipe\'s)')
+    .option('--write', 'write guest changes to the image file (default: copy-on-write in memory)')
+    .option('--device <spec>', 'add a device: TYPE,prop=value,... (repeatable); "help" or TYPE,help lists', collect)
+    .option('--print-machine', 'print the machine (devices, memory map) and exit without booting')
+    .option('--realtime', 'pace guest time to the wall clock')
+    .option('--json', 'print the result as JSON on stdout (console then goes to stderr and out/boot.log)')
+    .addHelpText('after', HELP)
+    .action(async (target: string | undefined, raw: RawFlags) => {
+      const ordered = steps;
+      steps = [];
+      ctx.setExit(await bootCommand(ctx, target, raw, ordered));
+    });
+  cmd.on('option:expect', (v: string) => { steps.push({ expect: v }); });
+  cmd.on('option:send', (v: string) => { steps.push({ send: v }); });
+}
+
+async function bootCommand(ctx: CommandContext, target: string | undefined, raw: RawFlags, steps: BootStep[]): Promise<number> {
+  const { io } = ctx;
+  // --device help / TYPE,help: print the registry's help and stop.
+  const devices = raw.device ?? [];
+  for (const d of devices) {
+    const spec = parseDeviceSpec(d);
+    if (spec.help) {
+      io.stdout.write(machineStep(() => deviceHelp(spec.type === '' ? undefined : spec.type)).replace(/\n?$/, '\n'));
+      return ExitCode.ok;
+    }
+  }
+  const flags: BootFlags = {
+    kernel: raw.kernel, append: raw.append, memory: raw.memory, steps, fail: raw.fail ?? [], timeout: raw.timeout,
+    write: raw.write === true, devices, realtime: raw.realtime === true, json: raw.json === true, printMachine: raw.printMachine === true,
+  };
+
+  let image: string | undefined;
+  let recipeBoot: RecipeBoot | undefined;
+  if (target !== undefined && /\.ya?ml$/i.test(target)) {
+    const loaded = await loadBootRecipe(resolve(io.cwd, target), io);
+    image = loaded.image;
+    recipeBoot = loaded.boot;
+  } else if (target !== undefined) {
+    image = resolve(io.cwd, target);
+    requireFile(image, 'disk image', 'build one with `mkrootfs RECIPE.yml` or `mkrootfs build`');
+  } else if (flags.kernel === undefined) {
+    throw usageError('BOOT_NO_TARGET', 'nothing to boot: give a recipe, a disk image, or --kernel', 'e.g. mkrootfs boot recipes/busybox.yml');
+  }
+  const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, guestKernel: await guestKernelPath() });
+  if (opts.kernel !== undefined) opts.kernel = resolve(io.cwd, opts.kernel);
+  requireFile(opts.kernel, 'kernel', opts.origin.kernel === 'guest cache' ? 'rebuild the guest with `mkrootfs guest`' : 'check the --kernel path');
+  const kernel = readFileSync(opts.kernel);
+
+  const interactive = !flags.json && opts.steps.length === 0 && io.stdin.isTTY === true && io.stdout.isTTY === true && !flags.printMachine;
+
+  let disk: FileDisk | undefined;
+  if (opts.image !== undefined) {
+    try {
+      disk = new FileDisk(opts.image, { write: opts.write });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw usageError('BOOT_IMAGE_OPEN', `cannot open disk image ${opts.image}${opts.write ? ' for writing' : ''}: ${e.code ?? e.message}`,
+        opts.write ? 'check the file is writable, or drop --write (copy-on-write)' : 'check the path and permissions');
+    }
+    if (disk.sectorCount === 0) throw usageError('BOOT_IMAGE_EMPTY', `disk image ${opts.image} is smaller than one 512-byte sector`, 'rebuild the image');
+  }
+
+  const logPath = resolve(io.cwd, 'out/boot.log');
+  let log: LogFile | undefined;
+  let term: InteractiveConsole | undefined;
+  let machine: BootMachine | undefined;
+  try {
+    const headless = new HeadlessConsole((b) => (flags.json ? io.stderr : io.stdout).write(b));
+    const session = new BootSession({
+      script: { steps: opts.steps, fail: opts.fail, panic: opts.panic, timeoutS: opts.timeoutS },
+      realtime: opts.realtime,
+      wallTimeoutMs: opts.timeoutS * 10_000 + 60_000,
+      echo: (b) => {
+        log?.write(b);
+        if (term) term.write(b);
+        else headless.write(b);
+      },
+      takeUserInput: () => (term ? term.takeInput() : headless.takeInput()),
+      quitRequested: () => term?.quitRequested ?? false,
+    });
+    machine = machineStep(() => createBootMachine({
+      kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, consoleOut: session.output, devices: opts.devices,
+    }));
+    if (flags.printMachine) {
+      io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
+      return ExitCode.ok;
+    }
+    log = new LogFile(logPath);
+    if (!flags.json) info(io, describeStart(opts, interactive));
+    if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process });
+    const result = await session.run(machine.target);
+    term?.close();
+    term = undefined;
+    log.commit();
+    return report(ctx, opts, result, logPath, flags.json, disk);
+  } finally {
+    term?.close();
+    log?.commit();
+    disk?.close();
+  }
+}
+
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined): number {
+  const { io } = ctx;
+  const o = r.outcome;
+  const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
+  if (json) {
+    io.stdout.write(JSON.stringify({
+      status: o.kind, exitCode: o.exitCode, message: o.message, pattern: o.pattern ?? null,
+      stepsCompleted: r.stepTimesNs.length, steps: opts.steps.length,
+      stepGuestSeconds: r.stepTimesNs.map((ns) => ns / 1e9),
+      guestSeconds: r.guestNs / 1e9, instructions: r.run.instructions, wallSeconds: r.run.wallMs / 1000,
+      image: opts.image ?? null, kernel: opts.kernel, append: opts.append, write: opts.write, log: logPath,
+      disk: disk ? { ...disk.stats } : null,
+      lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
+    }, null, 2) + '\n');
+    return o.exitCode;
+  }
+  const stats = `guest ${(r.guestNs / 1e9).toFixed(3)} s, ${r.run.instructions} instructions, wall ${(r.run.wallMs / 1000).toFixed(2)} s (${mips.toFixed(1)} MIPS)`;
+  if (o.exitCode === ExitCode.ok) {
+    info(io, `\nboot: ok — ${o.message} (${stats})`);
+    return ExitCode.ok;
+  }
+  const lines = r.transcript.lastLines();
+  io.stderr.write(`\nboot: last ${lines.length} console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
+  info(io, `boot: ${stats}`);
+  throw new MkrootfsError({
+    code: CODE_OF[o.kind], message: o.message, exitCode: o.exitCode,
+    hint: `the full console transcript is in ${logPath}`,
+    data: { step: o.step, pattern: o.pattern, guestNs: r.guestNs, instructions: r.run.instructions },
+  });
+}
+
+const CODE_OF: Record<SessionResult['outcome']['kind'], string> = {
+  'ok': 'BOOT_OK',
+  'expect-failed': 'BOOT_EXPECT_FAILED',
+  'fail-matched': 'BOOT_FAIL_PATTERN',
+  'panic': 'BOOT_GUEST_PANIC',
+  'timeout': 'BOOT_TIMEOUT',
+  'step-timeout': 'BOOT_STEP_TIMEOUT',
+  'poweroff-code': 'BOOT_GUEST_FAILURE',
+};
+
+function describeStart(o: BootOptions, interactive: boolean): string {
+  const what = o.image ? `${o.image}${o.write ? ' (read-write)' : ' (copy-on-write)'}` : 'no disk';
+  const mode = interactive ? 'interactive console, Ctrl-A x quits' : `headless, ${o.steps.length} step(s), timeout ${o.timeoutS} s guest time`;
+  return `boot: ${o.kernel} + ${what}, ${o.memoryBytes >> 20}M, append "${o.append}" — ${mode}${o.realtime ? ', realtime' : ''}`;
+}
+
+function requireFile(path: string, what: string, hint: string): void {
+  let ok = false;
+  try {
+    ok = statSync(path).isFile();
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw usageError('BOOT_FILE_MISSING', `${what} not found: ${path}`, hint, { path });
+}
+
+/** Runs a machine-construction step, turning configuration errors into usage errors (exit 2). */
+function machineStep<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MachineConfigError) throw usageError('BOOT_MACHINE_CONFIG', err.message, err.hint);
+    const e = err as Error & { hint?: string; code?: string };
+    if (e && typeof e.message === 'string' && (e.name === 'QomError' || e.name === 'DevicePropertyError' || e.name === 'MachineError')) {
+      throw usageError('BOOT_MACHINE_CONFIG', e.message, e.hint ?? 'see `mkrootfs boot --device help`');
+    }
+    throw err;
+  }
+}
+
+/** out/boot.log, written to a temp file and renamed when the boot ends (whatever the outcome). */
+class LogFile {
+  private fd: number;
+  private readonly tmp: string;
+  private readonly path: string;
+  constructor(path: string) {
+    this.path = path;
+    this.tmp = `${path}.${process.pid}.tmp`;
+    mkdirSync(dirname(path), { recursive: true });
+    this.fd = openSync(this.tmp, 'w');
+  }
+  write(b: Uint8Array): void {
+    if (this.fd >= 0) writeSync(this.fd, b);
+  }
+  commit(): void {
+    if (this.fd < 0) return;
+    closeSync(this.fd);
+    this.fd = -1;
+    if (existsSync(this.tmp)) renameSync(this.tmp, this.path);
+  }
+}
+
+/** The guest cache's kernel, if the guest has been built (else undefined). */
+async function guestKernelPath(): Promise<string | undefined> {
+  try {
+    const vars = (await import(GUEST_VARS)) as { guestVar(key: string): string | undefined | Promise<string | undefined> };
+    const k = await vars.guestVar('kernel');
+    return k && existsSync(k) ? k : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A recipe's image path (built first when absent) and its boot: section. */
+async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined }> {
+  requireFile(recipePath, 'recipe', 'check the path');
+  const pipeline = (await import(PIPELINE)) as PipelineApi;
+  const recipe = await pipeline.loadRecipe(recipePath);
+  const image = resolve(io.cwd, recipe.image?.output ?? 'out/rootfs.img');
+  if (!existsSync(image)) {
+    info(io, `boot: ${image} does not exist yet; building it from ${recipePath}`);
+    await pipeline.buildFromRecipe(recipePath);
+    requireFile(image, 'disk image (after building the recipe)', 'check the recipe\'s image.output');
+  }
+  return { image, boot: recipe.boot };
+}
+
+interface PipelineApi {
+  loadRecipe(path: string): Promise<{ image?: { output?: string }; boot?: RecipeBoot }>;
+  buildFromRecipe(path: string): Promise<unknown>;
+}
+const PIPELINE = '../../pipeline.ts';
+const GUEST_VARS = '../../guest/vars.ts';
