@@ -1,0 +1,104 @@
+/**
+ * Finds which blocks of each regular file hold data. All-zero blocks become
+ * holes (neither data nor indirect blocks), so this must run before layout.
+ * Host files are streamed in bounded chunks; small files are kept in memory
+ * (up to a total budget) so the writer need not open them again.
+ */
+import { MkrootfsError } from '../errors.ts';
+import type { ContentSource } from '../tree/tree.ts';
+import type { LogicalRun } from './block-map.ts';
+import { readFully, type ImageFs } from './image-fs.ts';
+
+export interface ScannedContent {
+  size: number;
+  runs: LogicalRun[];
+  /** The whole content when held in memory (inline bytes, or a small host file). */
+  data: Uint8Array | null;
+  /** Host path when the writer must read the content again. */
+  hostPath: string | null;
+}
+
+export interface ScanBudget {
+  /** Host files up to this size are cached. */
+  maxCachedFile: number;
+  /** Bytes of host content that may be cached in total. */
+  remaining: number;
+}
+
+const CHUNK = 4 << 20;
+const zeroBlock = new Uint8Array(65536);
+
+function isZero(buf: Uint8Array, off: number, len: number): boolean {
+  return Buffer.from(buf.buffer, buf.byteOffset + off, len).equals(Buffer.from(zeroBlock.buffer, 0, len));
+}
+
+/** Adds the non-zero blocks of `buf[0, len)` (file offset `base`, block aligned) to `runs`. */
+function addRuns(runs: LogicalRun[], buf: Uint8Array, len: number, base: number, blockSize: number): void {
+  const first = base / blockSize;
+  for (let o = 0, b = first; o < len; o += blockSize, b++) {
+    if (isZero(buf, o, Math.min(blockSize, len - o))) continue;
+    const last = runs[runs.length - 1];
+    if (last && last.logical + last.count === b) last.count++;
+    else runs.push({ logical: b, count: 1 });
+  }
+}
+
+export async function scanContent(content: ContentSource, blockSize: number, fs: ImageFs, budget: ScanBudget, where: string): Promise<ScannedContent> {
+  if (content.kind === 'zero') return { size: content.size, runs: [], data: null, hostPath: null };
+  if (content.kind === 'bytes') {
+    const runs: LogicalRun[] = [];
+    addRuns(runs, content.data, content.data.length, 0, blockSize);
+    return { size: content.data.length, runs, data: content.data, hostPath: null };
+  }
+  const size = content.size;
+  const runs: LogicalRun[] = [];
+  let fh;
+  try {
+    fh = await fs.open(content.path, 'r');
+  } catch (err) {
+    throw hostError(err, content.path, where);
+  }
+  try {
+    const cache = size <= budget.maxCachedFile && size <= budget.remaining;
+    if (cache) {
+      const data = new Uint8Array(size);
+      const got = await readFully(fh, data, 0, size, 0);
+      if (got !== size) throw changed(content.path, where, size, got);
+      budget.remaining -= size;
+      addRuns(runs, data, size, 0, blockSize);
+      return { size, runs, data, hostPath: null };
+    }
+    const buf = new Uint8Array(Math.min(CHUNK, size));
+    for (let pos = 0; pos < size; pos += CHUNK) {
+      const len = Math.min(CHUNK, size - pos);
+      const got = await readFully(fh, buf, 0, len, pos);
+      if (got !== len) throw changed(content.path, where, size, pos + got);
+      addRuns(runs, buf, len, pos, blockSize);
+    }
+    return { size, runs, data: null, hostPath: content.path };
+  } catch (err) {
+    throw err instanceof MkrootfsError ? err : hostError(err, content.path, where);
+  } finally {
+    await fh.close();
+  }
+}
+
+function changed(path: string, where: string, expected: number, got: number): MkrootfsError {
+  return new MkrootfsError({
+    code: 'HOST_FILE_CHANGED',
+    message: `host file ${path} (for ${where}) has ${got} bytes, expected ${expected}: it changed during the build`,
+    hint: 'do not modify the source tree while building',
+    data: { path, where, expected, got },
+  });
+}
+
+export function hostError(err: unknown, path: string, where: string): MkrootfsError {
+  const e = err as NodeJS.ErrnoException;
+  return new MkrootfsError({
+    code: 'HOST_FILE_UNREADABLE',
+    message: `cannot read host file ${path} (for ${where}): ${e?.code ?? ''} ${e?.message ?? String(err)}`.trim(),
+    hint: 'check that the file exists and is readable by this user',
+    data: { path, where, errno: e?.code },
+    cause: err,
+  });
+}

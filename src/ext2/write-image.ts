@@ -1,0 +1,269 @@
+/**
+ * writeImageFile: staging tree → ext2 image file.
+ *
+ * 1. number the inodes (inode-plan.ts) and find the data blocks of every file
+ *    (content-scan.ts; all-zero blocks become holes);
+ * 2. count the blocks everything needs and choose the geometry (sizing.ts);
+ * 3. allocate blocks sequentially (allocator.ts, block-map.ts) and encode the
+ *    inodes, directories, bitmaps, descriptors and superblocks in memory
+ *    (metadata.ts) — metadata is small;
+ * 4. stream the image front to back into a temp file beside the target
+ *    (image-stream.ts), hashing it on the way, and rename it into place only
+ *    on success.
+ */
+import { createHash } from 'node:crypto';
+import * as nodeFs from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MkrootfsError, usageError } from '../errors.ts';
+import type { Tree } from '../tree/tree.ts';
+import { CountingAllocator, SequentialAllocator, type Allocator } from './allocator.ts';
+import { indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
+import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
+import { encodeDir } from './dir-block.ts';
+import { IdentityHash, formatUuid } from './identity.ts';
+import type { ImageFs } from './image-fs.ts';
+import { streamImage, type HostFile, type Piece } from './image-stream.ts';
+import { encodeDevice, type Inode } from './inode.ts';
+import { planInodes, modeOf, type PlannedInode } from './inode-plan.ts';
+import { validateBlockSize, type BlockSize } from './layout.ts';
+import { buildInodeTables, buildMetadata } from './metadata.ts';
+import { chooseGeometry, reservedBlocks } from './sizing.ts';
+
+export interface ImageOptions {
+  /** Image size in bytes, or 'auto' (content plus a margin). Default 'auto'. */
+  size?: number | 'auto';
+  /** With size 'auto': free bytes (beyond reserved blocks) to leave over the content. */
+  extraFree?: number;
+  /** Number of inodes (rounded up to fill whole inode-table blocks). */
+  inodes?: number;
+  blockSize?: 1024 | 2048 | 4096;
+  /** Volume label, at most 16 bytes. */
+  label?: string;
+  /** Percentage of blocks reserved for root (default 5, like mke2fs). */
+  reservedPercent?: number;
+  /** SOURCE_DATE_EPOCH: superblock times, and the clamp for every mtime. */
+  epoch?: number;
+}
+
+export interface ImageSummary {
+  path: string;
+  bytes: number;
+  sha256: string;
+  blockSize: number;
+  blocks: number;
+  freeBlocks: number;
+  inodes: number;
+  freeInodes: number;
+  uuid: string;
+}
+
+export interface WriteImageArgs {
+  tree: Tree;
+  output: string;
+  options?: ImageOptions;
+  fs?: ImageFs;
+  onProgress?: (p: { phase: string; done: number; total: number }) => void;
+}
+
+const SCAN_CONCURRENCY = 16;
+const FAST_SYMLINK_MAX = 59;
+
+export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary> {
+  const fs: ImageFs = args.fs ?? (nodeFs as unknown as ImageFs);
+  const opts = args.options ?? {};
+  const bs: BlockSize = validateBlockSize(opts.blockSize ?? 4096);
+  const reservedPercent = opts.reservedPercent ?? 5;
+  if (!(reservedPercent >= 0 && reservedPercent <= 50)) {
+    throw usageError('EXT2_BAD_RESERVED', `reserved percentage ${reservedPercent} is out of range`, 'use a value from 0 to 50');
+  }
+  const label = new TextEncoder().encode(opts.label ?? '');
+  if (label.length > 16) throw usageError('EXT2_LABEL_TOO_LONG', `volume label "${opts.label}" is ${label.length} bytes; at most 16 are allowed`, 'shorten the label');
+  if (opts.epoch !== undefined && !Number.isInteger(opts.epoch)) throw usageError('BAD_EPOCH', `epoch ${opts.epoch} is not an integer`, 'set SOURCE_DATE_EPOCH to whole seconds');
+
+  // 1. Inodes and content.
+  const plan = planInodes(args.tree);
+  const all = [plan.root, ...plan.inodes];
+  let newest = Number.NEGATIVE_INFINITY;
+  for (const p of all) if (Number.isFinite(p.node.mtime)) newest = Math.max(newest, p.node.mtime);
+  const imageTime = opts.epoch ?? (Number.isFinite(newest) ? newest : 0);
+  const timeOf = (p: PlannedInode): number => {
+    const t = Number.isFinite(p.node.mtime) ? Math.trunc(p.node.mtime) : imageTime;
+    return opts.epoch !== undefined ? Math.min(t, opts.epoch) : t;
+  };
+  const scans = await scanAll(all, bs, fs, args.onProgress);
+
+  // 2. What each inode needs.
+  const laid = all.map((p) => describe(p, bs, scans.get(p)));
+  const counter = new CountingAllocator();
+  for (const l of laid) mapBlocks(l.runs, bs, counter);
+  const geo = chooseGeometry({
+    blockSize: bs, dataBlocks: counter.used, usedInodes: plan.lastIno,
+    size: opts.size ?? 'auto', extraFree: opts.extraFree, inodes: opts.inodes, reservedPercent,
+  });
+
+  // 3. Allocation and metadata.
+  const alloc = new SequentialAllocator(geo);
+  const pieces: Piece[] = [];
+  const id = new IdentityHash().addNumbers(bs, geo.blocksCount, geo.inodesCount, reservedPercent, imageTime).add(label);
+  const dirsPerGroup = new Map<number, number>();
+  const inodes: { ino: number; inode: Inode }[] = [];
+  for (const l of laid) {
+    const p = l.planned;
+    const map = mapBlocks(l.runs, bs, alloc);
+    placeData(l, map, bs, pieces, id);
+    const block = l.fastTarget ?? map.iBlock;
+    const node = p.node;
+    if (node.type === 'char' || node.type === 'block') encodeDevice(node.major, node.minor, block);
+    inodes.push({
+      ino: p.ino,
+      inode: { mode: modeOf(node), uid: node.uid, gid: node.gid, size: l.size, time: timeOf(p), linksCount: p.links, sectors: map.blocks * (bs / 512), block },
+    });
+    if (node.type === 'dir') {
+      const g = Math.floor((p.ino - 1) / geo.inodesPerGroup);
+      dirsPerGroup.set(g, (dirsPerGroup.get(g) ?? 0) + 1);
+    }
+  }
+  const inodeTables = buildInodeTables(geo, inodes);
+  for (const g of [...inodeTables.keys()].sort((a, b) => a - b)) id.add(inodeTables.get(g)!);
+  const { uuid, hashSeed } = id.finish();
+  const labelField = new Uint8Array(16);
+  labelField.set(label);
+  const reserved = reservedBlocks(geo.blocksCount, reservedPercent);
+  const meta = buildMetadata({ geo, alloc, lastIno: plan.lastIno, dirsPerGroup, inodeTables, reservedBlocks: reserved, time: imageTime, uuid, hashSeed, label: labelField });
+  pieces.push(...meta.pieces);
+  pieces.sort((a, b) => a.phys - b.phys);
+
+  // 4. Stream into a temp file, then rename.
+  const tmp = join(dirname(args.output), `.${basename(args.output)}.tmp-${randomBytes(4).toString('hex')}`);
+  const sha = createHash('sha256');
+  let out;
+  try {
+    out = await fs.open(tmp, 'w', 0o644);
+  } catch (err) {
+    throw outputError(err, args.output);
+  }
+  try {
+    await streamImage({
+      out, fs, pieces, blockSize: bs, blocksCount: geo.blocksCount,
+      digest: (b) => sha.update(b),
+      onProgress: (done, total) => args.onProgress?.({ phase: 'write', done, total }),
+    });
+    await out.truncate(geo.blocksCount * bs);
+    await out.close();
+    out = undefined;
+    await fs.rename(tmp, args.output);
+  } catch (err) {
+    if (out) await out.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw err instanceof MkrootfsError ? err : outputError(err, args.output);
+  }
+  return {
+    path: args.output,
+    bytes: geo.blocksCount * bs,
+    sha256: sha.digest('hex'),
+    blockSize: bs,
+    blocks: geo.blocksCount,
+    freeBlocks: meta.freeBlocks,
+    inodes: geo.inodesCount,
+    freeInodes: meta.freeInodes,
+    uuid: formatUuid(uuid),
+  };
+}
+
+function outputError(err: unknown, path: string): MkrootfsError {
+  const e = err as NodeJS.ErrnoException;
+  return new MkrootfsError({
+    code: 'IMAGE_WRITE_FAILED',
+    message: `cannot write image ${path}: ${e?.message ?? String(err)}`,
+    hint: 'check that the output directory exists, is writable and has free space',
+    data: { path, errno: e?.code },
+    cause: err,
+  });
+}
+
+async function scanAll(all: PlannedInode[], bs: number, fs: ImageFs, onProgress: WriteImageArgs['onProgress']): Promise<Map<PlannedInode, ScannedContent>> {
+  const files = all.filter((p) => p.node.type === 'file');
+  const out = new Map<PlannedInode, ScannedContent>();
+  const budget: ScanBudget = { maxCachedFile: 1 << 20, remaining: 128 << 20 };
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const p = files[next++]!;
+      if (p.node.type !== 'file') continue;
+      out.set(p, await scanContent(p.node.content, bs, fs, budget, p.path));
+      if (++done % 256 === 0) onProgress?.({ phase: 'scan', done, total: files.length });
+    }
+  };
+  await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
+  onProgress?.({ phase: 'scan', done, total: files.length });
+  return out;
+}
+
+/** What one inode stores: its size, its logical data blocks, and where their bytes come from. */
+interface Laid {
+  planned: PlannedInode;
+  size: number;
+  runs: { logical: number; count: number }[];
+  src: Uint8Array | HostFile | null;
+  /** Fast symlinks: the target packed into i_block. */
+  fastTarget?: Uint32Array;
+}
+
+function describe(p: PlannedInode, bs: BlockSize, scan: ScannedContent | undefined): Laid {
+  const node = p.node;
+  switch (node.type) {
+    case 'dir': {
+      const data = encodeDir(p.entries!, bs, p.lostFound ? Math.ceil(16384 / bs) : 1);
+      return { planned: p, size: data.length, runs: [{ logical: 0, count: data.length / bs }], src: data };
+    }
+    case 'file': {
+      const s = scan!;
+      const blocksNeeded = Math.ceil(s.size / bs);
+      if (blocksNeeded > maxLogicalBlocks(bs) || s.size > 2 ** 46) {
+        throw usageError('EXT2_FILE_TOO_LARGE', `${p.path} is ${s.size} bytes, more than ext2 with ${bs}-byte blocks can store`,
+          'use a larger --block-size', { path: p.path, size: s.size });
+      }
+      const src = s.data ?? (s.hostPath ? { path: s.hostPath, where: p.path, remaining: 0 } : null);
+      return { planned: p, size: s.size, runs: s.runs, src };
+    }
+    case 'symlink': {
+      const t = node.target;
+      if (t.length <= FAST_SYMLINK_MAX) {
+        const bytes = new Uint8Array(60);
+        bytes.set(t);
+        const v = new DataView(bytes.buffer);
+        const words = new Uint32Array(15);
+        for (let i = 0; i < 15; i++) words[i] = v.getUint32(i * 4, true);
+        return { planned: p, size: t.length, runs: [], src: null, fastTarget: words };
+      }
+      if (t.length >= bs) {
+        throw usageError('EXT2_SYMLINK_TOO_LONG', `${p.path}: symlink target is ${t.length} bytes; with ${bs}-byte blocks it must be shorter than ${bs}`,
+          'shorten the target or use a larger --block-size', { path: p.path, length: t.length, blockSize: bs });
+      }
+      return { planned: p, size: t.length, runs: [{ logical: 0, count: 1 }], src: t };
+    }
+    default:
+      return { planned: p, size: 0, runs: [], src: null };
+  }
+}
+
+function placeData(l: Laid, map: BlockMap, bs: number, pieces: Piece[], id: IdentityHash): void {
+  for (const ind of map.indirect) {
+    const bytes = indirectBytes(ind.words);
+    pieces.push({ phys: ind.phys, count: 1, src: bytes, offset: 0, length: bytes.length });
+  }
+  const src = l.src;
+  if (!src) return;
+  if (src instanceof Uint8Array) {
+    if (l.planned.node.type !== 'file' || l.planned.node.content.kind === 'bytes') id.add(src);
+  } else {
+    src.remaining = map.data.length;
+  }
+  for (const run of map.data) {
+    const offset = run.logical * bs;
+    const srcLen = src instanceof Uint8Array ? src.length : l.size;
+    pieces.push({ phys: run.phys, count: run.count, src, offset, length: Math.min(run.count * bs, srcLen - offset) });
+  }
+}
