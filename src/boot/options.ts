@@ -128,14 +128,10 @@ export function resolveBootOptions(input: ResolveInput): BootOptions {
   };
 }
 
+/** The recipe's `steps` when given, else its `expect` texts as expect-only steps. */
 function recipeSteps(r: RecipeBoot): BootStep[] {
-  const out: BootStep[] = [];
-  for (const e of r.expect ?? []) {
-    if (typeof e === 'string') out.push({ expect: e });
-    else out.push(stepOf(e));
-  }
-  for (const s of r.steps ?? []) out.push(stepOf(s));
-  return out;
+  if (r.steps && r.steps.length > 0) return r.steps.map(stepOf);
+  return (r.expect ?? []).map((e) => (typeof e === 'string' ? { expect: e } : stepOf(e)));
 }
 
 function stepOf(s: { expect?: string; send?: string; timeout?: number }): BootStep {

@@ -38,6 +38,11 @@ describe('resolveBootOptions', () => {
     expect(b).toMatchObject({ append: 'x', memoryBytes: 256 << 20, timeoutS: 9, steps: [{ expect: 'login:' }], fail: ['Oops', 'BUG:'] });
   });
 
+  it('a recipe\'s steps are used instead of its expect list when given', () => {
+    const o = resolveBootOptions({ flags: flags(), recipe: { expect: ['ignored'], steps: [{ expect: '# ', send: 'ls' }] }, image: 'x', guestKernel: 'k' });
+    expect(o.steps).toEqual([{ expect: '# ', send: 'ls' }]);
+  });
+
   it('no kernel at all is a usage error with a fix', () => {
     expect(() => resolveBootOptions({ flags: flags(), image: 'x.img' })).toThrowError(
       expect.objectContaining({ code: 'BOOT_NO_KERNEL', exitCode: ExitCode.usage, hint: expect.stringContaining('mkrootfs guest') }));
