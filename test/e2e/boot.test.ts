@@ -1,0 +1,125 @@
+/**
+ * Full boots on the bundled emulator: recipes built by mkrootfs, booted by
+ * `node bin/boot.js` as a user would, checked against the console transcript,
+ * the exit code, and the image file (sha256, debugfs).
+ * Run: npx vitest run --project e2e test/e2e/boot.test.ts
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BUSYBOX = join(ROOT, 'recipes/busybox.yml');
+const work = mkdtempSync(join(tmpdir(), 'boot-e2e-'));
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+function node(script: string, args: string[], cwd = work): Run {
+  const r = spawnSync(process.execPath, [join(ROOT, script), ...args], { cwd, encoding: 'latin1', maxBuffer: 64 << 20, timeout: 900_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const boot = (args: string[]): Run => node('bin/boot.js', args);
+const sha256 = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
+
+/** Writes a recipe in the work dir that includes recipes/busybox.yml and adds `extra` (YAML text). */
+function recipeOverBusybox(name: string, extra: string): string {
+  const p = join(work, `${name}.yml`);
+  writeFileSync(p, `include: [${JSON.stringify(relative(work, BUSYBOX))}]\nimage:\n  output: ${name}.img\n${extra}`);
+  return p;
+}
+
+function build(recipe: string): string {
+  const r = node('bin/mkrootfs.js', [recipe]);
+  if (r.code !== 0) throw new Error(`building ${recipe} failed (exit ${r.code}):\n${r.stderr}`);
+  return join(work, `${recipe.replace(/^.*\//, '').replace(/\.yml$/, '')}.img`);
+}
+
+/** A recipe with a console shell and a marker echoed by rcS, for scripted sessions. */
+const SHELL_RECIPE = `init:
+  rcS: |
+    #!/bin/sh
+    mount -t proc proc /proc
+    echo "rcS-DONE"
+  shell: respawn
+`;
+
+describe('mkrootfs boot on the bundled emulator', () => {
+  let shellImage: string;
+
+  beforeAll(() => {
+    shellImage = build(recipeOverBusybox('shell', SHELL_RECIPE));
+  });
+
+  it('recipes/busybox.yml: built, booted, reaches the rcS banner and powers off (exit 0)', () => {
+    const r = boot([BUSYBOX]);
+    expect(r.stderr).not.toMatch(/error/i);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Run /sbin/init as init process');
+    expect(r.stdout).toMatch(/reboot: Power down|boot: ok/);
+  });
+
+  it('runs a scripted shell session and checks the output of each command', () => {
+    const img = join(work, 'session.img');
+    copyFileSync(shellImage, img);
+    const r = boot([img, '--expect', 'rcS-DONE',
+      '--expect', '# ', '--send', 'ls /',
+      '--expect', 'proc', '--expect', '# ', '--send', 'cat /proc/mounts',
+      '--expect', '/dev/root / ext', '--expect', '# ', '--send', 'echo hello-from-guest > /root/hello.txt; sync; echo WROTE-$?',
+      '--expect', 'WROTE-0', '--expect', '# ', '--send', 'cat /root/hello.txt',
+      '--expect', 'hello-from-guest\r\n', '--expect', '# ', '--send', 'poweroff -f',
+      '--expect', 'reboot: Power down']);
+    expect(r.code, r.stderr).toBe(0);
+    // ls / shows the image's top-level directories (the echo of the command is excluded by the expect order).
+    const afterLs = r.stdout.slice(r.stdout.indexOf('ls /'));
+    for (const d of ['bin', 'dev', 'etc', 'proc', 'sbin']) expect(afterLs).toMatch(new RegExp(`\\b${d}\\b`));
+    expect(r.stdout).toMatch(/\/dev\/root \/ ext[234] rw/);
+    expect(r.stdout).toMatch(/proc \/proc proc/);
+  });
+
+  it('a missing init panics the kernel: exit 4 as it happens, with the panic line', () => {
+    const p = join(work, 'noinit.yml');
+    writeFileSync(p, 'image:\n  output: noinit.img\n  size: 8M\nfiles:\n  - path: /etc/motd\n    content: "no init here\\n"\n');
+    const img = build(p);
+    const r = boot([img, '--expect', 'never printed']);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toContain('Kernel panic - not syncing: No working init found');
+    expect(r.stderr).toMatch(/guest panic: .*Kernel panic - not syncing: No working init found/);
+    expect(r.stderr).toMatch(/last \d+ console line/);
+  });
+
+  it('never modifies the image without --write; with --write the guest\'s file is on disk (debugfs)', () => {
+    const img = join(work, 'cow.img');
+    copyFileSync(shellImage, img);
+    const before = sha256(img);
+    const script = ['--expect', 'rcS-DONE', '--expect', '# ', '--send', 'echo persisted-$((6*7)) > /root/note.txt; sync; echo SYNCED',
+      '--expect', 'SYNCED', '--expect', '# ', '--send', 'poweroff -f', '--expect', 'reboot: Power down'];
+    const cow = boot([img, ...script]);
+    expect(cow.code, cow.stderr).toBe(0);
+    expect(sha256(img)).toBe(before);
+
+    const rw = boot([img, '--write', ...script]);
+    expect(rw.code, rw.stderr).toBe(0);
+    expect(sha256(img)).not.toBe(before);
+    const cat = spawnSync('debugfs', ['-R', 'cat /root/note.txt', img], { encoding: 'utf8' });
+    expect(cat.stdout).toBe('persisted-42\n');
+    const fsck = spawnSync('e2fsck', ['-fn', img], { encoding: 'utf8' });
+    expect(fsck.status, fsck.stdout + fsck.stderr).toBe(0);
+  });
+
+  it('two boots print identical transcripts, printk timestamps included', () => {
+    const img = join(work, 'twice.img');
+    copyFileSync(shellImage, img);
+    const args = [img, '--expect', 'rcS-DONE', '--expect', '# ', '--send', 'cat /proc/uptime; poweroff -f', '--expect', 'reboot: Power down'];
+    const a = boot(args);
+    const b = boot(args);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code).toBe(0);
+    expect(a.stdout).toMatch(/\[\s+\d+\.\d{6}\]/);
+    expect(b.stdout).toBe(a.stdout);
+    expect(readFileSync(join(work, 'out/boot.log'), 'latin1')).toBe(b.stdout);
+  });
+});
