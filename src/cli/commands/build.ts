@@ -1,7 +1,143 @@
+/**
+ * `mkrootfs build`: a recipe (delegated to ./build-recipe.ts) or a host
+ * directory (`--from-dir`) → ext2 image, written by our own ext2 writer.
+ */
 import type { Command } from 'commander';
+import { resolve } from 'node:path';
 import type { CommandContext } from '../main.ts';
+import { usageError } from '../../errors.ts';
+import { importDir, type Owner } from '../../tree/import-dir.ts';
+import { newTree } from '../../tree/tree.ts';
+import { parseImageSize, sizeOptions } from '../../tree/size.ts';
+import { writeImageFile, type ImageOptions, type ImageSummary } from '../../ext2/write-image.ts';
+import { addRecipeOptions, runRecipeBuild } from './build-recipe.ts';
+import type { CliIo } from '../io.ts';
 
-// Placeholder: the 'build' command is being written (owner: see its issue).
+const HELP = `
+Without a recipe, --from-dir and -o are required: the directory's contents
+become the image's root (like mke2fs -d, but reproducible and without root).
+Owners default to root:root (--owner keep keeps the host's). Times come from
+SOURCE_DATE_EPOCH when set (every mtime is clamped to it), else from the tree.
+
+Sizes: 64M, 1G, 65536 (bytes); auto = content plus a margin; +8M = content
+plus 8 MiB of free space.
+
+Exit codes: 0 ok, 1 runtime error (unreadable input, I/O), 2 invalid input
+(bad option, tree does not fit the size).
+
+Examples:
+  $ mkrootfs build recipes/busybox.yml
+  $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size 64M
+  $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size +8M --block-size 1024 --label rootfs
+  $ SOURCE_DATE_EPOCH=1700000000 mkrootfs build --from-dir ./rootfs -o rootfs.img --owner keep --json`;
+
+interface BuildFlags {
+  fromDir?: string;
+  output?: string;
+  size?: string;
+  inodes?: string;
+  blockSize?: string;
+  owner?: string;
+  label?: string;
+  reservedPercent?: string;
+  json?: boolean;
+}
+
 export function defineBuild(program: Command, ctx: CommandContext): void {
-  void program; void ctx;
+  const cmd = program
+    .command('build')
+    .description('Build an ext2 image from a recipe or from a host directory')
+    .argument('[recipe]', 'recipe file (.yml); omit to use --from-dir')
+    .option('--from-dir <dir>', 'host directory whose contents become the image root')
+    .option('-o, --output <image>', 'image file to write (replaced only on success)')
+    .option('--size <size>', 'image size: 64M, auto, or +8M (content plus free space) (default: auto)')
+    .option('--inodes <n>', 'number of inodes (default: the tree plus a margin)')
+    .option('--block-size <bytes>', 'block size: 1024, 2048 or 4096 (default: 4096)')
+    .option('--owner <owner>', 'file owners: root (default), keep (host uid/gid), or UID:GID')
+    .option('--label <label>', 'volume label (at most 16 bytes)')
+    .option('--reserved-percent <p>', 'blocks reserved for root, in percent (default: 5)')
+    .option('--json', 'print the image summary as JSON on stdout')
+    .addHelpText('after', HELP);
+  addRecipeOptions(cmd);
+  cmd.action(async (recipe: string | undefined, flags: BuildFlags & Record<string, unknown>) => {
+    if (recipe !== undefined) {
+      if (flags.fromDir !== undefined) throw usageError('BUILD_CONFLICT', 'give either a recipe or --from-dir, not both', 'drop one of them');
+      await runRecipeBuild(recipe, flags, ctx);
+      return;
+    }
+    const summary = await buildFromDir(flags, ctx.io);
+    if (flags.json) ctx.io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else {
+      ctx.io.stdout.write(`${summary.path}: ${summary.bytes} bytes, ${summary.blocks} blocks of ${summary.blockSize} (${summary.freeBlocks} free), `
+        + `${summary.inodes} inodes (${summary.freeInodes} free), uuid ${summary.uuid}\nsha256 ${summary.sha256}\n`);
+    }
+    ctx.setExit(0);
+  });
+}
+
+export function parseOwner(text: string): Owner {
+  if (text === 'root' || text === 'keep') return text;
+  const m = /^(\d+):(\d+)$/.exec(text);
+  if (!m || Number(m[1]) > 0xffffffff || Number(m[2]) > 0xffffffff) {
+    throw usageError('BAD_OWNER', `--owner ${text} is not root, keep or UID:GID`, 'e.g. --owner 0:0 or --owner keep', { value: text });
+  }
+  return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
+function parseInteger(text: string, flag: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
+    throw usageError('BAD_OPTION', `${flag} ${text} must be a whole number from ${min} to ${max}`, `e.g. ${flag} ${min}`, { flag, value: text });
+  }
+  return Number(text);
+}
+
+/** SOURCE_DATE_EPOCH, validated, or undefined when unset. */
+export function epochFromEnv(env: Record<string, string | undefined>): number | undefined {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d+$/.test(raw)) throw usageError('BAD_EPOCH', `SOURCE_DATE_EPOCH=${raw} is not a whole number of seconds`, 'e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)');
+  return Number(raw);
+}
+
+/** Prints progress on stderr: a rewritten percentage on a terminal, a few plain lines otherwise. */
+export function progressReporter(io: CliIo): { update: (p: { phase: string; done: number; total: number }) => void; end: () => void } {
+  const tty = io.stderr.isTTY === true;
+  let lastShown = -1;
+  let shownAny = false;
+  return {
+    update: ({ phase, done, total }) => {
+      if (phase !== 'write' || total < 64 << 20) return;
+      const pct = Math.floor((done / total) * 100);
+      const step = tty ? 1 : 25;
+      if (Math.floor(pct / step) === Math.floor(lastShown / step)) return;
+      lastShown = pct;
+      shownAny = true;
+      if (tty) io.stderr.write(`\rmkrootfs: writing image ${pct}%`);
+      else io.stderr.write(`mkrootfs: writing image ${pct}%\n`);
+    },
+    end: () => { if (tty && shownAny) io.stderr.write('\n'); },
+  };
+}
+
+export async function buildFromDir(flags: BuildFlags, io: CliIo): Promise<ImageSummary> {
+  if (!flags.fromDir) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
+  if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE', 'e.g. -o out/rootfs.img');
+  const options: ImageOptions = {
+    ...sizeOptions(parseImageSize(flags.size ?? 'auto', '--size')),
+    blockSize: parseInteger(flags.blockSize ?? '4096', '--block-size', 1024, 4096) as 1024,
+    reservedPercent: parseInteger(flags.reservedPercent ?? '5', '--reserved-percent', 0, 50),
+    epoch: epochFromEnv(io.env),
+  };
+  if (![1024, 2048, 4096].includes(options.blockSize!)) throw usageError('EXT2_BAD_BLOCK_SIZE', `--block-size ${flags.blockSize} is not supported`, 'use 1024, 2048 or 4096');
+  if (flags.inodes !== undefined) options.inodes = parseInteger(flags.inodes, '--inodes', 1, 0xffffffff);
+  if (flags.label !== undefined) options.label = flags.label;
+  const owner = parseOwner(flags.owner ?? 'root');
+  const tree = newTree();
+  await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner });
+  const progress = progressReporter(io);
+  try {
+    return await writeImageFile({ tree, output: resolve(io.cwd, flags.output), options, onProgress: progress.update });
+  } finally {
+    progress.end();
+  }
 }
