@@ -79,7 +79,9 @@ function withoutKey(node: PNode, key: string): PNode {
 function resolveHostPaths(recipe: Recipe, root: PNode, cwd: string): void {
   const fix = (value: string, at: PathKey): string => {
     if (isAbsolute(value)) return value;
-    const written = nodeAt(root, at).node?.pos.file;
+    const node = nodeAt(root, at).node;
+    if (node?.kind === 'scalar' && node.cwdRelative) return resolve(cwd, value);
+    const written = node?.pos.file;
     return resolve(cwd, written ? dirname(written) : '.', value);
   };
   recipe.layers.forEach((l, i) => { l.source = fix(l.source, ['layers', i, 'source']); });

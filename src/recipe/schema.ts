@@ -34,9 +34,9 @@ export const ImageSection = z.strictObject({
   label: z.string().refine((s) => new TextEncoder().encode(s).length <= 16, 'a volume label is at most 16 bytes').optional()
     .describe('Volume label (at most 16 bytes).'),
   reservedPercent: z.number().min(0).max(50).optional()
-    .describe('Percentage of blocks reserved for root (like mke2fs -m; default 0 here, since images are usually read-mostly).'),
+    .describe('Percentage of blocks reserved for root, like mke2fs -m (default: the writer\'s, 5).'),
   output: z.string().min(1).optional()
-    .describe('Where to write the image, relative to the CURRENT directory (default out/rootfs.img, or `output` from .mkrootfsrc.yml). The -o option overrides it.'),
+    .describe('Where to write the image, relative to the CURRENT directory (default out/rootfs.img, or rootfs.img in `outputDir` from .mkrootfsrc.yml). The -o option overrides it.'),
 }).describe('Image geometry and output.');
 export type ImageSection = z.infer<typeof ImageSection>;
 

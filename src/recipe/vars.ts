@@ -74,7 +74,10 @@ export async function substituteVars(root: PNode, ctx: VarContext): Promise<{ ro
     }
     if (node.kind === 'seq') return { ...node, items: node.items.map((n) => walk(n, false)) };
     if (typeof node.value !== 'string' || !node.value.includes('$')) return node;
-    return { ...node, value: expand(node.value, node, ctx, (n, p) => resolveVar(n, p), guestValues, guestErrors, issues, defs) };
+    const lead = /^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/.exec(node.value);
+    const origin = lead ? defs.get(lead[1]!)?.origin : undefined;
+    const cwdRelative = origin === '--set' || (origin?.startsWith('env ') && !origin.endsWith('(unset)')) || undefined;
+    return { ...node, value: expand(node.value, node, ctx, (n, p) => resolveVar(n, p), guestValues, guestErrors, issues, defs), ...(cwdRelative ? { cwdRelative } : {}) };
   };
   let out: PNode = root;
   if (root.kind === 'map') {

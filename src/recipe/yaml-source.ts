@@ -12,7 +12,11 @@ export type PNode =
   | { kind: 'map'; entries: PEntry[]; pos: SourcePos }
   | { kind: 'seq'; items: PNode[]; pos: SourcePos }
   /** `raw` is the scalar as written (quotes included), for fix-it hints. */
-  | { kind: 'scalar'; value: Scalar; raw: string; pos: SourcePos; offset: number };
+  | {
+    kind: 'scalar'; value: Scalar; raw: string; pos: SourcePos; offset: number;
+    /** Set when the value starts with a variable given on the command line or by the environment: a relative host path in it is relative to the current directory. */
+    cwdRelative?: boolean;
+  };
 
 export interface PEntry { key: string; keyPos: SourcePos; value: PNode }
 

@@ -1,14 +1,154 @@
+/**
+ * `mkrootfs build recipe.yml` (and the shorthand `mkrootfs recipe.yml`):
+ * recipe-only options and the recipe build itself. `build.ts` calls these
+ * when it gets a recipe path. Progress goes to stderr (listr2 on a terminal,
+ * plain lines otherwise); the result goes to stdout (--json for machines).
+ */
+import { relative } from 'node:path';
+import { Listr, ListrLogger, ProcessOutput } from 'listr2';
+import { stringify } from 'yaml';
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.ts';
+import { usageError } from '../../errors.ts';
+import { loadToolConfig } from '../config.ts';
+import {
+  loadRecipe, buildFromRecipe, imageOutputPath, type BuildFromRecipeArgs, type RecipeBuildSummary, type RecipeProgress,
+} from '../../pipeline.ts';
 
-// Placeholder until the recipes work lands: adds recipe-only options to `build`
-// and runs a recipe build. Owned by the recipes issue.
 export function addRecipeOptions(cmd: Command): Command {
+  const has = (flag: string): boolean => cmd.options.some((o) => o.long === flag);
+  cmd.option('--set <name=value>', 'set a recipe variable (repeatable); overrides its env and default', collect, [] as string[]);
+  if (!has('--output')) cmd.option('-o, --output <path>', 'image path (overrides the recipe\'s image.output)');
+  cmd.option('--print-recipe', 'print the resolved recipe (includes merged, variables substituted, defaults filled) as YAML and stop');
+  if (!has('--json')) cmd.option('--json', 'print a machine-readable summary (output path, sha256, size, block and inode counts)');
   return cmd;
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** `--set a=1 --set b=2` → { a: '1', b: '2' }. */
+export function parseSets(values: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw usageError('BAD_SET', `--set ${v}: expected name=value`, 'write --set name=value');
+    out[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return out;
+}
+
+const STEP_TITLES: Record<RecipeProgress['step'], string> = {
+  load: 'Load recipe',
+  compile: 'Compile programs for the guest',
+  tree: 'Assemble the file tree',
+  write: 'Write the ext2 image',
+};
+
 export async function runRecipeBuild(recipePath: string, opts: Record<string, unknown>, ctx: CommandContext): Promise<void> {
-  void opts;
-  ctx.io.stderr.write(`mkrootfs: recipe builds are not available yet (${recipePath})\n`);
-  ctx.setExit(2);
+  const { io } = ctx;
+  const config = await loadToolConfig(io.cwd, io.env.HOME);
+  const args: BuildFromRecipeArgs = {
+    recipePath,
+    sets: parseSets((opts.set as string[] | undefined) ?? []),
+    env: io.env,
+    cwd: io.cwd,
+    output: opts.output as string | undefined,
+    outputDir: config.outputDir,
+    cacheDir: config.cacheDir,
+  };
+
+  if (opts.printRecipe) {
+    const loaded = await loadRecipe(args);
+    const shown = { ...loaded.recipe, image: { ...loaded.recipe.image, output: imageOutputPath(loaded, args) } };
+    io.stdout.write(stringify(shown, { lineWidth: 0 }));
+    ctx.setExit(0);
+    return;
+  }
+
+  const summary = io.stderr.isTTY && !io.env.CI ? await buildWithListr(args, ctx) : await buildWithLines(args, ctx);
+  if (opts.json) {
+    io.stdout.write(JSON.stringify({
+      output: summary.path,
+      sha256: summary.sha256,
+      bytes: summary.bytes,
+      blockSize: summary.blockSize,
+      blocks: summary.blocks,
+      freeBlocks: summary.freeBlocks,
+      inodes: summary.inodes,
+      freeInodes: summary.freeInodes,
+      uuid: summary.uuid,
+      recipe: summary.recipe,
+      epoch: summary.epoch,
+    }, null, 2) + '\n');
+  } else {
+    const shown = relative(io.cwd, summary.path) || summary.path;
+    io.stdout.write(`${shown}: ${mib(summary.bytes)}, ${summary.blocks} blocks of ${summary.blockSize} (${summary.freeBlocks} free), `
+      + `${summary.inodes} inodes (${summary.freeInodes} free), sha256 ${summary.sha256}\n`);
+  }
+  ctx.setExit(0);
+}
+
+/** Plain progress lines on stderr (CI, pipes). */
+async function buildWithLines(args: BuildFromRecipeArgs, ctx: CommandContext): Promise<RecipeBuildSummary> {
+  return buildFromRecipe({
+    ...args,
+    onProgress: (p) => {
+      if (p.state === 'start') ctx.io.stderr.write(`mkrootfs: ${STEP_TITLES[p.step]}${p.detail ? ` (${p.detail})` : ''}\n`);
+    },
+  });
+}
+
+/** listr2 task list on a terminal: the pipeline's progress events drive the tasks. */
+async function buildWithListr(args: BuildFromRecipeArgs, ctx: CommandContext): Promise<RecipeBuildSummary> {
+  const steps = Object.keys(STEP_TITLES) as RecipeProgress['step'][];
+  const finished = new Map(steps.map((s) => [s, deferred()]));
+  const started = new Set<string>();
+  const done = new Set<string>();
+  let failure: unknown;
+  const run = buildFromRecipe({
+    ...args,
+    onProgress: (p) => {
+      if (p.state === 'start') {
+        started.add(p.step);
+        // Earlier steps that never started were not needed (e.g. no programs).
+        for (const s of steps.slice(0, steps.indexOf(p.step))) if (!started.has(s)) finished.get(s)!.resolve();
+      } else {
+        done.add(p.step);
+        finished.get(p.step)!.resolve();
+      }
+    },
+  }).catch((err: unknown) => { failure = err; throw err; })
+    .finally(() => { for (const s of steps) finished.get(s)!.resolve(); });
+  const list = new Listr(steps.map((s) => ({
+    title: STEP_TITLES[s],
+    task: async (_c: unknown, task: { skip(msg?: string): void }) => {
+      await finished.get(s)!.promise;
+      if (failure !== undefined && started.has(s) && !done.has(s)) throw new Error('failed');
+      if (!started.has(s)) task.skip(s === 'compile' ? `${STEP_TITLES[s]}: none` : `${STEP_TITLES[s]}: not reached`);
+    },
+  })), {
+    renderer: 'default',
+    exitOnError: true,
+    registerSignalListeners: false,
+    // Progress belongs on stderr: stdout carries the result.
+    rendererOptions: { logger: new ListrLogger({ processOutput: new ProcessOutput(ctx.io.stderr as NodeJS.WriteStream, ctx.io.stderr as NodeJS.WriteStream) }) },
+  });
+  const shown = list.run().catch(() => undefined);
+  try {
+    return await run;
+  } finally {
+    await shown;
+  }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => { resolve = r; });
+  return { promise, resolve };
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }

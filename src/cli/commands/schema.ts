@@ -1,7 +1,24 @@
+/**
+ * `mkrootfs schema`: the recipe JSON Schema (for editor completion), or with
+ * --markdown the recipe reference (recipes/README.md). Both come from the one
+ * zod schema in src/recipe/schema.ts.
+ */
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.ts';
+import { recipeJsonSchema } from '../../recipe/schema.ts';
+import { recipeReadme } from '../../recipe/docs.ts';
 
-// Placeholder: the 'schema' command is being written (owner: see its issue).
 export function defineSchema(program: Command, ctx: CommandContext): void {
-  void program; void ctx;
+  program
+    .command('schema')
+    .description('print the JSON Schema of recipes (for editor completion and validation)')
+    .option('--markdown', 'print the recipe reference as Markdown instead (recipes/README.md)')
+    .addHelpText('after', `
+Examples:
+  $ mkrootfs schema > out/recipe.schema.json     then in a recipe: # yaml-language-server: $schema=out/recipe.schema.json
+  $ mkrootfs schema --markdown > recipes/README.md`)
+    .action((opts: { markdown?: boolean }) => {
+      ctx.io.stdout.write(opts.markdown ? recipeReadme() : JSON.stringify(recipeJsonSchema(), null, 2) + '\n');
+      ctx.setExit(0);
+    });
 }

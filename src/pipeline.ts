@@ -1,0 +1,174 @@
+/**
+ * The pipeline: recipe file → resolved recipe → compiled programs → staging
+ * tree → ext2 image. Each step is exported on its own (the CLI shows them as
+ * progress tasks); buildFromRecipe runs them all.
+ */
+import * as nodeFs from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { usageError } from './errors.ts';
+import type { Tree } from './tree/tree.ts';
+import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
+import { recipeToTree, type DirImporter } from './recipe/to-tree.ts';
+import type { HostFs } from './recipe/host-fs.ts';
+import type { GuestResolver } from './recipe/vars.ts';
+import { parseImageSize, sizeOptions } from './tree/size.ts';
+import { importDir, type ImportFs } from './tree/import-dir.ts';
+import { writeImageFile, type ImageSummary, type ImageOptions } from './ext2/write-image.ts';
+
+export type { LoadedRecipe } from './recipe/load.ts';
+export type { Recipe, BootSection } from './recipe/schema.ts';
+
+export interface RecipeProgress {
+  step: 'load' | 'compile' | 'tree' | 'write';
+  state: 'start' | 'done';
+  detail?: string;
+}
+
+export interface LoadRecipeArgs {
+  recipePath: string;
+  /** `--set name=value` values. */
+  sets?: Record<string, string>;
+  /** Environment for `vars: { x: { env: NAME } }` and SOURCE_DATE_EPOCH. Default: none. */
+  env?: Record<string, string | undefined>;
+  /** Directory relative paths are resolved from. Default: process.cwd(). */
+  cwd?: string;
+  fs?: HostFs;
+  /** Resolves ${guest.KEY}; default: the guest builder (src/guest/vars.ts), loaded only when used. */
+  guestVar?: GuestResolver;
+  /** Guest cache directory (from .mkrootfsrc.yml), passed to the guest builder. */
+  cacheDir?: string;
+  /** Skip checking that host paths exist. */
+  skipPathChecks?: boolean;
+}
+
+export interface BuildFromRecipeArgs extends LoadRecipeArgs {
+  /** Image path; overrides the recipe's image.output. */
+  output?: string;
+  /** Directory for the default output name (from .mkrootfsrc.yml). Default "out". */
+  outputDir?: string;
+  onProgress?: (p: RecipeProgress) => void;
+}
+
+export interface RecipeBuildSummary extends ImageSummary {
+  recipe: string;
+  epoch: number;
+}
+
+/** Reads, merges, substitutes and validates a recipe; throws RecipeError listing every problem. */
+export async function loadRecipe(args: LoadRecipeArgs): Promise<LoadedRecipe> {
+  return loadRecipeFile({
+    recipePath: args.recipePath,
+    sets: args.sets,
+    env: args.env ?? {},
+    cwd: args.cwd ?? process.cwd(),
+    fs: args.fs ?? (nodeFs as unknown as HostFs),
+    guestVar: args.guestVar ?? defaultGuestVar(args.cacheDir),
+    skipPathChecks: args.skipPathChecks,
+  });
+}
+
+/** The image path a build writes: -o, else image.output, else <outputDir>/rootfs.img (relative to cwd). */
+export function imageOutputPath(loaded: LoadedRecipe, args: { output?: string; outputDir?: string; cwd?: string }): string {
+  const cwd = args.cwd ?? process.cwd();
+  return resolve(cwd, args.output ?? loaded.recipe.image.output ?? join(args.outputDir ?? 'out', 'rootfs.img'));
+}
+
+/** SOURCE_DATE_EPOCH, or 0 when unset: no build ever reads the clock. */
+export function sourceDateEpoch(env: Record<string, string | undefined>): number {
+  const raw = env.SOURCE_DATE_EPOCH;
+  if (raw === undefined || raw === '') return 0;
+  if (!/^\d+$/.test(raw) || Number(raw) > 0xffffffff) {
+    throw usageError('BAD_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH=${raw} is not a number of seconds`, 'set it to an integer such as $(git log -1 --format=%ct)');
+  }
+  return Number(raw);
+}
+
+/** Compiles the recipe's programs into `workDir`; returns host paths by program index. */
+export async function compilePrograms(loaded: LoadedRecipe, workDir: string): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  if (loaded.recipe.programs.length === 0) return out;
+  const { compileStatic } = await guestCompileModule();
+  for (const [i, p] of loaded.recipe.programs.entries()) {
+    const output = join(workDir, `program-${i}`);
+    await compileStatic({ sources: p.sources, output, cflags: p.cflags, cwd: workDir });
+    out.set(i, output);
+  }
+  return out;
+}
+
+/** The staging tree a recipe describes. */
+export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter }): Promise<Tree> {
+  return recipeToTree({
+    recipe: loaded.recipe,
+    locate: loaded.locate,
+    sources: loaded.sources,
+    fs: opts.fs ?? (nodeFs as unknown as HostFs),
+    importDir: opts.importDir ?? ((a) => importDir(opts.fs ? { ...a, fs: opts.fs as unknown as ImportFs } : a)),
+    epoch: opts.epoch,
+    programs: opts.programs,
+  });
+}
+
+/** The writer's options from the recipe's image section. */
+export function imageOptions(loaded: LoadedRecipe, epoch: number): ImageOptions {
+  const img = loaded.recipe.image;
+  return {
+    ...sizeOptions(parseImageSize(img.size ?? 'auto', 'image.size')),
+    ...(img.blockSize !== undefined ? { blockSize: img.blockSize } : {}),
+    ...(img.inodes !== undefined ? { inodes: img.inodes } : {}),
+    ...(img.label !== undefined ? { label: img.label } : {}),
+    ...(img.reservedPercent !== undefined ? { reservedPercent: img.reservedPercent } : {}),
+    epoch,
+  };
+}
+
+/** recipe.yml → image file. */
+export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<RecipeBuildSummary> {
+  const progress = args.onProgress ?? (() => {});
+  const env = args.env ?? {};
+  const epoch = sourceDateEpoch(env);
+  progress({ step: 'load', state: 'start', detail: args.recipePath });
+  const loaded = await loadRecipe(args);
+  progress({ step: 'load', state: 'done' });
+  const output = imageOutputPath(loaded, args);
+  let workDir: string | undefined;
+  try {
+    let programs: Map<number, string> | undefined;
+    if (loaded.recipe.programs.length > 0) {
+      progress({ step: 'compile', state: 'start', detail: `${loaded.recipe.programs.length} program(s)` });
+      workDir = await nodeFs.mkdtemp(join(tmpdir(), 'mkrootfs-programs-'));
+      programs = await compilePrograms(loaded, workDir);
+      progress({ step: 'compile', state: 'done' });
+    }
+    progress({ step: 'tree', state: 'start' });
+    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs });
+    progress({ step: 'tree', state: 'done' });
+    progress({ step: 'write', state: 'start', detail: output });
+    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch) });
+    progress({ step: 'write', state: 'done' });
+    return { ...summary, recipe: args.recipePath, epoch };
+  } finally {
+    if (workDir) await nodeFs.rm(workDir, { recursive: true, force: true });
+  }
+}
+
+// ---- optional parts, loaded only when a recipe needs them ----
+
+interface GuestVarsModule { guestVar(key: string, opts?: { cacheDir?: string }): Promise<string> }
+interface GuestCompileModule { compileStatic(args: { sources: string[]; output: string; cflags?: string[]; cwd: string }): Promise<void> }
+
+function defaultGuestVar(cacheDir: string | undefined): GuestResolver {
+  return async (key) => {
+    const mod = await importOptional<GuestVarsModule>('./guest/vars.ts');
+    return mod.guestVar(key, cacheDir !== undefined ? { cacheDir } : undefined);
+  };
+}
+
+async function guestCompileModule(): Promise<GuestCompileModule> {
+  return importOptional<GuestCompileModule>('./guest/compile.ts');
+}
+
+async function importOptional<T>(specifier: string): Promise<T> {
+  return (await import(specifier)) as T;
+}
