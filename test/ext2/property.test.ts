@@ -55,7 +55,7 @@ const entry = fc.record({
   linkTo: fc.option(fc.nat(), { nil: undefined }),
 });
 
-function buildTree(root: { perm: number; uid: number; gid: number; mtime: number }, entries: fc.GeneratedValueType<typeof entry>[]): Tree {
+function buildTree(root: { perm: number; uid: number; gid: number; mtime: number }, entries: (typeof entry extends fc.Arbitrary<infer T> ? T : never)[]): Tree {
   const tree = newTree(root);
   const placed: Node[] = [];
   for (const e of entries) {
