@@ -1,5 +1,6 @@
 /**
- * A disk image file as a block device backend.
+ * A disk image file as a block device backend (emulator/devices/block-backend.ts
+ * `BlockBackend`: byte offsets, synchronous, failures as `false`).
  *
  * Default (copy-on-write): the file is opened read-only and is never modified.
  * Guest writes land in an in-memory sparse overlay of 4 KiB chunks; reads see
@@ -57,18 +58,13 @@ export class FileDisk {
     this.byteLength = this.sectorCount * SECTOR_SIZE;
   }
 
-  /** Reads `buf.length` bytes at `sector`. */
-  read(sector: number, buf: Uint8Array): boolean {
-    return this.readAt(sector * SECTOR_SIZE, buf);
+  /** Size in bytes, as the BlockBackend interface names it. */
+  get size(): number {
+    return this.byteLength;
   }
 
-  /** Writes `data` at `sector`. */
-  write(sector: number, data: Uint8Array): boolean {
-    return this.writeAt(sector * SECTOR_SIZE, data);
-  }
-
-  /** Byte-addressed read; fails if the range leaves the disk. */
-  readAt(offset: number, buf: Uint8Array): boolean {
+  /** Reads `buf.length` bytes at byte `offset`; fails if the range leaves the disk. */
+  read(offset: number, buf: Uint8Array): boolean {
     if (!this.inRange(offset, buf.length) || this.fd < 0) return false;
     this.stats.readRequests++;
     this.stats.bytesRead += buf.length;
@@ -104,8 +100,8 @@ export class FileDisk {
     }
   }
 
-  /** Byte-addressed write; fails if the range leaves the disk. */
-  writeAt(offset: number, data: Uint8Array): boolean {
+  /** Writes `data` at byte `offset`; fails if the range leaves the disk. */
+  write(offset: number, data: Uint8Array): boolean {
     if (!this.inRange(offset, data.length) || this.fd < 0) return false;
     this.stats.writeRequests++;
     this.stats.bytesWritten += data.length;

@@ -48,7 +48,35 @@ export class BootSession {
     this.script = new BootScript(opts.script);
   }
 
-  /** The machine's console backend calls this with every byte the guest writes. */
+  private pending = new Uint8Array(4096);
+  private pendingLength = 0;
+
+  /**
+   * The machine's serial console backend (emulator/devices/char-backend.ts
+   * CharBackend): bytes are collected during a run slice and handed to the
+   * transcript, the echo and the script after it (`flush`), so the hot path
+   * only stores a byte.
+   */
+  readonly console = {
+    write: (byte: number): void => {
+      if (this.pendingLength === this.pending.length) {
+        const grown = new Uint8Array(this.pending.length * 2);
+        grown.set(this.pending);
+        this.pending = grown;
+      }
+      this.pending[this.pendingLength++] = byte;
+    },
+  };
+
+  /** Passes the bytes collected by `console` on. */
+  flush(): void {
+    if (this.pendingLength === 0) return;
+    const bytes = this.pending.slice(0, this.pendingLength);
+    this.pendingLength = 0;
+    this.output(bytes);
+  }
+
+  /** Console output from the guest (all of it goes through here). */
   readonly output = (bytes: Uint8Array): void => {
     let s = '';
     for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
@@ -75,12 +103,14 @@ export class BootSession {
         return both;
       },
       afterSlice: (nowNs) => {
+        this.flush();
         script.poll(nowNs);
         return script.outcome !== undefined || (this.opts.quitRequested?.() ?? false);
       },
       wallDeadlineMs: this.opts.wallTimeoutMs === undefined ? undefined : started + this.opts.wallTimeoutMs,
     }, { realtime: this.opts.realtime, sliceInstructions: this.opts.sliceInstructions });
 
+    this.flush();
     const nowNs = target.nowNs();
     if (!script.outcome) {
       if (run.end === 'halted' && target.halted) script.onHalt(target.halted.how, target.halted.code, nowNs);

@@ -113,3 +113,17 @@ describe('BootSession', () => {
     expect(r.outcome).toMatchObject({ kind: 'ok', message: 'console closed by the user' });
   });
 });
+
+describe('BootSession console backend', () => {
+  it('collects bytes written one at a time and passes them on after each slice', async () => {
+    const g = new FakeGuest(boot);
+    const echoed: string[] = [];
+    const s = new BootSession({ script: { steps: [{ expect: 'BOOT-OK' }], fail: [], panic: [], timeoutS: 30 }, echo: (b) => echoed.push(Buffer.from(b).toString('latin1')), sliceInstructions: 4096 });
+    g.attach((bytes) => { for (const b of bytes) s.console.write(b); });
+    const r = await s.run(g);
+    expect(r.outcome.kind).toBe('ok');
+    expect(echoed.join('')).toContain('Run /sbin/init as init process\r\nBOOT-OK');
+    // One echo per slice that produced output, not one per byte.
+    expect(echoed.length).toBeLessThan(10);
+  });
+});

@@ -11,6 +11,8 @@ import { ExitCode, MkrootfsError, usageError } from '../../errors.ts';
 import { resolveBootOptions, parseDeviceSpec, type BootFlags, type BootOptions, type RecipeBoot } from '../../boot/options.ts';
 import type { BootStep } from '../../boot/expect.ts';
 import { BootSession, type SessionResult } from '../../boot/session.ts';
+import { loadRecipe, imageOutputPath, buildFromRecipe } from '../../pipeline.ts';
+import { loadToolConfig } from '../config.ts';
 import { FileDisk } from '../../../emulator/host/file-disk.ts';
 import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut } from '../../../emulator/host/console.ts';
 import { createBootMachine, deviceHelp, MachineConfigError, type BootMachine } from '../../../emulator/host/machine-target.ts';
@@ -283,20 +285,16 @@ async function guestKernelPath(): Promise<string | undefined> {
 /** A recipe's image path (built first when absent) and its boot: section. */
 async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined }> {
   requireFile(recipePath, 'recipe', 'check the path');
-  const pipeline = (await import(PIPELINE)) as PipelineApi;
-  const recipe = await pipeline.loadRecipe(recipePath);
-  const image = resolve(io.cwd, recipe.image?.output ?? 'out/rootfs.img');
+  const config = await loadToolConfig(io.cwd, io.env.HOME);
+  const args = { recipePath, env: io.env, cwd: io.cwd, cacheDir: config.cacheDir };
+  const loaded = await loadRecipe(args);
+  const image = imageOutputPath(loaded, { cwd: io.cwd, outputDir: config.outputDir });
   if (!existsSync(image)) {
     info(io, `boot: ${image} does not exist yet; building it from ${recipePath}`);
-    await pipeline.buildFromRecipe(recipePath);
+    await buildFromRecipe({ ...args, output: image });
     requireFile(image, 'disk image (after building the recipe)', 'check the recipe\'s image.output');
   }
-  return { image, boot: recipe.boot };
+  return { image, boot: loaded.recipe.boot };
 }
 
-interface PipelineApi {
-  loadRecipe(path: string): Promise<{ image?: { output?: string }; boot?: RecipeBoot }>;
-  buildFromRecipe(path: string): Promise<unknown>;
-}
-const PIPELINE = '../../pipeline.ts';
 const GUEST_VARS = '../../guest/vars.ts';

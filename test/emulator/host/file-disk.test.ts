@@ -5,6 +5,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileDisk, SECTOR_SIZE } from '../../../emulator/host/file-disk.ts';
+import type { BlockBackend } from '../../../emulator/devices/block-backend.ts';
 
 let dir: string;
 let img: string;
@@ -25,8 +26,10 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('FileDisk (copy-on-write, the default)', () => {
-  it('exposes whole sectors only', () => {
+  it('exposes whole sectors only, as a BlockBackend', () => {
     const d = new FileDisk(img);
+    const asBackend: BlockBackend = d;
+    expect(asBackend.size).toBe(d.byteLength);
     expect(d.sectorCount).toBe(Math.floor(SIZE / SECTOR_SIZE));
     expect(d.byteLength).toBe(d.sectorCount * 512);
     d.close();
@@ -37,13 +40,13 @@ describe('FileDisk (copy-on-write, the default)', () => {
     const mtime = statSync(img).mtimeMs;
     const d = new FileDisk(img);
     const buf = new Uint8Array(1024);
-    expect(d.read(3, buf)).toBe(true);
+    expect(d.read(3 * 512, buf)).toBe(true);
     expect(buf).toEqual(pattern(SIZE).subarray(1536, 2560));
     const data = new Uint8Array(1536).fill(0xab);
-    expect(d.write(7, data)).toBe(true); // spans the chunk boundary at 4096
+    expect(d.write(7 * 512, data)).toBe(true); // spans the chunk boundary at 4096
     expect(d.flush()).toBe(true);
     const back = new Uint8Array(4096);
-    expect(d.read(6, back)).toBe(true);
+    expect(d.read(6 * 512, back)).toBe(true);
     const expected = pattern(SIZE).slice(3072, 3072 + 4096);
     expected.fill(0xab, 512, 2048);
     expect(back).toEqual(expected);
@@ -65,9 +68,10 @@ describe('FileDisk (copy-on-write, the default)', () => {
 
   it('rejects requests outside the disk with a false return, not a throw', () => {
     const d = new FileDisk(img);
-    expect(d.read(d.sectorCount, new Uint8Array(512))).toBe(false);
-    expect(d.write(d.sectorCount - 1, new Uint8Array(1024))).toBe(false);
-    expect(d.readAt(-1, new Uint8Array(1))).toBe(false);
+    expect(d.read(d.size, new Uint8Array(512))).toBe(false);
+    expect(d.size).toBe(d.sectorCount * 512);
+    expect(d.write(d.size - 512, new Uint8Array(1024))).toBe(false);
+    expect(d.read(-1, new Uint8Array(1))).toBe(false);
     d.close();
     expect(d.read(0, new Uint8Array(512))).toBe(false);
   });
@@ -82,16 +86,16 @@ describe('FileDisk (copy-on-write, the default)', () => {
         const len = Math.min(op.len, d.byteLength - op.off);
         if (op.write) {
           const data = new Uint8Array(len).fill(op.v);
-          expect(d.writeAt(op.off, data)).toBe(true);
+          expect(d.write(op.off, data)).toBe(true);
           model.fill(op.v, op.off, op.off + len);
         } else {
           const b = new Uint8Array(len);
-          expect(d.readAt(op.off, b)).toBe(true);
+          expect(d.read(op.off, b)).toBe(true);
           expect(Buffer.from(b).equals(Buffer.from(model.subarray(op.off, op.off + len)))).toBe(true);
         }
       }
       const all = new Uint8Array(d.byteLength);
-      d.readAt(0, all);
+      d.read(0, all);
       expect(Buffer.from(all).equals(Buffer.from(model))).toBe(true);
       d.close();
     }), { numRuns: 40 });
@@ -102,7 +106,7 @@ describe('FileDisk (copy-on-write, the default)', () => {
 describe('FileDisk (write mode)', () => {
   it('writes through to the file', () => {
     const d = new FileDisk(img, { write: true });
-    expect(d.write(2, new Uint8Array(512).fill(0x5a))).toBe(true);
+    expect(d.write(2 * 512, new Uint8Array(512).fill(0x5a))).toBe(true);
     expect(d.flush()).toBe(true);
     // Visible in the file before close (written through, not buffered).
     const f = readFileSync(img);
