@@ -20,6 +20,7 @@ export function lineColAt(text: string, offset: number): { line: number; col: nu
 
 export function codeFrame(text: string, line: number, col: number, context = 2): string {
   const lines = text.split(/\r?\n/);
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   const first = Math.max(1, line - context);
   const last = Math.min(lines.length, line + context);
   const width = String(last).length;

@@ -42,7 +42,8 @@ export function etcFiles(recipe: Recipe): EtcFile[] {
         perm: shadowGroup ? 0o640 : 0o600,
         uid: 0,
         gid: shadowGroup?.gid ?? 0,
-        text: lines(recipe.users.map((u) => `${u.name}:${u.password}:0:0:99999:7:::`)),
+        // lastchg left empty: no password aging (0 would force a change at first login).
+        text: lines(recipe.users.map((u) => `${u.name}:${u.password}::0:99999:7:::`)),
       });
     }
     out.push({ path: '/etc/group', perm: 0o644, uid: 0, gid: 0, text: lines(groups.map((g) => `${g.name}:x:${g.gid}:${g.members.join(',')}`)) });

@@ -61,7 +61,10 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
 
   if (opts.printRecipe) {
     const loaded = await loadRecipe(args);
-    const shown = { ...loaded.recipe, image: { ...loaded.recipe.image, output: imageOutputPath(loaded, args) } };
+    // Variables show the values in effect, so the printed recipe builds the same image.
+    const { include: _include, ...rest } = loaded.recipe;
+    void _include;
+    const shown = { ...rest, vars: Object.fromEntries(loaded.vars), image: { ...loaded.recipe.image, output: imageOutputPath(loaded, args) } };
     io.stdout.write(stringify(shown, { lineWidth: 0 }));
     ctx.setExit(0);
     return;
