@@ -1,0 +1,164 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+import { e2fsckClean, debugfsStat, debugfsCat } from '../helpers/oracles.ts';
+import { tempDir } from '../ext2/fixtures.ts';
+
+const dir = tempDir('mkrootfs-cli-');
+
+async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; raw: Buffer }> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (c: Buffer) => out.push(c));
+  stderr.on('data', (c: Buffer) => err.push(c));
+  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env, cwd: dir };
+  const code = await main(args, io);
+  const raw = Buffer.concat(out);
+  return { code, stdout: raw.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), raw };
+}
+
+function hostTree(name: string): string {
+  const root = join(dir, name);
+  mkdirSync(join(root, 'etc'), { recursive: true });
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  writeFileSync(join(root, 'etc/hostname'), 'mkrootfs\n');
+  writeFileSync(join(root, 'bin/tool'), Buffer.alloc(50_000, 1), { mode: 0o755 });
+  symlinkSync('tool', join(root, 'bin/alias'));
+  return root;
+}
+
+describe('mkrootfs build --from-dir', () => {
+  it('builds an e2fsck-clean image and prints its summary as JSON', async () => {
+    hostTree('src1');
+    const r = await cli(['build', '--from-dir', 'src1', '-o', 'one.img', '--json', '--label', 'root', '--block-size', '1024'], { SOURCE_DATE_EPOCH: '1700000000' });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    const img = join(dir, 'one.img');
+    expect(s.path).toBe(img);
+    expect(s.blockSize).toBe(1024);
+    expect(s.sha256).toBe(createHash('sha256').update(readFileSync(img)).digest('hex'));
+    e2fsckClean(img);
+    expect(debugfsStat(img, '/bin/tool')).toMatchObject({ perm: 0o755, uid: 0, gid: 0, size: 50_000 });
+    expect(debugfsCat(img, '/etc/hostname').toString()).toBe('mkrootfs\n');
+    expect(debugfsStat(img, '/etc/hostname').mtime).toBe(1700000000);
+  });
+
+  it('is reproducible: same tree and SOURCE_DATE_EPOCH give the same sha256', async () => {
+    hostTree('src2');
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    const a = JSON.parse((await cli(['build', '--from-dir', 'src2', '-o', 'r1.img', '--json'], env)).stdout);
+    const b = JSON.parse((await cli(['build', '--from-dir', 'src2', '-o', 'r2.img', '--json'], env)).stdout);
+    expect(a.sha256).toBe(b.sha256);
+  });
+
+  it('applies --size, --inodes, --owner and --reserved-percent', async () => {
+    hostTree('src3');
+    const r = await cli(['build', '--from-dir', 'src3', '-o', 'opts.img', '--size', '8M', '--inodes', '500', '--owner', '1000:100', '--reserved-percent', '0', '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.bytes).toBe(8 << 20);
+    expect(s.inodes).toBeGreaterThanOrEqual(500);
+    e2fsckClean(join(dir, 'opts.img'));
+    expect(debugfsStat(join(dir, 'opts.img'), '/etc/hostname')).toMatchObject({ uid: 1000, gid: 100 });
+  });
+
+  it('fails with exit 2 when the tree does not fit, keeps the old image and leaves no temp file', async () => {
+    hostTree('src4');
+    writeFileSync(join(dir, 'keep.img'), 'old image');
+    const r = await cli(['build', '--from-dir', 'src4', '-o', 'keep.img', '--size', '40K', '--block-size', '1024']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/EXT2_IMAGE_TOO_SMALL.*at least \d+ bytes/);
+    expect(r.stderr).toMatch(/hint: use --size \d+M/);
+    expect(readFileSync(join(dir, 'keep.img'), 'utf8')).toBe('old image');
+    expect(readdirSync(dir).filter((n) => n.includes('keep.img'))).toEqual(['keep.img']);
+  });
+
+  it('fails with exit 2 on too few inodes and on bad options', async () => {
+    hostTree('src5');
+    const few = await cli(['build', '--from-dir', 'src5', '-o', 'few.img', '--inodes', '5']);
+    expect(few.code).toBe(2);
+    expect(few.stderr).toContain('EXT2_TOO_FEW_INODES');
+    expect(existsSync(join(dir, 'few.img'))).toBe(false);
+    for (const bad of [['--size', 'lots'], ['--owner', 'bob'], ['--block-size', '512'], ['--reserved-percent', '80'], ['--label', 'a-label-longer-than-16']]) {
+      const r = await cli(['build', '--from-dir', 'src5', '-o', 'bad.img', ...bad]);
+      expect(r.code, bad.join(' ')).toBe(2);
+      expect(r.stderr, bad.join(' ')).toMatch(/mkrootfs: error \[\w+\]/);
+    }
+    expect((await cli(['build', '--from-dir', 'src5', '-o', 'bad.img'], { SOURCE_DATE_EPOCH: 'yesterday' })).code).toBe(2);
+    expect((await cli(['build', '--from-dir', 'src5'])).code).toBe(2);
+    expect((await cli(['build', '-o', 'x.img'])).code).toBe(2);
+    expect(existsSync(join(dir, 'bad.img'))).toBe(false);
+  });
+
+  it('fails with exit 2 on a symlink target too long for the block size, and exit 1 on a missing directory', async () => {
+    const root = hostTree('src6');
+    symlinkSync('x'.repeat(1500), join(root, 'long'));
+    const r = await cli(['build', '--from-dir', 'src6', '-o', 'long.img', '--block-size', '1024']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('EXT2_SYMLINK_TOO_LONG');
+    expect(r.stderr).toContain('/long');
+    expect(existsSync(join(dir, 'long.img'))).toBe(false);
+    const missing = await cli(['build', '--from-dir', 'no-such-dir', '-o', 'm.img']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no-such-dir');
+  });
+
+  it('has --help with examples', async () => {
+    const r = await cli(['build', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('--from-dir');
+    expect(r.stdout).toContain('Examples:');
+  });
+
+  it('runs as a real process with the documented exit codes', () => {
+    hostTree('src7');
+    const bin = resolve('bin/mkrootfs.js');
+    const ok = spawnSync(process.execPath, [bin, 'build', '--from-dir', 'src7', '-o', 'proc.img'], { cwd: dir, encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/proc\.img: \d+ bytes/);
+    const bad = spawnSync(process.execPath, [bin, 'build', '--from-dir', 'src7', '-o', 'proc2.img', '--size', '10K'], { cwd: dir, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+  });
+});
+
+describe('mkrootfs inspect', () => {
+  it('lists directories, prints files and links, and reports JSON', async () => {
+    hostTree('src8');
+    expect((await cli(['build', '--from-dir', 'src8', '-o', 'ins.img'], { SOURCE_DATE_EPOCH: '1700000000' })).code).toBe(0);
+    const ls = await cli(['inspect', 'ins.img', '/bin']);
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toBe(
+      'lrwxrwxrwx   1     0     0          4 2023-11-14 22:13 alias -> tool\n'
+      + '-rwxr-xr-x   1     0     0      50000 2023-11-14 22:13 tool\n');
+    const root = await cli(['inspect', 'ins.img']);
+    expect(root.stdout).toMatch(/^drwx------ +2 +0 +0 +16384 .* lost\+found$/m);
+    const cat = await cli(['inspect', 'ins.img', '/etc/hostname']);
+    expect(cat.stdout).toBe('mkrootfs\n');
+    const json = JSON.parse((await cli(['inspect', 'ins.img', '/bin/tool', '--json'])).stdout);
+    expect(json.entry).toMatchObject({ type: 'file', size: 50_000, perm: 0o755 });
+    expect(json.sha256).toBe(createHash('sha256').update(Buffer.alloc(50_000, 1)).digest('hex'));
+    const link = await cli(['inspect', 'ins.img', '/bin/alias']);
+    expect(link.stdout).toContain('-> tool');
+  });
+
+  it('fails with exit 2 on a missing path or a file that is not ext2', async () => {
+    hostTree('src9');
+    await cli(['build', '--from-dir', 'src9', '-o', 'ins2.img']);
+    const missing = await cli(['inspect', 'ins2.img', '/nope']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('/nope');
+    writeFileSync(join(dir, 'junk.img'), Buffer.alloc(4096, 7));
+    const junk = await cli(['inspect', 'junk.img']);
+    expect(junk.code).toBe(2);
+    expect(junk.stderr).toContain('not an ext2 image');
+    expect((await cli(['inspect', '--help'])).stdout).toContain('Examples:');
+  });
+});
