@@ -7,7 +7,7 @@ import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { usageError } from './errors.ts';
-import type { Tree } from './tree/tree.ts';
+import type { ContentSource, Tree } from './tree/tree.ts';
 import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
 import { recipeToTree, type DirImporter } from './recipe/to-tree.ts';
 import type { HostFs } from './recipe/host-fs.ts';
@@ -97,8 +97,19 @@ export async function compilePrograms(loaded: LoadedRecipe, workDir: string): Pr
   return out;
 }
 
-/** The staging tree a recipe describes. */
-export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter }): Promise<Tree> {
+/**
+ * The staging tree a recipe describes. With `workDir`, tar layers' file
+ * contents are written there (host files, like a directory layer's) instead
+ * of being held in memory; keep the directory until the image is written.
+ */
+export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter; workDir?: string }): Promise<Tree> {
+  let spilled = 0;
+  const workDir = opts.workDir;
+  const spill = workDir === undefined ? undefined : async (data: Uint8Array): Promise<ContentSource> => {
+    const path = join(workDir, `tar-${spilled++}`);
+    await nodeFs.writeFile(path, data);
+    return { kind: 'host', path, size: data.length };
+  };
   return recipeToTree({
     recipe: loaded.recipe,
     locate: loaded.locate,
@@ -107,6 +118,7 @@ export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoc
     importDir: opts.importDir ?? ((a) => importDir(opts.fs ? { ...a, fs: opts.fs as unknown as ImportFs } : a)),
     epoch: opts.epoch,
     programs: opts.programs,
+    spill,
   });
 }
 
@@ -132,24 +144,24 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
   const loaded = await loadRecipe(args);
   progress({ step: 'load', state: 'done' });
   const output = imageOutputPath(loaded, args);
-  let workDir: string | undefined;
+  // Scratch space for compiled programs and tar layers' contents; removed at the end.
+  const workDir = await nodeFs.mkdtemp(join(tmpdir(), 'mkrootfs-build-'));
   try {
     let programs: Map<number, string> | undefined;
     if (loaded.recipe.programs.length > 0) {
       progress({ step: 'compile', state: 'start', detail: `${loaded.recipe.programs.length} program(s)` });
-      workDir = await nodeFs.mkdtemp(join(tmpdir(), 'mkrootfs-programs-'));
       programs = await compilePrograms(loaded, workDir);
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
-    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs });
+    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir });
     progress({ step: 'tree', state: 'done' });
     progress({ step: 'write', state: 'start', detail: output });
     const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch) });
     progress({ step: 'write', state: 'done' });
     return { ...summary, recipe: args.recipePath, epoch };
   } finally {
-    if (workDir) await nodeFs.rm(workDir, { recursive: true, force: true });
+    await nodeFs.rm(workDir, { recursive: true, force: true });
   }
 }
 

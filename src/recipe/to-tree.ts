@@ -13,7 +13,7 @@
 import { MkrootfsError } from '../errors.ts';
 import {
   lookup, mkdirp, newTree, setNode, splitPath, toBinary, walk,
-  type Node, type NodeAttrs, type Tree,
+  type ContentSource, type Node, type NodeAttrs, type Tree,
 } from '../tree/tree.ts';
 import { importTar, type ImportOwner } from '../tree/tar-import.ts';
 import type { Recipe } from './schema.ts';
@@ -37,6 +37,8 @@ export interface RecipeToTreeArgs {
   epoch: number;
   /** Host paths of the compiled `programs`, by index. */
   programs?: ReadonlyMap<number, string>;
+  /** Where tar layers' file contents go (see importTar); default in memory. */
+  spill?: (data: Uint8Array) => Promise<ContentSource>;
 }
 
 export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
@@ -76,7 +78,7 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
       if (st.isDirectory()) {
         await args.importDir({ tree, hostPath: layer.source, dest: layer.dest, owner });
       } else {
-        await importTar({ tree, archive: await readBytes(fs, layer.source), dest: layer.dest, owner, name: layer.source });
+        await importTar({ tree, archive: await readBytes(fs, layer.source), dest: layer.dest, owner, name: layer.source, store: args.spill });
       }
     });
   }

@@ -13,7 +13,7 @@ import * as tarStream from 'tar-stream';
 import { usageError } from '../errors.ts';
 import {
   displayName, mkdirp, newDir, splitPath, toBinary, validateName,
-  type DirNode, type Node, type NodeAttrs, type Tree,
+  type ContentSource, type DirNode, type Node, type NodeAttrs, type Tree,
 } from './tree.ts';
 
 export type ImportOwner = 'root' | 'keep' | { uid: number; gid: number };
@@ -27,6 +27,12 @@ export interface ImportTarArgs {
   owner: ImportOwner;
   /** Names the archive in errors. */
   name: string;
+  /**
+   * Where regular files' bytes go. Default: kept in memory. The recipe
+   * pipeline spills them to host files instead, so memory stays bounded and a
+   * tar layer's files are stored exactly like a directory layer's.
+   */
+  store?: (data: Uint8Array) => Promise<ContentSource>;
 }
 
 export interface ImportTarResult { entries: number }
@@ -67,7 +73,7 @@ export async function importTar(args: ImportTarArgs): Promise<ImportTarResult> {
         case 'contiguous-file':
         case null:
         case undefined:
-          node = { type: 'file', content: { kind: 'bytes', data: concat(chunks) }, ...attrs };
+          node = { type: 'file', content: args.store ? await args.store(concat(chunks)) : { kind: 'bytes', data: concat(chunks) }, ...attrs };
           break;
         case 'directory':
           node = newDir(attrs);
