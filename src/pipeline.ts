@@ -102,7 +102,7 @@ export async function compilePrograms(loaded: LoadedRecipe, workDir: string): Pr
  * contents are written there (host files, like a directory layer's) instead
  * of being held in memory; keep the directory until the image is written.
  */
-export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter; workDir?: string }): Promise<Tree> {
+export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter; workDir?: string; cwd?: string }): Promise<Tree> {
   let spilled = 0;
   const workDir = opts.workDir;
   const spill = workDir === undefined ? undefined : async (data: Uint8Array): Promise<ContentSource> => {
@@ -119,6 +119,7 @@ export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoc
     epoch: opts.epoch,
     programs: opts.programs,
     spill,
+    cwd: opts.cwd,
   });
 }
 
@@ -154,7 +155,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
-    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir });
+    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd: args.cwd ?? process.cwd() });
     progress({ step: 'tree', state: 'done' });
     progress({ step: 'write', state: 'start', detail: output });
     const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch) });

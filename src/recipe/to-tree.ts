@@ -10,6 +10,7 @@
  *  4. files, programs, symlinks, devices, device-table rows;
  *  5. hard links (their targets may come from any step above).
  */
+import { relative } from 'node:path';
 import { MkrootfsError } from '../errors.ts';
 import {
   lookup, mkdirp, newTree, setNode, splitPath, toBinary, walk,
@@ -37,6 +38,8 @@ export interface RecipeToTreeArgs {
   epoch: number;
   /** Host paths of the compiled `programs`, by index. */
   programs?: ReadonlyMap<number, string>;
+  /** Shows host paths in problems relative to this directory (default: absolute). */
+  cwd?: string;
   /** Where tar layers' file contents go (see importTar); default in memory. */
   spill?: (data: Uint8Array) => Promise<ContentSource>;
 }
@@ -44,6 +47,7 @@ export interface RecipeToTreeArgs {
 export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
   const { recipe, locate, fs, epoch } = args;
   const issues: RecipeIssue[] = [];
+  const sources = new Map(args.sources);
   const tree = newTree({ perm: 0o755, uid: 0, gid: 0, mtime: epoch });
   const parentAttrs: NodeAttrs = { perm: 0o755, uid: 0, gid: 0, mtime: epoch };
 
@@ -141,7 +145,12 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
     });
   }
   if (recipe.deviceTable !== undefined) {
-    await attempt(['deviceTable'], `device table ${recipe.deviceTable}`, async () => applyDeviceTable(tree, recipe.deviceTable!, await readText(fs, recipe.deviceTable!), epoch, parentAttrs, issues));
+    await attempt(['deviceTable'], `device table ${recipe.deviceTable}`, async () => {
+      const text = await readText(fs, recipe.deviceTable!);
+      const shown = args.cwd !== undefined ? relative(args.cwd, recipe.deviceTable!) : recipe.deviceTable!;
+      sources.set(shown, text);
+      applyDeviceTable(tree, shown, text, epoch, parentAttrs, issues);
+    });
   }
 
   // 5. Hard links.
@@ -154,7 +163,7 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
     });
   }
 
-  if (issues.length > 0) throw new RecipeError(issues, args.sources);
+  if (issues.length > 0) throw new RecipeError(issues, sources);
   clampTimes(tree, epoch);
   return tree;
 }
