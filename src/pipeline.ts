@@ -5,7 +5,7 @@
  */
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { usageError } from './errors.ts';
 import type { ContentSource, Tree } from './tree/tree.ts';
 import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
@@ -158,6 +158,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
     const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd: args.cwd ?? process.cwd() });
     progress({ step: 'tree', state: 'done' });
     progress({ step: 'write', state: 'start', detail: output });
+    await nodeFs.mkdir(dirname(output), { recursive: true });
     const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch) });
     progress({ step: 'write', state: 'done' });
     return { ...summary, recipe: args.recipePath, epoch };
