@@ -6,7 +6,7 @@
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { usageError } from './errors.ts';
+import { usageError, withContextAsync } from './errors.ts';
 import type { ContentSource, Tree } from './tree/tree.ts';
 import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
 import { recipeToTree, type DirImporter } from './recipe/to-tree.ts';
@@ -18,6 +18,7 @@ import { writeImageFile, type ImageSummary, type ImageOptions } from './ext2/wri
 
 export type { LoadedRecipe } from './recipe/load.ts';
 export type { Recipe, BootSection } from './recipe/schema.ts';
+import type { ImageSection } from './recipe/schema.ts';
 
 export interface RecipeProgress {
   step: 'load' | 'compile' | 'tree' | 'write';
@@ -42,9 +43,16 @@ export interface LoadRecipeArgs {
   skipPathChecks?: boolean;
 }
 
+/** Compiles C sources into one static guest program (src/guest/compile.ts by default). */
+export type CompileStatic = (args: { sources: string[]; output: string; cflags?: string[]; cwd: string }) => Promise<void>;
+
 export interface BuildFromRecipeArgs extends LoadRecipeArgs {
   /** Image path; overrides the recipe's image.output. */
   output?: string;
+  /** Overrides of the recipe's image section (command-line --size, --block-size ...). */
+  image?: Partial<Pick<ImageSection, 'size' | 'blockSize' | 'inodes' | 'label' | 'reservedPercent'>>;
+  /** Compiler for `programs`; default: the guest toolchain, loaded only when a recipe has programs. */
+  compile?: CompileStatic;
   /** Directory for the default output name (from .mkrootfsrc.yml). Default "out". */
   outputDir?: string;
   onProgress?: (p: RecipeProgress) => void;
@@ -85,13 +93,13 @@ export function sourceDateEpoch(env: Record<string, string | undefined>): number
 }
 
 /** Compiles the recipe's programs into `workDir`; returns host paths by program index. */
-export async function compilePrograms(loaded: LoadedRecipe, workDir: string): Promise<Map<number, string>> {
+export async function compilePrograms(loaded: LoadedRecipe, workDir: string, compile?: CompileStatic): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (loaded.recipe.programs.length === 0) return out;
-  const { compileStatic } = await guestCompileModule();
+  const compileStatic = compile ?? (await guestCompileModule()).compileStatic;
   for (const [i, p] of loaded.recipe.programs.entries()) {
     const output = join(workDir, `program-${i}`);
-    await compileStatic({ sources: p.sources, output, cflags: p.cflags, cwd: workDir });
+    await withContextAsync(`while compiling ${p.path}`, () => compileStatic({ sources: p.sources, output, cflags: p.cflags, cwd: workDir }));
     out.set(i, output);
   }
   return out;
@@ -124,8 +132,8 @@ export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoc
 }
 
 /** The writer's options from the recipe's image section. */
-export function imageOptions(loaded: LoadedRecipe, epoch: number): ImageOptions {
-  const img = loaded.recipe.image;
+export function imageOptions(loaded: LoadedRecipe, epoch: number, overrides: BuildFromRecipeArgs['image'] = {}): ImageOptions {
+  const img = { ...loaded.recipe.image, ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) };
   return {
     ...sizeOptions(parseImageSize(img.size ?? 'auto', 'image.size')),
     ...(img.blockSize !== undefined ? { blockSize: img.blockSize } : {}),
@@ -151,7 +159,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
     let programs: Map<number, string> | undefined;
     if (loaded.recipe.programs.length > 0) {
       progress({ step: 'compile', state: 'start', detail: `${loaded.recipe.programs.length} program(s)` });
-      programs = await compilePrograms(loaded, workDir);
+      programs = await compilePrograms(loaded, workDir, args.compile);
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
@@ -159,7 +167,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
     progress({ step: 'tree', state: 'done' });
     progress({ step: 'write', state: 'start', detail: output });
     await nodeFs.mkdir(dirname(output), { recursive: true });
-    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch) });
+    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image) });
     progress({ step: 'write', state: 'done' });
     return { ...summary, recipe: args.recipePath, epoch };
   } finally {
@@ -170,7 +178,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
 // ---- optional parts, loaded only when a recipe needs them ----
 
 interface GuestVarsModule { guestVar(key: string, opts?: { cacheDir?: string }): Promise<string> }
-interface GuestCompileModule { compileStatic(args: { sources: string[]; output: string; cflags?: string[]; cwd: string }): Promise<void> }
+interface GuestCompileModule { compileStatic: CompileStatic }
 
 function defaultGuestVar(cacheDir: string | undefined): GuestResolver {
   return async (key) => {

@@ -49,8 +49,23 @@ const STEP_TITLES: Record<RecipeProgress['step'], string> = {
 export async function runRecipeBuild(recipePath: string, opts: Record<string, unknown>, ctx: CommandContext): Promise<void> {
   const { io } = ctx;
   const config = await loadToolConfig(io.cwd, io.env.HOME);
+  if (opts.owner !== undefined) throw usageError('BUILD_CONFLICT', '--owner applies to --from-dir builds', 'set owner: on the recipe\'s layers instead');
+  const num = (v: unknown, flag: string): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw usageError('BAD_OPTION', `${flag} ${String(v)} is not a number`, `give ${flag} a number`);
+    return n;
+  };
   const args: BuildFromRecipeArgs = {
     recipePath,
+    // Image flags override the recipe's image section.
+    image: {
+      size: opts.size as string | undefined,
+      blockSize: num(opts.blockSize, '--block-size') as 1024 | 2048 | 4096 | undefined,
+      inodes: num(opts.inodes, '--inodes'),
+      label: opts.label as string | undefined,
+      reservedPercent: num(opts.reservedPercent, '--reserved-percent'),
+    },
     sets: parseSets((opts.set as string[] | undefined) ?? []),
     env: io.env,
     cwd: io.cwd,
