@@ -108,8 +108,8 @@ export class Uart16550 implements MmioHandler {
   }
 
   read(offset: number, size: 1 | 2 | 4): number {
-    if (size !== 1) return 0;
-    switch (offset & 7) {
+    if (size !== 1 || offset > 7) return 0; // 8 registers decoded, as QEMU
+    switch (offset) {
       case UART_REG.RBR_THR_DLL:
         if (this.lcr & LCR_DLAB) return this.divisor & 0xff;
         return this.readRbr();
@@ -152,9 +152,9 @@ export class Uart16550 implements MmioHandler {
   }
 
   write(offset: number, size: 1 | 2 | 4, value: number): void {
-    if (size !== 1) return;
+    if (size !== 1 || offset > 7) return;
     const v = value & 0xff;
-    switch (offset & 7) {
+    switch (offset) {
       case UART_REG.RBR_THR_DLL:
         if (this.lcr & LCR_DLAB) this.divisor = (this.divisor & 0xff00) | v;
         else this.writeThr(v);
