@@ -85,7 +85,9 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
     return;
   }
 
-  const summary = io.stderr.isTTY && !io.env.CI ? await buildWithListr(args, ctx) : await buildWithLines(args, ctx);
+  // listr2 only on a real terminal with a width; plain lines in CI, pipes and 0-column ptys.
+  const columns = (io.stderr as { columns?: number }).columns ?? 0;
+  const summary = io.stderr.isTTY && columns > 0 && !io.env.CI ? await buildWithListr(args, ctx) : await buildWithLines(args, ctx);
   if (opts.json) {
     io.stdout.write(JSON.stringify({
       output: summary.path,
@@ -143,7 +145,7 @@ async function buildWithListr(args: BuildFromRecipeArgs, ctx: CommandContext): P
     title: STEP_TITLES[s],
     task: async (_c: unknown, task: { skip(msg?: string): void }) => {
       await finished.get(s)!.promise;
-      if (failure !== undefined && started.has(s) && !done.has(s)) throw new Error('failed');
+      if (failure !== undefined && started.has(s) && !done.has(s)) throw new Error(STEP_TITLES[s]);
       if (!started.has(s)) task.skip(s === 'compile' ? `${STEP_TITLES[s]}: none` : `${STEP_TITLES[s]}: not reached`);
     },
   })), {
