@@ -25,6 +25,8 @@ export interface Piece {
   src: Uint8Array | HostFile;
   offset: number;
   length: number;
+  /** Metadata (bitmaps, inode tables...) may contain all-zero blocks; file data never does. */
+  metadata?: boolean;
 }
 
 export interface StreamOptions {
@@ -44,6 +46,8 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
   const winBlocks = Math.max(1, Math.floor((opts.windowBytes ?? 8 << 20) / bs));
   const buffers = [new Uint8Array(winBlocks * bs), new Uint8Array(winBlocks * bs)];
   const dirty = [false, false];
+  // Per block of each window: 0 untouched (zero), 1 file data (non-zero by construction), 2 metadata (may be zero).
+  const states = [new Uint8Array(winBlocks), new Uint8Array(winBlocks)];
   const pending: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
   const zero = Buffer.alloc(bs);
   const handles = new Map<HostFile, Promise<ImageFileHandle>>();
@@ -56,7 +60,8 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
       const bytes = (we - ws) * bs;
       const buf = buffers[which]!;
       await pending[which];
-      if (dirty[which]) buf.fill(0);
+      const state = states[which]!;
+      if (dirty[which]) { buf.fill(0); state.fill(0); }
       dirty[which] = false;
       const reads: Promise<void>[] = [];
       while (pi < pieces.length && pieces[pi]!.phys < we) {
@@ -69,6 +74,7 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
         const last = p.phys + p.count <= we;
         if (len > 0) {
           dirty[which] = true;
+          state.fill(p.src instanceof Uint8Array && p.metadata ? 2 : 1, b0 - ws, b1 - ws);
           if (p.src instanceof Uint8Array) buf.set(p.src.subarray(p.offset + inPiece, p.offset + inPiece + len), dest);
           else reads.push(readHost(p.src, buf, dest, len, p.offset + inPiece, last));
         } else if (last && !(p.src instanceof Uint8Array)) {
@@ -83,7 +89,7 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
       }
       const view = buf.subarray(0, bytes);
       opts.digest(view);
-      if (dirty[which]) pending[which] = writeNonZero(out, view, bs, ws * bs, zero);
+      if (dirty[which]) pending[which] = writeNonZero(out, view, state, bs, ws * bs, zero);
       opts.onProgress?.(we * bs, total);
       which ^= 1;
     }
@@ -112,13 +118,18 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
   }
 }
 
-/** Writes the non-zero blocks of `view` (image offset `base`), coalescing neighbours into one write. */
-async function writeNonZero(out: ImageFileHandle, view: Uint8Array, bs: number, base: number, zero: Buffer): Promise<void> {
+/**
+ * Writes the non-zero blocks of `view` (image offset `base`), coalescing
+ * neighbours into one write. Only metadata blocks are compared with zero:
+ * file data blocks are non-zero by construction (zero blocks became holes).
+ */
+async function writeNonZero(out: ImageFileHandle, view: Uint8Array, state: Uint8Array, bs: number, base: number, zero: Buffer): Promise<void> {
   const b = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
   const writes: Promise<void>[] = [];
   let runStart = -1;
-  for (let o = 0; o <= view.length; o += bs) {
-    const nonZero = o < view.length && b.compare(zero, 0, bs, o, o + bs) !== 0;
+  for (let o = 0, i = 0; o <= view.length; o += bs, i++) {
+    const st = o < view.length ? state[i]! : 0;
+    const nonZero = st === 1 || (st === 2 && b.compare(zero, 0, bs, o, o + bs) !== 0);
     if (nonZero && runStart < 0) runStart = o;
     else if (!nonZero && runStart >= 0) {
       writes.push(writeFully(out, view, runStart, o - runStart, base + runStart));

@@ -54,7 +54,7 @@ export function buildMetadata(m: MetadataInput): Metadata {
   let freeBlocks = 0;
   let freeInodes = 0;
   const mem = (phys: number, data: Uint8Array): void => {
-    pieces.push({ phys, count: Math.ceil(data.length / bs), src: data, offset: 0, length: data.length });
+    pieces.push({ phys, count: Math.ceil(data.length / bs), src: data, offset: 0, length: data.length, metadata: true });
   };
   for (let g = 0; g < geo.groupCount; g++) {
     const blocks = groupBlocks(geo, g);

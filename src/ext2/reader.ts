@@ -4,12 +4,11 @@
  * Used by `mkrootfs inspect` and by tests; paths are resolved without
  * following symlinks. Names are binary strings (raw bytes).
  */
-import * as nodeFs from 'node:fs/promises';
 import { MkrootfsError } from '../errors.ts';
 import { splitPath, displayName } from '../tree/tree.ts';
 import { decodeDir, type DirEntry } from './dir-block.ts';
 import { decodeGroupDescs, type GroupDesc } from './group-desc.ts';
-import { readFully, type ImageFileHandle, type ImageFs } from './image-fs.ts';
+import { nodeImageFs, readFully, type ImageFileHandle, type ImageFs } from './image-fs.ts';
 import { decodeDevice, decodeInode, Mode, S_IFMT, type DecodedInode } from './inode.ts';
 import { ROOT_INO, SUPERBLOCK_OFFSET } from './layout.ts';
 import { decodeSuperblock, EXT2_MAGIC, type Superblock } from './superblock.ts';
@@ -58,7 +57,7 @@ export class Ext2Reader {
     this.groups = decodeGroupDescs(groupsRaw, count);
   }
 
-  static async open(path: string, fs: ImageFs = nodeFs as unknown as ImageFs): Promise<Ext2Reader> {
+  static async open(path: string, fs: ImageFs = nodeImageFs): Promise<Ext2Reader> {
     let fh: ImageFileHandle;
     try {
       fh = await fs.open(path, 'r');

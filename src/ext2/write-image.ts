@@ -12,7 +12,6 @@
  *    on success.
  */
 import { createHash } from 'node:crypto';
-import * as nodeFs from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MkrootfsError, usageError } from '../errors.ts';
@@ -22,7 +21,7 @@ import { indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './blo
 import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
 import { encodeDir } from './dir-block.ts';
 import { IdentityHash, formatUuid } from './identity.ts';
-import type { ImageFs } from './image-fs.ts';
+import { nodeImageFs, type ImageFs } from './image-fs.ts';
 import { streamImage, type HostFile, type Piece } from './image-stream.ts';
 import { encodeDevice, type Inode } from './inode.ts';
 import { planInodes, modeOf, type PlannedInode } from './inode-plan.ts';
@@ -70,7 +69,7 @@ const SCAN_CONCURRENCY = 16;
 const FAST_SYMLINK_MAX = 59;
 
 export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary> {
-  const fs: ImageFs = args.fs ?? (nodeFs as unknown as ImageFs);
+  const fs: ImageFs = args.fs ?? nodeImageFs;
   const opts = args.options ?? {};
   const bs: BlockSize = validateBlockSize(opts.blockSize ?? 4096);
   const reservedPercent = opts.reservedPercent ?? 5;

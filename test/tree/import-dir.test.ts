@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import * as fsp from 'node:fs/promises';
+import * as nodeFs from 'node:fs';
 import { chmodSync, linkSync, mkdirSync, symlinkSync, utimesSync, writeFileSync, lstatSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -93,10 +93,10 @@ describe('importDir', () => {
   it('reports an unreadable directory as an error naming it', async () => {
     const root = await makeHostTree();
     const denying: ImportFs = {
-      ...(fsp as unknown as ImportFs),
-      readdir: async (p, o) => {
+      ...(nodeFs as unknown as ImportFs),
+      readdirSync: (p, o) => {
         if (p.toString().endsWith('/etc/init.d')) throw Object.assign(new Error('permission denied'), { code: 'EACCES' });
-        return (fsp as unknown as ImportFs).readdir(p, o);
+        return (nodeFs as unknown as ImportFs).readdirSync(p, o);
       },
     };
     const err = await importDir({ tree: newTree(), hostPath: root, fs: denying }).catch((e: unknown) => e);
