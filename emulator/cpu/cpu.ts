@@ -1,0 +1,1242 @@
+/**
+ * The or1k (OpenRISC 1000, ORBIS32) CPU core: an interpreter tuned for V8,
+ * with the supervision SPRs, both MMUs, the tick timer, the PIC and power
+ * management of QEMU 7.2's `-cpu any` (facts: shared/docs/or1k-platform.md).
+ *
+ * API (stable; devices, board, runners and tests code against it)
+ *
+ *   const ram = new Ram(128 << 20);
+ *   const bus = new Bus({ ram, logger });
+ *   const cpu = new Cpu({ bus });          // reset state: PC 0x100, SR 0x8001
+ *   cpu.reset(0x100); cpu.gpr[3] = 0x720000;
+ *   const why = cpu.run(1_000_000);        // a StopReason value
+ *
+ * - `cpu.gpr`: Int32Array(32), the live registers (r0 is forced to 0 after
+ *   every instruction). `cpu.pc`: address of the next instruction (uint32);
+ *   change it with `cpu.jump(pc)` (clears a pending delay slot).
+ * - `cpu.sr` (get/set, FO forced), `cpu.getSpr(n)` / `cpu.setSpr(n, v)`: any
+ *   SPR with the semantics of l.mfspr/l.mtspr (for tests, loaders, debuggers).
+ * - `cpu.run(budget)`: executes until `budget` instructions have retired or
+ *   something stops it; returns a `StopReason`:
+ *     BUDGET          budget used up (the CPU may be between a branch and its
+ *                     delay slot; that state is kept, run() continues it);
+ *     HALT            `l.nop 1` (or1ksim exit), exit code in `cpu.exitCode` (r3);
+ *     PUTC            `l.nop 4` (or1ksim putc), the byte is `cpu.putcByte` (r3);
+ *     DOZE            PMR.DME/SME set and no interrupt pending: nothing to do
+ *                     until the host advances time or raises a line;
+ *     SYSCALL         only with `cpu.linuxUserMode`: `l.sys` returns to the
+ *                     host (pc already past it) instead of vectoring to 0xC00;
+ *     EXCEPTION       only with `cpu.linuxUserMode`: any other exception stops
+ *                     with `cpu.stopVector` set and pc at the faulting insn;
+ *     STOP_REQUESTED  a device called `cpu.requestStop()` (e.g. syscon poweroff).
+ *   `cpu.nopHooks = false` turns l.nop 1/4 into plain no-ops (as in QEMU).
+ * - `cpu.step()`: exactly one event, either one retired instruction or one
+ *   exception/interrupt entry; for tracers (`cpu.exceptionCount`,
+ *   `cpu.lastVector`, `cpu.lastFaultAddress` tell what happened). Tracing is
+ *   kept out of run()'s hot loop entirely.
+ * - `cpu.instret`: retired instructions since reset.
+ * - Interrupts: `cpu.picLine(n)` is the IrqLine of PIC input n (level).
+ * - Time: one tick per retired instruction (TTCR at 20 MHz = 50 ns per
+ *   instruction), plus ticks the host skips while the CPU dozes.
+ *   `cpu.ticks`, `cpu.nowNs()`, `cpu.clock` (a Clock for devices),
+ *   `cpu.nextEventTick()` (absolute tick of the next timer match, Infinity if
+ *   none), `cpu.advanceTicks(n)` / `cpu.skipToNs(ns)` (move guest time forward,
+ *   firing timer matches on the way; wakes a dozing CPU when one interrupts).
+ *
+ * Design notes (performance): registers and TLBs are typed arrays; the run
+ * loop keeps pc, delay-slot state and SR[F] in locals, fetches straight from
+ * RAM words through a one-page fetch cache, translates data accesses through
+ * per-page host tables (emulator/cpu/mmu.ts) and only leaves the loop for
+ * slow paths (TLB walk, MMIO, SPRs, exceptions). Nothing allocates or throws
+ * per instruction; traps are status returns. Asynchronous interrupts are only
+ * taken between instructions and never before a delay slot, like QEMU.
+ * There is no decoded-instruction cache: instruction words are decoded on
+ * each execution, so self-modifying code and DMA need no invalidation.
+ */
+import type { Clock, IrqLine } from '../device.ts';
+import type { Bus } from '../memory/bus.ts';
+import type { Ram } from '../memory/ram.ts';
+import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, type AccessKind } from './mmu.ts';
+import { CPU_ANY, PMR, SPR, SR, TTMR, Vector } from './spr.ts';
+
+export const StopReason = {
+  BUDGET: 0,
+  HALT: 1,
+  PUTC: 2,
+  DOZE: 3,
+  SYSCALL: 4,
+  EXCEPTION: 5,
+  STOP_REQUESTED: 6,
+} as const;
+export type StopReason = (typeof StopReason)[keyof typeof StopReason];
+
+/** Nanoseconds per tick (TTCR runs at the DT clock-frequency, 20 MHz). */
+export const NS_PER_TICK = 50;
+
+const NONE = -1;
+const SR_KEEP = ~(SR.F | SR.CY | SR.OV);
+
+export interface CpuOptions {
+  bus: Bus;
+}
+
+export class Cpu {
+  readonly bus: Bus;
+  readonly ram: Ram;
+  readonly mmu: Mmu;
+  readonly gpr = new Int32Array(32);
+  /** Shadow GPR sets 1..15 (set 0 aliases gpr), 32 registers each. */
+  readonly shadow = new Int32Array(16 * 32);
+
+  /** Address of the next instruction. */
+  pc = 0x100;
+  /** 1 when the instruction at pc is a delay slot; dsTarget is where to go after it. */
+  ds = 0;
+  dsTarget = 0;
+  /** SR without F/CY/OV (kept apart for speed), and the three flags as 0/1. */
+  private srBits = SR.FO | SR.SM;
+  flag = 0;
+  carry = 0;
+  overflow = 0;
+
+  epcr = 0;
+  eear = 0;
+  esr = 0;
+  evbar = 0;
+  fpcsr = 0;
+  macLo = 0;
+  macHi = 0;
+  pmr = 0;
+  picmr = 0;
+  picsr = 0;
+  ttmr = 0;
+  private ttcrBase = 0;
+  private ttcrTick = 0;
+  private ttCounting = false;
+  private timerEvent = Infinity;
+  private skippedTicks = 0;
+
+  /** l.lwa reservation. */
+  private resValid = false;
+  private resAddr = 0;
+  private resValue = 0;
+
+  instret = 0;
+  exceptionCount = 0;
+  lastVector = 0;
+  /** EEAR-style address of the last exception (fetch or data VA). */
+  lastFaultAddress = 0;
+
+  linuxUserMode = false;
+  nopHooks = true;
+  exitCode = 0;
+  putcByte = 0;
+  stopVector = 0;
+  dozing = false;
+
+  /** Set by slow paths: an exception was taken (state already in fields). */
+  private fault = 0;
+  /** Set by slow paths: leave the inner loop after this instruction. */
+  private exitLoop = false;
+  private stopReason: number = NONE;
+  private stopRequested = false;
+
+  private curRead: Int32Array;
+  private curWrite: Int32Array;
+  private curExec: Int32Array;
+  private readonly lines: IrqLine[] = [];
+  readonly clock: Clock;
+
+  constructor(opts: CpuOptions) {
+    this.bus = opts.bus;
+    this.ram = opts.bus.ram;
+    this.mmu = new Mmu(this.ram.size);
+    this.curRead = this.curWrite = this.curExec = this.mmu.identity;
+    this.clock = { nowNs: () => this.nowNs() };
+    this.reset();
+  }
+
+  /** CPU reset (RAM untouched): PC, SR 0x8001, TLBs invalid, timer and PIC cleared. */
+  reset(pc = 0x100): void {
+    this.gpr.fill(0);
+    this.shadow.fill(0);
+    this.pc = pc >>> 0;
+    this.ds = 0;
+    this.dsTarget = 0;
+    this.epcr = this.eear = this.esr = this.evbar = this.fpcsr = 0;
+    this.macLo = this.macHi = 0;
+    this.pmr = this.picmr = this.picsr = 0;
+    this.ttmr = 0;
+    this.ttcrBase = 0;
+    this.ttcrTick = 0;
+    this.ttCounting = false;
+    this.timerEvent = Infinity;
+    this.skippedTicks = -this.instret;
+    this.resValid = false;
+    this.dozing = false;
+    this.fault = 0;
+    this.exitLoop = false;
+    this.stopReason = NONE;
+    this.stopRequested = false;
+    this.mmu.reset();
+    this.setSrValue(SR.FO | SR.SM);
+  }
+
+  /** Sets pc, dropping any pending delay slot. */
+  jump(pc: number): void {
+    this.pc = pc >>> 0;
+    this.ds = 0;
+  }
+
+  get sr(): number {
+    return (this.srBits | (this.flag << 9) | (this.carry << 10) | (this.overflow << 11)) >>> 0;
+  }
+  set sr(value: number) {
+    this.setSrValue(value);
+  }
+
+  private setSrValue(value: number): void {
+    this.srBits = ((value & SR_KEEP) | SR.FO) >>> 0;
+    this.flag = (value >>> 9) & 1;
+    this.carry = (value >>> 10) & 1;
+    this.overflow = (value >>> 11) & 1;
+    const sup = (value & SR.SM) !== 0;
+    const m = this.mmu;
+    if (value & SR.DME) {
+      this.curRead = sup ? m.supRead : m.userRead;
+      this.curWrite = sup ? m.supWrite : m.userWrite;
+    } else {
+      this.curRead = this.curWrite = m.identity;
+    }
+    this.curExec = value & SR.IME ? (sup ? m.supExec : m.userExec) : m.identity;
+    this.exitLoop = true;
+  }
+
+  // ---------------------------------------------------------------- time
+
+  /** Guest time in ticks (instructions retired + ticks skipped while dozing). */
+  get ticks(): number {
+    return this.instret + this.skippedTicks;
+  }
+  nowNs(): number {
+    return this.ticks * NS_PER_TICK;
+  }
+  /** Absolute tick of the next timer match that changes state, Infinity if none. */
+  nextEventTick(): number {
+    return this.timerEvent;
+  }
+  nextEventNs(): number {
+    return this.timerEvent * NS_PER_TICK;
+  }
+  /** Moves guest time forward by n ticks without executing (host fast-forward). */
+  advanceTicks(n: number): void {
+    const target = this.ticks + Math.max(0, Math.floor(n));
+    while (this.timerEvent <= target) {
+      const at = this.timerEvent;
+      this.skippedTicks = at - this.instret;
+      this.fireTimer(at);
+    }
+    this.skippedTicks = target - this.instret;
+    if (this.dozing && this.wakeable()) this.dozing = false;
+  }
+  skipToNs(ns: number): void {
+    const t = Math.floor(ns / NS_PER_TICK);
+    if (t > this.ticks) this.advanceTicks(t - this.ticks);
+  }
+
+  private ttcrAt(tick: number): number {
+    return this.ttCounting ? (this.ttcrBase + (tick - this.ttcrTick)) >>> 0 : this.ttcrBase >>> 0;
+  }
+
+  private updateTimerEvent(now: number): void {
+    const mode = this.ttmr >>> TTMR.MODE_SHIFT;
+    if (!this.ttCounting || mode === 0 || (mode === 3 && (this.ttmr & TTMR.IE) === 0)) {
+      this.timerEvent = Infinity;
+      return;
+    }
+    let delta = ((this.ttmr & TTMR.TP) - (this.ttcrAt(now) & TTMR.TP)) & TTMR.TP;
+    if (delta === 0) delta = TTMR.TP + 1;
+    this.timerEvent = now + delta;
+  }
+
+  /** TTCR[27:0] reached TP at tick `at`. */
+  private fireTimer(at: number): void {
+    if (this.ttmr & TTMR.IE) this.ttmr = (this.ttmr | TTMR.IP) >>> 0;
+    const mode = this.ttmr >>> TTMR.MODE_SHIFT;
+    if (mode === 1) {
+      this.ttcrBase = 0;
+      this.ttcrTick = at;
+    } else if (mode === 2) {
+      this.ttcrBase = this.ttcrAt(at);
+      this.ttCounting = false;
+    }
+    this.updateTimerEvent(at);
+  }
+
+  private writeTtmr(value: number, now: number): void {
+    const oldMode = this.ttmr >>> TTMR.MODE_SHIFT;
+    const newMode = value >>> TTMR.MODE_SHIFT;
+    if (oldMode !== newMode) {
+      if (newMode === 0) {
+        this.ttcrBase = this.ttcrAt(now);
+        this.ttCounting = false;
+      } else if (!this.ttCounting) {
+        this.ttCounting = true;
+        this.ttcrTick = now;
+      }
+    }
+    // QEMU: a write keeps IP only if the written value has IP set; it never sets it.
+    const ip = value & TTMR.IP ? this.ttmr & TTMR.IP : 0;
+    this.ttmr = ((value & ~TTMR.IP) | ip) >>> 0;
+    this.updateTimerEvent(now);
+  }
+
+  private writeTtcr(value: number, now: number): void {
+    this.ttcrBase = value >>> 0;
+    this.ttcrTick = now;
+    this.updateTimerEvent(now);
+  }
+
+  // ---------------------------------------------------------------- interrupts
+
+  /** The IrqLine of PIC input n (0..31), level-triggered into PICSR. */
+  picLine(n: number): IrqLine {
+    if (n < 0 || n > 31) throw new RangeError(`PIC line ${n} out of range 0..31`);
+    let line = this.lines[n];
+    if (!line) {
+      const bit = 1 << n;
+      line = {
+        set: (level: boolean) => {
+          const before = this.picsr;
+          this.picsr = (level ? this.picsr | bit : this.picsr & ~bit) >>> 0;
+          if (this.picsr !== before) {
+            this.exitLoop = true;
+            if (this.dozing && this.wakeable()) this.dozing = false;
+          }
+        },
+      };
+      this.lines[n] = line;
+    }
+    return line;
+  }
+
+  /** Asks run() to return STOP_REQUESTED after the current instruction. */
+  requestStop(): void {
+    this.stopRequested = true;
+    this.exitLoop = true;
+  }
+
+  /** An interrupt request is pending (wakes doze even when SR masks it, like QEMU). */
+  private wakeable(): boolean {
+    return (this.ttmr & TTMR.IP) !== 0 || (this.picsr & this.picmr) !== 0;
+  }
+
+  /** Takes a pending, enabled interrupt (between instructions, not before a delay slot). */
+  private checkInterrupts(): boolean {
+    if (this.ds !== 0 || this.linuxUserMode) return false;
+    const sr = this.srBits;
+    if ((this.ttmr & TTMR.IP) !== 0 && (sr & SR.TEE) !== 0) {
+      this.exception(Vector.TICK, this.pc, 0, false);
+      this.fault = 0;
+      return true;
+    }
+    if ((this.picsr & this.picmr) !== 0 && (sr & SR.IEE) !== 0) {
+      this.exception(Vector.EXTERNAL, this.pc, 0, false);
+      this.fault = 0;
+      return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------- exceptions
+
+  /**
+   * Exception entry (QEMU openrisc_cpu_do_interrupt): EPCR, EEAR, ESR <- SR,
+   * SR: SM on, IEE/TEE/DME/IME off, DSX <- in delay slot; PMR doze bits and the
+   * l.lwa reservation cleared; pc <- vector.
+   */
+  private exception(vector: number, epcr: number, eear: number, setEear: boolean): void {
+    this.fault = 1;
+    this.exitLoop = true;
+    this.lastVector = vector;
+    this.lastFaultAddress = eear >>> 0;
+    this.exceptionCount++;
+    if (this.linuxUserMode) {
+      this.stopVector = vector;
+      this.stopReason = StopReason.EXCEPTION;
+      if (setEear) this.eear = eear >>> 0;
+      return;
+    }
+    const sr = this.sr;
+    this.esr = sr;
+    this.epcr = epcr >>> 0;
+    if (setEear) this.eear = eear >>> 0;
+    let nsr = (sr | SR.SM) & ~(SR.IEE | SR.TEE | SR.DME | SR.IME | SR.DSX);
+    if (this.ds) nsr |= SR.DSX;
+    this.setSrValue(nsr);
+    this.pmr &= ~(PMR.DME | PMR.SME);
+    this.dozing = false;
+    this.resValid = false;
+    this.pc = (this.evbar | (sr & SR.EPH ? 0xf0000000 : 0) | vector) >>> 0;
+    this.ds = 0;
+  }
+
+  /** A synchronous exception of the instruction at this.pc (this.ds says delay slot). */
+  private syncException(vector: number, eear: number, setEear: boolean): void {
+    this.exception(vector, this.pc - (this.ds ? 4 : 0), eear, setEear);
+  }
+
+  private illegal(): void {
+    this.syncException(Vector.ILLEGAL, this.pc, true);
+  }
+
+  // ---------------------------------------------------------------- memory slow paths
+
+  /** Translates va for an access; on a miss/fault raises it and returns -1. */
+  private translate(va: number, kind: AccessKind): number {
+    const sr = this.srBits;
+    const on = kind === Access.EXEC ? sr & SR.IME : sr & SR.DME;
+    if (on === 0) return va >>> 0;
+    const pa = this.mmu.lookup(va, kind, (sr & SR.SM) !== 0);
+    if (pa >= 0) return pa;
+    let vector: number;
+    if (kind === Access.EXEC) vector = pa === MISS ? Vector.ITLB_MISS : Vector.INSN_PAGE_FAULT;
+    else vector = pa === FAULT ? Vector.DATA_PAGE_FAULT : Vector.DTLB_MISS;
+    this.syncException(vector, va, true);
+    return -1;
+  }
+
+  /** Data load of 1/2/4 bytes (unsigned result); sets this.fault on an exception. */
+  private loadSlow(va: number, size: 1 | 2 | 4): number {
+    va >>>= 0;
+    if ((va & PAGE_MASK) + size > PAGE_MASK + 1) {
+      let v = 0;
+      for (let i = 0; i < size; i++) {
+        const pa = this.translate((va + i) >>> 0, Access.READ);
+        if (pa < 0) return 0;
+        v = (v << 8) | this.bus.read(pa, 1);
+      }
+      return v >>> 0;
+    }
+    const pa = this.translate(va, Access.READ);
+    if (pa < 0) return 0;
+    if (pa + size > this.ram.size) this.exitLoop = true;
+    return this.bus.read(pa, size);
+  }
+
+  private storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
+    va >>>= 0;
+    if ((va & PAGE_MASK) + size > PAGE_MASK + 1) {
+      // Translate every byte first so a fault leaves memory untouched.
+      const pas = [0, 0, 0, 0];
+      for (let i = 0; i < size; i++) {
+        const pa = this.translate((va + i) >>> 0, Access.WRITE);
+        if (pa < 0) return;
+        pas[i] = pa;
+      }
+      for (let i = 0; i < size; i++) this.bus.write(pas[i]!, 1, (value >>> ((size - 1 - i) * 8)) & 0xff);
+      return;
+    }
+    const pa = this.translate(va, Access.WRITE);
+    if (pa < 0) return;
+    if (pa + size > this.ram.size) this.exitLoop = true;
+    this.bus.write(pa, size, value);
+  }
+
+  /** Fetch-page refill: returns the page's fast entry (PA | 1), 0 for non-RAM, -1 on a fault. */
+  private fetchSlow(pc: number): number {
+    const pa = this.translate(pc, Access.EXEC);
+    if (pa < 0) return -1;
+    if (pa < this.ram.size) return ((pa >>> PAGE_BITS) << PAGE_BITS) | 1;
+    return 0;
+  }
+
+  // ---------------------------------------------------------------- SPRs
+
+  /** l.mfspr semantics (unknown SPRs read 0). */
+  getSpr(n: number): number {
+    n &= 0xffff;
+    const group = n >>> 11;
+    switch (group) {
+      case 0:
+        if (n >= SPR.SHADOW && n < SPR.SHADOW + 512) {
+          const i = n - SPR.SHADOW;
+          return (i < 32 ? this.gpr[i]! : this.shadow[i]!) >>> 0;
+        }
+        switch (n) {
+          case SPR.VR: return CPU_ANY.VR;
+          case SPR.UPR: return CPU_ANY.UPR;
+          case SPR.CPUCFGR: return CPU_ANY.CPUCFGR;
+          case SPR.DMMUCFGR: case SPR.IMMUCFGR: return CPU_ANY.MMUCFGR;
+          case SPR.VR2: return CPU_ANY.VR2;
+          case SPR.AVR: return CPU_ANY.AVR;
+          case SPR.EVBAR: return this.evbar >>> 0;
+          case SPR.NPC: return this.pc >>> 0;
+          case SPR.SR: return this.sr;
+          case SPR.PPC: return (this.pc - 4) >>> 0;
+          case SPR.FPCSR: return this.fpcsr;
+          case SPR.EPCR: return this.epcr >>> 0;
+          case SPR.EEAR: return this.eear >>> 0;
+          case SPR.ESR: return this.esr >>> 0;
+          case SPR.COREID: return 0;
+          case SPR.NUMCORES: return 1;
+          default: return 0;
+        }
+      case 1: {
+        const i = n & 0x7ff;
+        if (i >= 0x200 && i < 0x280) return this.mmu.dtlbMr[i - 0x200]! >>> 0;
+        if (i >= 0x280 && i < 0x300) return this.mmu.dtlbTr[i - 0x280]! >>> 0;
+        return 0;
+      }
+      case 2: {
+        const i = n & 0x7ff;
+        if (i >= 0x200 && i < 0x280) return this.mmu.itlbMr[i - 0x200]! >>> 0;
+        if (i >= 0x280 && i < 0x300) return this.mmu.itlbTr[i - 0x280]! >>> 0;
+        return 0;
+      }
+      case 5:
+        if (n === SPR.MACLO) return this.macLo >>> 0;
+        if (n === SPR.MACHI) return this.macHi >>> 0;
+        return 0;
+      case 8:
+        return n === SPR.PMR ? this.pmr >>> 0 : 0;
+      case 9:
+        if (n === SPR.PICMR) return this.picmr >>> 0;
+        if (n === SPR.PICSR) return this.picsr >>> 0;
+        return 0;
+      case 10:
+        if (n === SPR.TTMR) return this.ttmr >>> 0;
+        if (n === SPR.TTCR) return this.ttcrAt(this.ticks);
+        return 0;
+      default:
+        return 0;
+    }
+  }
+
+  /** l.mtspr semantics (read-only and unknown SPRs ignore writes). */
+  setSpr(n: number, value: number): void {
+    n &= 0xffff;
+    value >>>= 0;
+    this.exitLoop = true;
+    switch (n >>> 11) {
+      case 0:
+        if (n >= SPR.SHADOW && n < SPR.SHADOW + 512) {
+          const i = n - SPR.SHADOW;
+          if (i < 32) this.gpr[i] = value;
+          else this.shadow[i] = value;
+          return;
+        }
+        switch (n) {
+          case SPR.EVBAR: this.evbar = value; return;
+          case SPR.NPC: this.jump(value); return;
+          case SPR.SR: this.setSrValue(value); return;
+          case SPR.FPCSR: this.fpcsr = value & 0xfff; return;
+          case SPR.EPCR: this.epcr = value; return;
+          case SPR.EEAR: this.eear = value; return;
+          case SPR.ESR: this.esr = value; return;
+          default: return;
+        }
+      case 1: {
+        const i = n & 0x7ff;
+        if (i >= 0x200 && i < 0x280) this.mmu.writeDtlb(i - 0x200, false, value);
+        else if (i >= 0x280 && i < 0x300) this.mmu.writeDtlb(i - 0x280, true, value);
+        return;
+      }
+      case 2: {
+        const i = n & 0x7ff;
+        if (i >= 0x200 && i < 0x280) this.mmu.writeItlb(i - 0x200, false, value);
+        else if (i >= 0x280 && i < 0x300) this.mmu.writeItlb(i - 0x280, true, value);
+        return;
+      }
+      case 5:
+        if (n === SPR.MACLO) this.macLo = value | 0;
+        else if (n === SPR.MACHI) this.macHi = value | 0;
+        return;
+      case 8:
+        if (n === SPR.PMR) {
+          this.pmr = value;
+          if (value & (PMR.DME | PMR.SME)) this.dozing = true;
+        }
+        return;
+      case 9:
+        if (n === SPR.PICMR) this.picmr = value;
+        else if (n === SPR.PICSR) this.picsr = (this.picsr & ~value) >>> 0;
+        return;
+      case 10:
+        if (n === SPR.TTMR) this.writeTtmr(value, this.ticks);
+        else if (n === SPR.TTCR) this.writeTtcr(value, this.ticks);
+        return;
+      default:
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- MAC unit
+
+  /** MAC += / -= the 64-bit product of a and b (signed or unsigned); sets OV or CY. */
+  private macOp(a: number, b: number, signed: boolean, subtract: boolean): void {
+    // 64-bit product as hi:lo from 16-bit limbs (no BigInt: nothing allocates).
+    const ua = a >>> 0, ub = b >>> 0;
+    const a0 = ua & 0xffff, a1 = ua >>> 16, b0 = ub & 0xffff, b1 = ub >>> 16;
+    const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+    const lo = ((mid << 16) | (p00 & 0xffff)) >>> 0;
+    let hi = (p11 + (p01 >>> 16) + (p10 >>> 16) + Math.floor(mid / 0x10000)) >>> 0;
+    if (signed) {
+      if (a < 0) hi = (hi - ub) >>> 0;
+      if (b < 0) hi = (hi - ua) >>> 0;
+    }
+    const mlo = this.macLo >>> 0, mhi = this.macHi >>> 0;
+    let rlo: number, rhi: number;
+    if (!subtract) {
+      const s = mlo + lo;
+      rlo = s >>> 0;
+      rhi = (mhi + hi + (s > 0xffffffff ? 1 : 0)) >>> 0;
+      if (signed) this.overflow = ((~(mhi ^ hi) & (mhi ^ rhi)) >>> 31) & 1;
+      else this.carry = rhi < mhi || (rhi === mhi && rlo < mlo) ? 1 : 0;
+    } else {
+      rlo = (mlo - lo) >>> 0;
+      rhi = (mhi - hi - (mlo < lo ? 1 : 0)) >>> 0;
+      if (signed) this.overflow = (((mhi ^ hi) & (mhi ^ rhi)) >>> 31) & 1;
+      else this.carry = mhi < hi || (mhi === hi && mlo < lo) ? 1 : 0;
+    }
+    this.macLo = rlo | 0;
+    this.macHi = rhi | 0;
+  }
+
+  /** MAC <- 64-bit product (l.muld / l.muldu). */
+  private macSet(a: number, b: number, signed: boolean): void {
+    this.macLo = 0;
+    this.macHi = 0;
+    const ov = this.overflow, cy = this.carry;
+    this.macOp(a, b, signed, false);
+    this.overflow = ov;
+    this.carry = cy;
+  }
+
+  // ---------------------------------------------------------------- run loop
+
+  /**
+   * Runs up to `budget` instructions (see the file header for stop reasons).
+   */
+  run(budget: number): StopReason {
+    let retired = 0;
+    for (;;) {
+      if (this.stopRequested) {
+        this.stopRequested = false;
+        return StopReason.STOP_REQUESTED;
+      }
+      const now = this.instret + this.skippedTicks;
+      if (now >= this.timerEvent) {
+        this.fireTimer(this.timerEvent);
+        continue;
+      }
+      if (this.dozing) {
+        if (!this.wakeable()) return StopReason.DOZE;
+        this.dozing = false;
+      }
+      this.checkInterrupts();
+      if (retired >= budget) return StopReason.BUDGET;
+      let limit = budget - retired;
+      const toEvent = this.timerEvent - now;
+      if (toEvent < limit) limit = toEvent;
+      retired += this.exec(limit);
+      if (this.stopReason !== NONE) {
+        const s = this.stopReason as StopReason;
+        this.stopReason = NONE;
+        return s;
+      }
+    }
+  }
+
+  /**
+   * One event: an interrupt entry, an exception entry, or one retired
+   * instruction. Returns the StopReason of that instruction (BUDGET = normal).
+   */
+  step(): StopReason {
+    if (this.stopRequested) {
+      this.stopRequested = false;
+      return StopReason.STOP_REQUESTED;
+    }
+    const now = this.instret + this.skippedTicks;
+    if (now >= this.timerEvent) this.fireTimer(this.timerEvent);
+    if (this.dozing) {
+      if (!this.wakeable()) return StopReason.DOZE;
+      this.dozing = false;
+    }
+    if (this.checkInterrupts()) return StopReason.BUDGET;
+    this.exec(1);
+    if (this.stopReason !== NONE) {
+      const s = this.stopReason as StopReason;
+      this.stopReason = NONE;
+      return s;
+    }
+    return StopReason.BUDGET;
+  }
+
+  /** The interpreter proper: at most `limit` instructions. Returns how many retired. */
+  private exec(limit: number): number {
+    const r = this.gpr;
+    const ram = this.ram;
+    const mem = ram.words;
+    const bytes = ram.bytes;
+    const halves = ram.halves;
+    const rt = this.curRead;
+    const wt = this.curWrite;
+    const xt = this.curExec;
+    const base = this.instret;
+    let pc = this.pc;
+    let ds = this.ds;
+    let target = this.dsTarget;
+    let flag = this.flag;
+    let count = 0;
+    let fetchVpn = -1;
+    let fetchPage = 0;
+    let fault = 0;
+    this.exitLoop = false;
+
+    loop: while (count < limit) {
+      // ---- fetch
+      let insn: number;
+      if (pc >>> PAGE_BITS === fetchVpn) {
+        insn = mem[(fetchPage | (pc & PAGE_MASK)) >>> 2]!;
+      } else {
+        const e = xt[pc >>> PAGE_BITS]!;
+        if ((e & 1) !== 0) {
+          fetchVpn = pc >>> PAGE_BITS;
+          fetchPage = e ^ 1;
+          insn = mem[(fetchPage | (pc & PAGE_MASK)) >>> 2]!;
+        } else {
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count;
+          const f = this.fetchSlow(pc);
+          if (f < 0) { pc = this.pc; ds = 0; fault = 0; this.fault = 0; break loop; }
+          if (f === 0) {
+            fetchVpn = -1;
+            insn = this.bus.read(this.translate(pc, Access.EXEC), 4) | 0;
+            limit = 0;
+          } else {
+            fetchVpn = pc >>> PAGE_BITS;
+            fetchPage = f ^ 1;
+            insn = mem[(fetchPage | (pc & PAGE_MASK)) >>> 2]!;
+          }
+        }
+      }
+      count++;
+      let nds = 0;
+
+      // ---- execute
+      sw: switch (insn >>> 26) {
+        case 0x00: // l.j
+          target = (pc + ((insn << 6) >> 4)) >>> 0;
+          nds = 1;
+          break;
+        case 0x01: // l.jal
+          r[9] = pc + 8;
+          target = (pc + ((insn << 6) >> 4)) >>> 0;
+          nds = 1;
+          break;
+        case 0x02: // l.adrp
+          r[(insn >>> 21) & 31] = (pc & ~PAGE_MASK) + (((insn << 11) >> 11) << 13);
+          break;
+        case 0x03: // l.bnf
+          target = flag === 0 ? (pc + ((insn << 6) >> 4)) >>> 0 : (pc + 8) >>> 0;
+          nds = 1;
+          break;
+        case 0x04: // l.bf
+          target = flag !== 0 ? (pc + ((insn << 6) >> 4)) >>> 0 : (pc + 8) >>> 0;
+          nds = 1;
+          break;
+        case 0x05: // l.nop
+          if ((insn & 0x03000000) !== 0x01000000) {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.illegal(); fault = 1; break;
+          }
+          if (this.nopHooks) {
+            const k = insn & 0xffff;
+            if (k === 1) {
+              this.exitCode = r[3]!;
+              this.stopReason = StopReason.HALT;
+              limit = 0;
+            } else if (k === 4) {
+              this.putcByte = r[3]! & 0xff;
+              this.stopReason = StopReason.PUTC;
+              limit = 0;
+            }
+          }
+          break;
+        case 0x06:
+          if ((insn & 0x10000) === 0) {
+            r[(insn >>> 21) & 31] = insn << 16; // l.movhi
+          } else if ((insn & 0xffff) === 0) {
+            r[(insn >>> 21) & 31] = this.macLo; // l.macrc
+            this.macLo = 0;
+            this.macHi = 0;
+          } else {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.illegal(); fault = 1;
+          }
+          break;
+        case 0x08: {
+          const sub = (insn >>> 16) & 0x3ff;
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          if (sub === 0x000) { // l.sys
+            if (this.linuxUserMode) {
+              this.stopReason = StopReason.SYSCALL;
+              limit = 0;
+              break;
+            }
+            this.exception(Vector.SYSCALL, pc + 4 - (ds ? 4 : 0), 0, false);
+            fault = 1;
+          } else if (sub === 0x100) { // l.trap
+            this.syncException(Vector.TRAP, 0, false);
+            fault = 1;
+          } else if ((insn & 0xffff) === 0 && (sub === 0x200 || sub === 0x280 || sub === 0x300)) {
+            // l.msync / l.psync / l.csync: no-ops for an in-order core
+          } else {
+            this.illegal(); fault = 1;
+          }
+          break;
+        }
+        case 0x09: // l.rfe
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+          this.setSrValue(this.esr);
+          this.resValid = false;
+          pc = this.epcr >>> 0;
+          ds = 0;
+          flag = this.flag;
+          // Leave the loop: tables changed. The instruction retired.
+          break loop;
+        case 0x11: // l.jr
+          target = r[(insn >>> 11) & 31]! >>> 0;
+          nds = 1;
+          break;
+        case 0x12: // l.jalr
+          target = r[(insn >>> 11) & 31]! >>> 0;
+          r[9] = pc + 8;
+          nds = 1;
+          break;
+        case 0x13: { // l.maci
+          this.macOp(r[(insn >>> 16) & 31]!, (insn << 16) >> 16, true, false);
+          if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x1b: { // l.lwa
+          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) >>> 0;
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          const v = this.loadSlow(va, 4);
+          if (this.fault !== 0) { fault = 1; break; }
+          r[(insn >>> 21) & 31] = v;
+          this.resValid = true;
+          this.resAddr = va;
+          this.resValue = v | 0;
+          if (this.exitLoop) limit = 0;
+          break;
+        }
+        case 0x21: // l.lwz
+        case 0x22: { // l.lws
+          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+          const e = rt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0 && (va & 3) === 0) {
+            r[(insn >>> 21) & 31] = mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2]!;
+          } else {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            const v = this.loadSlow(va, 4);
+            if (this.fault !== 0) { fault = 1; break; }
+            r[(insn >>> 21) & 31] = v;
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x23: // l.lbz
+        case 0x24: { // l.lbs
+          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+          const e = rt[va >>> PAGE_BITS]!;
+          let v: number;
+          if ((e & 1) !== 0) {
+            v = bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3]!;
+          } else {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            v = this.loadSlow(va, 1);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          r[(insn >>> 21) & 31] = (insn & 0x04000000) !== 0 ? (v << 24) >> 24 : v;
+          break;
+        }
+        case 0x25: // l.lhz
+        case 0x26: { // l.lhs
+          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+          const e = rt[va >>> PAGE_BITS]!;
+          let v: number;
+          if ((e & 1) !== 0 && (va & 1) === 0) {
+            v = halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1]!;
+          } else {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            v = this.loadSlow(va, 2);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 16) >> 16 : v;
+          break;
+        }
+        case 0x27: { // l.addi
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          const s = (a + b) | 0;
+          r[(insn >>> 21) & 31] = s;
+          this.carry = (s >>> 0) < (a >>> 0) ? 1 : 0;
+          this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
+          if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x28: { // l.addic
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          const c = this.carry;
+          const s = (a + b + c) | 0;
+          r[(insn >>> 21) & 31] = s;
+          const us = (a >>> 0) + (b >>> 0) + c;
+          this.carry = us > 0xffffffff ? 1 : 0;
+          this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
+          if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x29: // l.andi
+          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! & (insn & 0xffff);
+          break;
+        case 0x2a: // l.ori
+          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! | (insn & 0xffff);
+          break;
+        case 0x2b: // l.xori
+          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! ^ ((insn << 16) >> 16);
+          break;
+        case 0x2c: { // l.muli
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          const p = Math.imul(a, b);
+          r[(insn >>> 21) & 31] = p;
+          this.overflow = a * b !== p ? 1 : 0;
+          if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x2d: { // l.mfspr
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+          r[(insn >>> 21) & 31] = this.getSpr(r[(insn >>> 16) & 31]! | (insn & 0xffff));
+          break;
+        }
+        case 0x2e: { // l.slli / l.srli / l.srai / l.rori
+          const a = r[(insn >>> 16) & 31]!;
+          const l = insn & 31;
+          let v: number;
+          switch ((insn >>> 6) & 3) {
+            case 0: v = a << l; break;
+            case 1: v = a >>> l; break;
+            case 2: v = a >> l; break;
+            default: v = (a >>> l) | (a << (32 - l)); break;
+          }
+          r[(insn >>> 21) & 31] = v;
+          break;
+        }
+        case 0x2f: { // l.sf*i
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          switch ((insn >>> 21) & 31) {
+            case 0x0: flag = a === b ? 1 : 0; break;
+            case 0x1: flag = a !== b ? 1 : 0; break;
+            case 0x2: flag = (a >>> 0) > (b >>> 0) ? 1 : 0; break;
+            case 0x3: flag = (a >>> 0) >= (b >>> 0) ? 1 : 0; break;
+            case 0x4: flag = (a >>> 0) < (b >>> 0) ? 1 : 0; break;
+            case 0x5: flag = (a >>> 0) <= (b >>> 0) ? 1 : 0; break;
+            case 0xa: flag = a > b ? 1 : 0; break;
+            case 0xb: flag = a >= b ? 1 : 0; break;
+            case 0xc: flag = a < b ? 1 : 0; break;
+            case 0xd: flag = a <= b ? 1 : 0; break;
+            default:
+              this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              this.illegal(); fault = 1;
+          }
+          break;
+        }
+        case 0x30: { // l.mtspr
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+          const spr = r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff));
+          this.setSpr(spr, r[(insn >>> 11) & 31]!);
+          flag = this.flag;
+          if (this.pc !== pc) { // NPC write: a jump
+            pc = this.pc; ds = 0;
+            break loop;
+          }
+          limit = 0;
+          break;
+        }
+        case 0x31: { // l.mac / l.msb / l.macu / l.msbu
+          const a = r[(insn >>> 16) & 31]!;
+          const b = r[(insn >>> 11) & 31]!;
+          const op = insn & 0xf;
+          if (op < 1 || op > 4) {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.illegal(); fault = 1; break;
+          }
+          this.macOp(a, b, op === 1 || op === 2, op === 2 || op === 4);
+          if ((this.srBits & SR.OVE) !== 0 && (op <= 2 ? this.overflow : this.carry) !== 0) {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x33: { // l.swa
+          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) >>> 0;
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          // Like QEMU: no memory access at all unless the address matches the reservation.
+          let ok = false;
+          if (this.resValid && this.resAddr === va) {
+            const cur = this.loadSlow(va, 4);
+            if (this.fault !== 0) { fault = 1; break; }
+            ok = this.resValue === (cur | 0);
+          }
+          if (ok) {
+            this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
+            if (this.fault !== 0) { fault = 1; break; }
+          }
+          this.resValid = false;
+          flag = ok ? 1 : 0;
+          if (this.exitLoop) limit = 0;
+          break;
+        }
+        case 0x35: { // l.sw
+          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) | 0;
+          const e = wt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0 && (va & 3) === 0) {
+            mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2] = r[(insn >>> 11) & 31]!;
+          } else {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x36: { // l.sb
+          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) | 0;
+          const e = wt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0) {
+            bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3] = r[(insn >>> 11) & 31]!;
+          } else {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.storeSlow(va, 1, r[(insn >>> 11) & 31]! & 0xff);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x37: { // l.sh
+          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) | 0;
+          const e = wt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0 && (va & 1) === 0) {
+            halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1] = r[(insn >>> 11) & 31]!;
+          } else {
+            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.storeSlow(va, 2, r[(insn >>> 11) & 31]! & 0xffff);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x38: { // register-register ALU
+          const d = (insn >>> 21) & 31;
+          const a = r[(insn >>> 16) & 31]!;
+          const b = r[(insn >>> 11) & 31]!;
+          const op2 = (insn >>> 8) & 3;
+          switch (insn & 0xf) {
+            case 0x0: // l.add
+            case 0x1: { // l.addc
+              if (op2 !== 0) break;
+              const c = (insn & 1) !== 0 ? this.carry : 0;
+              const s = (a + b + c) | 0;
+              r[d] = s;
+              this.carry = (a >>> 0) + (b >>> 0) + c > 0xffffffff ? 1 : 0;
+              this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
+              if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0x2: { // l.sub
+              if (op2 !== 0) break;
+              const s = (a - b) | 0;
+              r[d] = s;
+              this.carry = (a >>> 0) < (b >>> 0) ? 1 : 0;
+              this.overflow = (((a ^ b) & (a ^ s)) >>> 31);
+              if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0x3: if (op2 !== 0) break; r[d] = a & b; break sw; // l.and
+            case 0x4: if (op2 !== 0) break; r[d] = a | b; break sw; // l.or
+            case 0x5: if (op2 !== 0) break; r[d] = a ^ b; break sw; // l.xor
+            case 0x6: { // l.mul
+              if (op2 !== 3) break;
+              const p = Math.imul(a, b);
+              r[d] = p;
+              this.overflow = a * b !== p ? 1 : 0;
+              if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
+                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0x7: // l.muld
+              if (op2 !== 3) break;
+              this.macSet(a, b, true);
+              break sw;
+            case 0x8: { // shifts / rotate by register
+              if (((insn >>> 8) & 3) !== 0) break;
+              const l = b & 31;
+              switch ((insn >>> 6) & 3) {
+                case 0: r[d] = a << l; break;
+                case 1: r[d] = a >>> l; break;
+                case 2: r[d] = a >> l; break;
+                default: r[d] = (a >>> l) | (a << (32 - l)); break;
+              }
+              break sw;
+            }
+            case 0x9: { // l.div
+              if (op2 !== 3) break;
+              if (b === 0) {
+                r[d] = a; // QEMU: divides by 1
+                this.overflow = 1;
+              } else if (a === -0x80000000 && b === -1) {
+                r[d] = a;
+                this.overflow = 1;
+              } else {
+                r[d] = (a / b) | 0;
+                this.overflow = 0;
+              }
+              if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
+                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0xa: { // l.divu
+              if (op2 !== 3) break;
+              if (b === 0) {
+                r[d] = a;
+                this.carry = 1;
+              } else {
+                r[d] = ((a >>> 0) / (b >>> 0)) >>> 0;
+                this.carry = 0;
+              }
+              if ((this.srBits & SR.OVE) !== 0 && this.carry !== 0) {
+                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0xb: { // l.mulu
+              if (op2 !== 3) break;
+              const p = Math.imul(a, b);
+              r[d] = p;
+              this.carry = (a >>> 0) * (b >>> 0) > 0xffffffff ? 1 : 0;
+              if ((this.srBits & SR.OVE) !== 0 && this.carry !== 0) {
+                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0xc:
+              if (op2 === 3) { this.macSet(a, b, false); break sw; } // l.muldu
+              if (op2 !== 0) break;
+              switch ((insn >>> 6) & 3) {
+                case 0: r[d] = (a << 16) >> 16; break; // l.exths
+                case 1: r[d] = (a << 24) >> 24; break; // l.extbs
+                case 2: r[d] = a & 0xffff; break; // l.exthz
+                default: r[d] = a & 0xff; break; // l.extbz
+              }
+              break sw;
+            case 0xd: // l.extws / l.extwz (32-bit: a move)
+              if (op2 !== 0 || ((insn >>> 6) & 3) > 1) break;
+              r[d] = a;
+              break sw;
+            case 0xe: // l.cmov
+              if (op2 !== 0) break;
+              r[d] = flag !== 0 ? a : b;
+              break sw;
+            case 0xf: // l.ff1 / l.fl1
+              if (op2 === 0) { r[d] = a === 0 ? 0 : 32 - Math.clz32(a & -a); break sw; }
+              if (op2 === 1) { r[d] = 32 - Math.clz32(a); break sw; }
+              break;
+          }
+          // not decoded
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.illegal(); fault = 1;
+          break;
+        }
+        case 0x39: { // l.sf*
+          const a = r[(insn >>> 16) & 31]!;
+          const b = r[(insn >>> 11) & 31]!;
+          switch ((insn >>> 21) & 31) {
+            case 0x0: flag = a === b ? 1 : 0; break;
+            case 0x1: flag = a !== b ? 1 : 0; break;
+            case 0x2: flag = (a >>> 0) > (b >>> 0) ? 1 : 0; break;
+            case 0x3: flag = (a >>> 0) >= (b >>> 0) ? 1 : 0; break;
+            case 0x4: flag = (a >>> 0) < (b >>> 0) ? 1 : 0; break;
+            case 0x5: flag = (a >>> 0) <= (b >>> 0) ? 1 : 0; break;
+            case 0xa: flag = a > b ? 1 : 0; break;
+            case 0xb: flag = a >= b ? 1 : 0; break;
+            case 0xc: flag = a < b ? 1 : 0; break;
+            case 0xd: flag = a <= b ? 1 : 0; break;
+            default:
+              this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              this.illegal(); fault = 1;
+          }
+          break;
+        }
+        default:
+          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.illegal(); fault = 1;
+          break;
+      }
+
+      if (fault !== 0) {
+        // Exception taken by this instruction: it did not retire; state is in the fields.
+        fault = 0;
+        this.fault = 0;
+        count--;
+        pc = this.pc;
+        ds = 0;
+        flag = this.flag;
+        break;
+      }
+      r[0] = 0;
+      if (ds !== 0) pc = target;
+      else pc = (pc + 4) >>> 0;
+      ds = nds;
+    }
+    r[0] = 0;
+    this.pc = pc;
+    this.ds = ds;
+    this.dsTarget = target;
+    this.flag = flag;
+    this.instret = base + count;
+    return count;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The or1k MMUs as Linux drives them: a data TLB and an instruction TLB,
+ * each 128 sets x 1 way of 8 KiB pages, refilled in software through the
+ * DTLBW0MR/TR and ITLBW0MR/TR SPRs (or1k-platform.md §3).
+ *
+ * In front of them sit host-side translation tables, one Int32Array entry
+ * per 8 KiB virtual page (2^19 entries, 2 MiB each): `pagePA | 1` when the
+ * page may be accessed that way and lies in RAM, 0 otherwise (= take the
+ * slow path, which walks the TLB, raises the fault or reaches MMIO).
+ * There is one table per (access kind, privilege): supervisor/user x
+ * read/write/execute, plus one identity table shared by all accesses while
+ * the corresponding MMU is off. Because privilege and MMU-enable select a
+ * table instead of being baked into entries, SR changes, exception entry and
+ * l.rfe need no flush at all; only TLB register writes invalidate, and
+ * exactly: a fast entry for virtual page V can only have been filled from TLB
+ * set V & 127, so writing that set clears the entries of the page the set
+ * mapped before the write.
+ */
+import { TLB } from './spr.ts';
+
+export const PAGE_BITS = 13;
+export const PAGE_SIZE = 1 << PAGE_BITS;
+export const PAGE_MASK = PAGE_SIZE - 1;
+export const TLB_SETS = 128;
+const PAGES = 1 << (32 - PAGE_BITS);
+
+/** Result codes of `lookup` (a physical address is always >= 0). */
+export const MISS = -1;
+export const FAULT = -2;
+
+export const Access = { READ: 0, WRITE: 1, EXEC: 2 } as const;
+export type AccessKind = (typeof Access)[keyof typeof Access];
+
+export class Mmu {
+  readonly dtlbMr = new Int32Array(TLB_SETS);
+  readonly dtlbTr = new Int32Array(TLB_SETS);
+  readonly itlbMr = new Int32Array(TLB_SETS);
+  readonly itlbTr = new Int32Array(TLB_SETS);
+
+  /** Identity map of RAM pages (MMU off). */
+  readonly identity: Int32Array;
+  readonly supRead = new Int32Array(PAGES);
+  readonly supWrite = new Int32Array(PAGES);
+  readonly userRead = new Int32Array(PAGES);
+  readonly userWrite = new Int32Array(PAGES);
+  readonly supExec = new Int32Array(PAGES);
+  readonly userExec = new Int32Array(PAGES);
+  private readonly ramSize: number;
+
+  constructor(ramSize: number) {
+    this.ramSize = ramSize;
+    this.identity = new Int32Array(PAGES);
+    for (let p = 0; p < ramSize >>> PAGE_BITS; p++) this.identity[p] = (p << PAGE_BITS) | 1;
+  }
+
+  reset(): void {
+    this.dtlbMr.fill(0);
+    this.dtlbTr.fill(0);
+    this.itlbMr.fill(0);
+    this.itlbTr.fill(0);
+    this.supRead.fill(0);
+    this.supWrite.fill(0);
+    this.userRead.fill(0);
+    this.userWrite.fill(0);
+    this.supExec.fill(0);
+    this.userExec.fill(0);
+  }
+
+  /** Writes a DTLB match (tr=false) or translate (tr=true) register. */
+  writeDtlb(set: number, tr: boolean, value: number): void {
+    const old = this.dtlbMr[set]! >>> PAGE_BITS;
+    this.supRead[old] = 0;
+    this.supWrite[old] = 0;
+    this.userRead[old] = 0;
+    this.userWrite[old] = 0;
+    if (tr) this.dtlbTr[set] = value;
+    else this.dtlbMr[set] = value;
+  }
+
+  writeItlb(set: number, tr: boolean, value: number): void {
+    const old = this.itlbMr[set]! >>> PAGE_BITS;
+    this.supExec[old] = 0;
+    this.userExec[old] = 0;
+    if (tr) this.itlbTr[set] = value;
+    else this.itlbMr[set] = value;
+  }
+
+  /**
+   * Translates `va` through the TLB (MMU on). Returns the physical address,
+   * MISS (no valid matching entry) or FAULT (match without the permission).
+   * On success with the page in RAM, fills the fast table for this access.
+   */
+  lookup(va: number, kind: AccessKind, supervisor: boolean): number {
+    const vpn = va >>> PAGE_BITS;
+    const set = vpn & (TLB_SETS - 1);
+    const exec = kind === Access.EXEC;
+    const mr = exec ? this.itlbMr[set]! : this.dtlbMr[set]!;
+    if ((mr & 1) === 0 || mr >>> PAGE_BITS !== vpn) return MISS;
+    const tr = exec ? this.itlbTr[set]! : this.dtlbTr[set]!;
+    let need: number;
+    if (exec) need = supervisor ? TLB.SXE : TLB.UXE;
+    else if (kind === Access.WRITE) need = supervisor ? TLB.SWE : TLB.UWE;
+    else need = supervisor ? TLB.SRE : TLB.URE;
+    if ((tr & need) === 0) return FAULT;
+    const pageBase = (tr >>> PAGE_BITS) << PAGE_BITS;
+    const pa = (pageBase | (va & PAGE_MASK)) >>> 0;
+    if ((pageBase >>> 0) < this.ramSize) {
+      const entry = pageBase | 1;
+      if (exec) (supervisor ? this.supExec : this.userExec)[vpn] = entry;
+      else if (kind === Access.WRITE) (supervisor ? this.supWrite : this.userWrite)[vpn] = entry;
+      else (supervisor ? this.supRead : this.userRead)[vpn] = entry;
+    }
+    return pa;
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * Guest physical RAM: big-endian as the guest sees it, stored as host-endian
+ * 32-bit words so the CPU's aligned word loads and stores are one typed-array
+ * access (`words[pa >>> 2]` holds the guest's big-endian word at `pa`).
+ * Narrow accesses are swizzled: on a little-endian host the guest byte at
+ * `pa` is host byte `pa ^ 3`, the guest halfword at an even `pa` is host
+ * halfword `(pa ^ 2) >>> 1`. (Every Node/browser host we target is
+ * little-endian; the constructor refuses a big-endian host.)
+ *
+ * Code coherence: the CPU fetches every instruction straight from `words`
+ * (there is no decoded-instruction cache, see emulator/cpu/cpu.ts), so CPU
+ * stores and device DMA are visible to the very next fetch with nothing to
+ * invalidate: self-modifying code (vector patching, signal trampolines, text
+ * arriving by virtio DMA) is coherent by construction.
+ *
+ * Implements GuestRam (emulator/device.ts) for devices. Callers check
+ * `contains` before DMA; the accessors do no bounds checks of their own.
+ */
+import type { GuestRam } from '../device.ts';
+
+/** 8 KiB, the or1k page size: the granule of code-cache bookkeeping. */
+export const PAGE_SHIFT = 13;
+
+export class Ram implements GuestRam {
+  readonly size: number;
+  readonly buffer: ArrayBuffer;
+  /** Host-endian words; words[pa >>> 2] is the big-endian guest word at pa. */
+  readonly words: Int32Array;
+  /** Host bytes; the guest byte at pa is bytes[pa ^ 3]. */
+  readonly bytes: Uint8Array;
+  readonly halves: Uint16Array;
+
+  constructor(size: number) {
+    if (size <= 0 || size % 8192 !== 0 || size > 0x80000000) {
+      throw new RangeError(`RAM size must be a positive multiple of 8 KiB up to 2 GiB, got ${size}`);
+    }
+    if (new Uint8Array(new Uint32Array([1]).buffer)[0] !== 1) {
+      throw new Error('the emulator needs a little-endian host');
+    }
+    this.size = size;
+    this.buffer = new ArrayBuffer(size);
+    this.words = new Int32Array(this.buffer);
+    this.bytes = new Uint8Array(this.buffer);
+    this.halves = new Uint16Array(this.buffer);
+  }
+
+  contains(pa: number, length: number): boolean {
+    return pa >= 0 && length >= 0 && pa + length <= this.size;
+  }
+
+  // --- big-endian guest view (CPU slow path, loaders, tests) ---
+  read8(pa: number): number {
+    return this.bytes[pa ^ 3]!;
+  }
+  write8(pa: number, value: number): void {
+    this.bytes[pa ^ 3] = value;
+  }
+  read16(pa: number): number {
+    if ((pa & 1) === 0) return this.halves[(pa ^ 2) >>> 1]!;
+    return (this.bytes[pa ^ 3]! << 8) | this.bytes[(pa + 1) ^ 3]!;
+  }
+  write16(pa: number, value: number): void {
+    if ((pa & 1) === 0) this.halves[(pa ^ 2) >>> 1] = value;
+    else {
+      this.bytes[pa ^ 3] = value >>> 8;
+      this.bytes[(pa + 1) ^ 3] = value;
+    }
+  }
+  /** Unsigned 32-bit big-endian read. */
+  read32(pa: number): number {
+    if ((pa & 3) === 0) return this.words[pa >>> 2]! >>> 0;
+    return ((this.read16(pa) << 16) | this.read16(pa + 2)) >>> 0;
+  }
+  write32(pa: number, value: number): void {
+    if ((pa & 3) === 0) this.words[pa >>> 2] = value;
+    else {
+      this.write16(pa, value >>> 16);
+      this.write16(pa + 2, value & 0xffff);
+    }
+  }
+
+  // --- little-endian accessors for device DMA (virtio rings, buffers) ---
+  readU16LE(pa: number): number {
+    return this.bytes[pa ^ 3]! | (this.bytes[(pa + 1) ^ 3]! << 8);
+  }
+  readU32LE(pa: number): number {
+    if ((pa & 3) === 0) {
+      const w = this.words[pa >>> 2]!;
+      return (((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)) >>> 0;
+    }
+    return (this.readU16LE(pa) | (this.readU16LE(pa + 2) << 16)) >>> 0;
+  }
+  readU64LE(pa: number): number {
+    return this.readU32LE(pa) + this.readU32LE(pa + 4) * 0x100000000;
+  }
+  writeU16LE(pa: number, value: number): void {
+    this.bytes[pa ^ 3] = value;
+    this.bytes[(pa + 1) ^ 3] = value >>> 8;
+  }
+  writeU32LE(pa: number, value: number): void {
+    if ((pa & 3) === 0) {
+      this.words[pa >>> 2] = ((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24);
+      return;
+    }
+    this.writeU16LE(pa, value & 0xffff);
+    this.writeU16LE(pa + 2, value >>> 16);
+  }
+
+  /** Copies guest bytes out (in guest order). */
+  readBytes(pa: number, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    const b = this.bytes;
+    let i = 0;
+    // unaligned head
+    while (i < length && ((pa + i) & 3) !== 0) {
+      out[i] = b[(pa + i) ^ 3]!;
+      i++;
+    }
+    // whole words: byte-reverse each host word
+    for (; i + 4 <= length; i += 4) {
+      const h = pa + i;
+      out[i] = b[h + 3]!;
+      out[i + 1] = b[h + 2]!;
+      out[i + 2] = b[h + 1]!;
+      out[i + 3] = b[h]!;
+    }
+    for (; i < length; i++) out[i] = b[(pa + i) ^ 3]!;
+    return out;
+  }
+
+  /** Copies bytes in (guest order). */
+  writeBytes(pa: number, data: Uint8Array): void {
+    const b = this.bytes;
+    const length = data.length;
+    let i = 0;
+    while (i < length && ((pa + i) & 3) !== 0) {
+      b[(pa + i) ^ 3] = data[i]!;
+      i++;
+    }
+    for (; i + 4 <= length; i += 4) {
+      const h = pa + i;
+      b[h + 3] = data[i]!;
+      b[h + 2] = data[i + 1]!;
+      b[h + 1] = data[i + 2]!;
+      b[h] = data[i + 3]!;
+    }
+    for (; i < length; i++) b[(pa + i) ^ 3] = data[i]!;
+  }
+
+  /** Zero-fills [pa, pa+length). */
+  fill0(pa: number, length: number): void {
+    for (let i = 0; i < length; i++) this.bytes[(pa + i) ^ 3] = 0;
+  }
+}
