@@ -57,7 +57,9 @@ export async function loadRecipe(opts: LoadRecipeOptions): Promise<LoadedRecipe>
   const sets = opts.sets instanceof Map ? opts.sets : new Map(Object.entries(opts.sets ?? {}));
   const sub = await substituteVars(root, { sets, env: opts.env ?? {}, guest: opts.guestVar ?? NO_GUEST, sources });
   root = sub.root;
-  const plain = toPlain(root);
+  const plain = toPlain(root) as Record<string, unknown>;
+  // A section left empty (`files:` with every entry commented out) means "none".
+  for (const [k, v] of Object.entries(plain)) if (v === null) delete plain[k];
   const { recipe, partial, issues } = validateRecipe(root, plain);
   const all = [...sub.issues, ...issues];
 

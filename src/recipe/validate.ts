@@ -111,6 +111,18 @@ function toIssues(root: PNode, zi: ZodIssue, prefix: PathKey, out: RecipeIssue[]
       });
       return;
     }
+    case 'invalid_value': {
+      const allowed = zi.values.filter((v): v is string => typeof v === 'string');
+      const got = node?.kind === 'scalar' && typeof node.value === 'string' ? node.value : undefined;
+      const hint = got !== undefined ? suggestion(got, allowed) : undefined;
+      out.push({
+        code: 'RECIPE_INVALID_VALUE',
+        message: `${displayPath(path)}: ${describeValue(node)} is not one of ${zi.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        hint: hint ?? expectedHint(path),
+        pos: here(),
+      });
+      return;
+    }
     default: {
       out.push({ code: 'RECIPE_INVALID_VALUE', message: `${displayPath(path)}: ${zi.message}`, hint: expectedHint(path), pos: here() });
     }
