@@ -132,6 +132,18 @@ describe('recipe errors', () => {
     expect(err.issues[0]!.pos).toEqual({ file: 'recipe.yml', line: 2, col: 5 });
   });
 
+  it('enum values get a did-you-mean; an empty section means none', async () => {
+    const err = await issuesOf({ 'recipe.yml': 'files:\ndevices:\n  - { path: /dev/x, type: chr, major: 1, minor: 1 }\n' });
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]).toMatchObject({ code: 'RECIPE_INVALID_VALUE', hint: 'did you mean "char"?', pos: { line: 3, col: 27 } });
+    expect(err.issues[0]!.message).toBe('devices[0].type: string "chr" is not one of "char", "block", "fifo"');
+  });
+
+  it('a typo inside a variable definition is found in the right branch', async () => {
+    const err = await issuesOf({ 'recipe.yml': 'vars:\n  v: { env: X, defualt: "1" }\n' });
+    expect(err.issues[0]).toMatchObject({ code: 'RECIPE_UNKNOWN_KEY', hint: 'did you mean "default"?', pos: { line: 2, col: 16 } });
+  });
+
   it('the CLI prints every problem with code frames and exits 2', async () => {
     const dir = project({ 'recipe.yml': 'files:\n  - { path: /a, content: x, mode: 0644 }\nimage: { sise: 8M }\n' });
     const out: string[] = [];
