@@ -82,7 +82,7 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
       if (st.isDirectory()) {
         await args.importDir({ tree, hostPath: layer.source, dest: layer.dest, owner });
       } else {
-        await importTar({ tree, archive: await readBytes(fs, layer.source), dest: layer.dest, owner, name: layer.source, store: args.spill });
+        await importTar({ tree, archive: await readBytes(fs, layer.source), dest: layer.dest, owner, name: layer.source, store: args.spill, destAttrs: parentAttrs });
       }
     });
   }

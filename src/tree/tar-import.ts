@@ -27,6 +27,8 @@ export interface ImportTarArgs {
   owner: ImportOwner;
   /** Names the archive in errors. */
   name: string;
+  /** Attributes of directories made for `dest` itself (default 0755 root, time 0). */
+  destAttrs?: NodeAttrs;
   /**
    * Where regular files' bytes go. Default: kept in memory. The recipe
    * pipeline spills them to host files instead, so memory stays bounded and a
@@ -48,7 +50,7 @@ export async function importTar(args: ImportTarArgs): Promise<ImportTarResult> {
     }
   }
   const destParts = splitPath(toBinary(args.dest));
-  const destDir = mkdirp(tree, destParts.join('/'), { perm: 0o755, uid: 0, gid: 0, mtime: 0 });
+  const destDir = mkdirp(tree, destParts.join('/'), args.destAttrs ?? { perm: 0o755, uid: 0, gid: 0, mtime: 0 });
   const extract = tarStream.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tarStream.extract>[0]);
   extract.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   let count = 0;
