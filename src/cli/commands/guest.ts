@@ -1,7 +1,80 @@
+/**
+ * `mkrootfs guest`: builds (or finds in the cache) the or1k guest — Linux
+ * 6.12 vmlinux, static busybox, musl sysroot and the or1k-linux-musl-gcc
+ * wrapper — from Debian packages. Progress goes to stderr, results to stdout.
+ */
 import type { Command } from 'commander';
 import type { CommandContext } from '../main.ts';
+import { loadToolConfig } from '../config.ts';
+import { resolve } from 'node:path';
+import { usageError } from '../../errors.ts';
+import { info } from '../io.ts';
+import { buildGuest } from '../../guest/index.ts';
+import { installCommand, REQUIRED_PACKAGES } from '../../guest/packages.ts';
 
-// Placeholder: the 'guest' command is being written (owner: see its issue).
+const HELP = `
+The guest is built once per set of inputs (versions of linux-source-6.12,
+gcc-or1k-elf, binutils-or1k-elf, the busybox and musl source packages, and the
+kernel config fragment / linker script / wrapper in src/guest/assets) and kept
+in <cache>/guest/<key>. A cold build takes several minutes; later runs are
+instant. Each step's log is kept in <dir>/logs/<step>.log.
+
+Run as root the first time on a fresh machine: missing Debian packages, the
+deb-src entry and the busybox/musl source packages are then installed. As
+another user, the command prints what to install and exits 1:
+  ${installCommand(REQUIRED_PACKAGES)}
+
+Cache directory: --cache-dir, else cacheDir in .mkrootfsrc.yml, else
+$MKROOTFS_CACHE_DIR, else ~/.cache/mkrootfs.
+
+--print writes JSON: { key, dir, kernel, busybox, cc, sysroot, logs }
+(kernel = vmlinux, busybox = the "make install" tree, cc = or1k-linux-musl-gcc).
+
+Exit codes: 0 ok, 1 build failed / packages missing / not built with --no-build.
+
+Examples:
+  $ sudo mkrootfs guest                        build (or reuse) the guest
+  $ mkrootfs guest --print                     paths as JSON, building first if needed
+  $ mkrootfs guest --print --no-build          paths as JSON, error if not built
+  $ $(mkrootfs guest --print | jq -r .cc) -O2 -o hello hello.c   a static or1k program`;
+
+interface GuestFlags {
+  print?: boolean;
+  build: boolean;
+  cacheDir?: string;
+  jobs?: string;
+}
+
 export function defineGuest(program: Command, ctx: CommandContext): void {
-  void program; void ctx;
+  program
+    .command('guest')
+    .description('Build (or find in the cache) the or1k Linux kernel, static busybox and cross-compiler')
+    .option('--print', 'print the paths as JSON on stdout')
+    .option('--no-build', 'do not build: fail if the guest is not in the cache')
+    .option('--cache-dir <dir>', 'cache directory (default ~/.cache/mkrootfs)')
+    .option('-j, --jobs <n>', 'parallel make jobs (default: CPUs + 1)')
+    .addHelpText('after', HELP)
+    .action(async (flags: GuestFlags) => {
+      const { io } = ctx;
+      const config = await loadToolConfig(io.cwd, io.env.HOME);
+      const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
+      if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
+        throw usageError('BAD_JOBS', `--jobs ${flags.jobs} is not a positive integer`, 'for example: --jobs 3');
+      }
+      const guest = await buildGuest({
+        cacheDir: flags.cacheDir !== undefined ? resolve(io.cwd, flags.cacheDir) : config.cacheDir,
+        env: { ...io.env, ...(flags.cacheDir === undefined && config.cacheDir === undefined ? {} : { MKROOTFS_CACHE_DIR: undefined }) },
+        build: flags.build,
+        jobs,
+        progress: (line) => info(io, line),
+      });
+      const paths = { key: guest.key, dir: guest.dir, kernel: guest.kernel, busybox: guest.busybox, cc: guest.cc, sysroot: guest.sysroot, logs: guest.logs };
+      if (flags.print) {
+        io.stdout.write(JSON.stringify(paths, null, 2) + '\n');
+      } else {
+        io.stdout.write(
+          `guest ${guest.key} (${guest.built ? 'built now' : 'cached'}) in ${guest.dir}\n` +
+          `  kernel   ${guest.kernel}\n  busybox  ${guest.busybox}\n  cc       ${guest.cc}\n  sysroot  ${guest.sysroot}\n  logs     ${guest.logs}\n`);
+      }
+    });
 }

@@ -1,0 +1,163 @@
+/**
+ * buildGuest: the or1k guest (Linux 6.12 vmlinux, static busybox, musl
+ * sysroot, cross-compiler wrapper) built from Debian packages and cached under
+ * `<cacheDir>/guest/<key>`. A cached build returns at once; a new one is built
+ * in `<cacheDir>/guest/.build-<key>` and renamed into place only when every
+ * step succeeded, so an interrupted build never leaves a half cache.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MkrootfsError } from '../errors.ts';
+import { guestDirs, guestKey, guestLayout, resolveCacheDir, sha256Hex, type GuestKeyInputs, type GuestPaths } from './cache.ts';
+import { ensurePackages, ensureSources, findDsc, installedVersions, isRoot, KEY_PACKAGES, SOURCE_PACKAGES, type SourcePackage } from './packages.ts';
+import { buildKernel, configureKernel, extractKernel, installKernelHeaders } from './kernel.ts';
+import { buildMusl } from './musl.ts';
+import { installToolchain, toolchainFacts } from './toolchain.ts';
+import { buildBusybox } from './busybox.ts';
+import { withLock } from './lock.ts';
+import type { GuestProgress, StepContext } from './step.ts';
+
+export type { GuestPaths } from './cache.ts';
+export type { GuestProgress } from './step.ts';
+
+/** Assets shipped with the repository that shape the build (hashed into the key). */
+export const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+
+/** busybox's build date (SOURCE_DATE_EPOCH): fixed, like the kernel's KBUILD_BUILD_TIMESTAMP. */
+export const GUEST_EPOCH = 0;
+
+export interface BuildGuestOptions {
+  /** Cache root (default: $MKROOTFS_CACHE_DIR, else ~/.cache/mkrootfs). */
+  cacheDir?: string;
+  /** Environment (PATH, HOME, MKROOTFS_CACHE_DIR). Default: process.env. */
+  env?: Record<string, string | undefined>;
+  /** false: never build; throw GUEST_NOT_BUILT when the cache lacks this key. Default true. */
+  build?: boolean;
+  /** Progress lines (step names, elapsed seconds). Default: process.stderr. */
+  progress?: GuestProgress;
+  /** Whether missing Debian packages may be installed. Default: running as root. */
+  root?: boolean;
+  /** Parallel make jobs. Default: CPUs + 1. */
+  jobs?: number;
+}
+
+export interface GuestResult extends GuestPaths {
+  /** True when this call built the guest, false when it came from the cache. */
+  built: boolean;
+}
+
+/** Returns the guest build for the installed packages and this repository's assets, building it if needed. */
+export async function buildGuest(opts: BuildGuestOptions = {}): Promise<GuestResult> {
+  const env = opts.env ?? process.env;
+  const cacheDir = resolveCacheDir({ cacheDir: opts.cacheDir, env });
+  const progress = opts.progress ?? ((line: string) => { process.stderr.write(line + '\n'); });
+  const root = opts.root ?? isRoot();
+  const build = opts.build ?? true;
+  const dirs0 = guestDirs(cacheDir, 'x');
+  const setupCtx = (): StepContext => {
+    mkdirSync(dirs0.root, { recursive: true });
+    return { logs: dirs0.root, env: buildEnv(env), progress, now: () => performance.now() };
+  };
+
+  // The key needs installed package versions and downloaded sources.
+  let inputs = await currentInputs(dirs0.sources);
+  if (inputs === undefined) {
+    if (!build) throw notBuilt(cacheDir, 'the Debian packages or source packages it needs are missing');
+    await ensurePackages(setupCtx(), { root });
+    await ensureSources(setupCtx(), { sourcesDir: dirs0.sources, root });
+    inputs = await currentInputs(dirs0.sources);
+    if (inputs === undefined) throw new MkrootfsError({ code: 'INTERNAL', message: 'guest inputs still missing after installing them' });
+  }
+  const key = guestKey(inputs.key);
+  const dirs = guestDirs(cacheDir, key);
+  if (isComplete(dirs.final)) return { ...guestLayout(dirs.final, key), built: false };
+  if (!build) throw notBuilt(cacheDir, `no guest build for key ${key} in ${dirs.root}`);
+
+  await ensurePackages(setupCtx(), { root });
+  return withLock(dirs.lock, progress, async () => {
+    if (isComplete(dirs.final)) return { ...guestLayout(dirs.final, key), built: false };
+    const started = performance.now();
+    progress(`guest: building ${key} in ${dirs.build} (kernel, musl, busybox; several minutes)`);
+    rmSync(dirs.build, { recursive: true, force: true });
+    const out = guestLayout(join(dirs.build, 'out'), key);
+    const work = join(dirs.build, 'work');
+    mkdirSync(out.logs, { recursive: true });
+    mkdirSync(work, { recursive: true });
+    const ctx: StepContext = { logs: out.logs, env: buildEnv(env), progress, now: () => performance.now() };
+    const jobs = opts.jobs ?? availableParallelism() + 1;
+
+    const kernelSrc = await extractKernel(ctx, work);
+    await configureKernel(ctx, kernelSrc, join(ASSETS_DIR, 'kernel.config'));
+    await buildKernel(ctx, kernelSrc, out.kernel, jobs);
+    await installKernelHeaders(ctx, kernelSrc, out.sysroot);
+    const facts = await toolchainFacts(ctx.env);
+    await buildMusl(ctx, { dsc: inputs.dsc.musl, workDir: work, sysroot: out.sysroot, jobs, libgcc: facts.libgcc });
+    await installToolchain(ctx, { binDir: dirname(out.cc), sysroot: out.sysroot, assetsDir: ASSETS_DIR, facts, workDir: work });
+    await buildBusybox(ctx, { dsc: inputs.dsc.busybox, workDir: work, binDir: dirname(out.cc), installDir: out.busybox, jobs, epoch: GUEST_EPOCH, configCopy: join(out.dir, 'busybox.config') });
+    writeFileSync(join(out.dir, 'kernel.config'), readFileSync(join(kernelSrc, '.config')));
+
+    writeFileSync(join(out.dir, 'manifest.json'), JSON.stringify(manifest(out, inputs.key), null, 2) + '\n');
+    renameSync(out.dir, dirs.final);
+    rmSync(dirs.build, { recursive: true, force: true });
+    progress(`guest: ${key} ready in ${dirs.final} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    return { ...guestLayout(dirs.final, key), built: true };
+  });
+}
+
+/** Key inputs from the installed packages, downloaded sources and assets; undefined if something is missing. */
+async function currentInputs(sourcesDir: string): Promise<{ key: GuestKeyInputs; dsc: Record<SourcePackage, string> } | undefined> {
+  const versions = await installedVersions(KEY_PACKAGES);
+  if (KEY_PACKAGES.some((p) => versions[p] === undefined)) return undefined;
+  const dsc = {} as Record<SourcePackage, string>;
+  const sources: Record<string, string> = {};
+  for (const p of SOURCE_PACKAGES) {
+    const f = findDsc(sourcesDir, p);
+    if (f === undefined) return undefined;
+    dsc[p] = f;
+    sources[p] = sha256Hex(readFileSync(f));
+  }
+  return { key: { packages: versions, sources, assets: assetHashes(ASSETS_DIR) }, dsc };
+}
+
+/** sha256 of every file in the assets directory, by name. */
+export function assetHashes(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(dir).sort()) out[f] = sha256Hex(readFileSync(join(dir, f)));
+  return out;
+}
+
+function isComplete(dir: string): boolean {
+  return existsSync(join(dir, 'manifest.json'));
+}
+
+function notBuilt(cacheDir: string, why: string): MkrootfsError {
+  return new MkrootfsError({
+    code: 'GUEST_NOT_BUILT',
+    message: `the or1k guest (kernel, busybox, toolchain) is not built: ${why}`,
+    hint: 'run: mkrootfs guest',
+    data: { cacheDir },
+  });
+}
+
+/** The environment build commands see: PATH and HOME from the caller, a fixed locale and time zone, nothing else. */
+function buildEnv(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = { PATH: env.PATH ?? '/usr/local/bin:/usr/bin:/bin', LC_ALL: 'C', LANG: 'C', TZ: 'UTC' };
+  if (env.HOME) out.HOME = env.HOME;
+  if (env.TMPDIR) out.TMPDIR = env.TMPDIR;
+  return out;
+}
+
+function manifest(out: GuestPaths, inputs: GuestKeyInputs) {
+  const file = (p: string) => {
+    const data = readFileSync(p);
+    return { size: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+  };
+  return {
+    key: out.key,
+    inputs,
+    outputs: { vmlinux: file(out.kernel), busybox: file(join(out.busybox, 'bin', 'busybox')) },
+  };
+}
