@@ -1,0 +1,302 @@
+/**
+ * The or1k `virt` machine: RAM, bus, CPU, the board's devices and the
+ * user's `--device`s, the generated device tree, and the kernel loaded the
+ * way QEMU loads it. Everything host-facing is injected (disks, console).
+ *
+ * API (for emulator/host and src/boot):
+ *
+ *   const m = createMachine({
+ *     kernel,                         // ELF bytes (vmlinux or a bare-metal program)
+ *     cmdline: 'root=/dev/vda console=ttyS0 rw',
+ *     memoryBytes: 128 << 20,         // default 128 MiB
+ *     drives: { hd0: disk },          // BlockBackend per drive id
+ *     devices: ['virtio-blk-device,drive=hd0'],   // --device specs (text or DeviceSpec)
+ *     serial,                         // CharBackend: receives every guest byte
+ *     rtcEpochSeconds: 1700000000,    // RTC wall clock at reset (SOURCE_DATE_EPOCH)
+ *   });                               // throws QomError (with .code/.hint) on bad config
+ *   m.run(1 << 20)                    // → RunStatus; m.lastRetired = instructions run
+ *   m.input(bytes)                    // console input; returns how many the UART took
+ *   m.idle / m.nowNs() / m.nextEventNs() / m.skipTo(ns)   // doze fast-forward
+ *   m.finish                          // {kind: 'poweroff'|'reboot'|'fail', code, exitStatus} once the guest ended
+ *   m.printTree()                     // --print-machine text; m.dtb, m.dtbAddress
+ *
+ * `rootDisk: backend` is shorthand for drive hd0 plus a first
+ * `virtio-blk-device,drive=hd0` (slot 7 → /dev/vda). Without disks the same
+ * machine boots a bare-metal ELF (`--kernel` alone).
+ *
+ * Boot protocol (QEMU hw/openrisc/boot.c): PT_LOAD segments at p_paddr; the
+ * entry translated to a physical address, or 0x100 (reset vector) when that is
+ * 0 (vmlinux: e_entry 0xC0000000 → PA 0); the DTB at the first 8 KiB page after
+ * the highest loaded byte (0x720000 for our vmlinux); r3 = DTB address.
+ */
+import type { IrqLine, MmioHandler } from './device.ts';
+import { buildDtb } from './board/devicetree.ts';
+import { dtbAddressAfter, VIRT } from './board/virt.ts';
+import { composeVirt, type ComposedVirt } from './board/virt-compose.ts';
+import { Cpu, StopReason } from './cpu/cpu.ts';
+import type { BlockBackend } from './devices/block-backend.ts';
+import type { CharBackend } from './devices/char-backend.ts';
+import { GoldfishRtc } from './devices/goldfish-rtc.ts';
+import { Syscon, type FinishEvent } from './devices/syscon.ts';
+import { Uart16550 } from './devices/uart16550.ts';
+import { VirtioBlk } from './devices/virtio-blk.ts';
+import { VirtioMmio } from './devices/virtio-mmio.ts';
+import { loadKernelElf } from './elf.ts';
+import { Bus } from './memory/bus.ts';
+import { Ram } from './memory/ram.ts';
+import type { DeviceSpec } from './qom/device-spec.ts';
+import { QomError } from './qom/errors.ts';
+import type { QObject } from './qom/object.ts';
+import { printTree } from './qom/qtree.ts';
+
+export type RunStatus = 'budget' | 'doze' | 'poweroff' | 'reboot' | 'fail' | 'halt';
+
+export interface MachineOptions {
+  /** ELF bytes of the kernel or bare-metal program. */
+  kernel: Uint8Array;
+  cmdline?: string;
+  memoryBytes?: number;
+  devices?: ReadonlyArray<string | DeviceSpec>;
+  drives?: Readonly<Record<string, BlockBackend>>;
+  /** Shorthand: drive "hd0" + a first virtio-blk-device on it. */
+  rootDisk?: BlockBackend;
+  serial?: CharBackend;
+  rtcEpochSeconds?: number;
+  /** Seed of /chosen/rng-seed (default 1); null leaves it out. */
+  rngSeed?: number | null;
+  /** Use this DTB instead of the generated one (e.g. QEMU's, for trace comparison). */
+  dtb?: Uint8Array;
+  /** Treat `l.nop 1` (exit) and `l.nop 4` (putc) as or1ksim does; default off, like QEMU. */
+  nopHooks?: boolean;
+  /** Diagnostics (unmapped bus accesses, broken virtqueues). */
+  log?: (message: string) => void;
+}
+
+const discard: CharBackend = { write: () => {} };
+
+export class Machine {
+  readonly ram: Ram;
+  readonly bus: Bus;
+  readonly cpu: Cpu;
+  readonly tree: ComposedVirt;
+  readonly uart: Uart16550;
+  readonly rtc: GoldfishRtc;
+  readonly syscon: Syscon;
+  /** Transports by slot (empty slots included). */
+  readonly virtio: VirtioMmio[] = [];
+  /** virtio-blk devices in --device order (the first is /dev/vda). */
+  readonly disks: VirtioBlk[] = [];
+  readonly dtb: Uint8Array;
+  dtbAddress = 0;
+  kernelEnd = 0;
+  entry: number = VIRT.resetPc;
+  /** Set when the guest powered off, rebooted or failed through the syscon. */
+  finish: FinishEvent | undefined;
+  /** `l.nop 1` exit code (bare-metal, with nopHooks). */
+  haltCode: number | undefined;
+  /** Instructions retired by the last run(). */
+  lastRetired = 0;
+  private readonly serial: CharBackend;
+  private readonly kernel: Uint8Array;
+  private readonly log: (message: string) => void;
+
+  constructor(options: MachineOptions) {
+    this.log = options.log ?? (() => {});
+    this.serial = options.serial ?? discard;
+    this.kernel = options.kernel;
+    const drives: Record<string, BlockBackend> = { ...(options.drives ?? {}) };
+    const devices: Array<string | DeviceSpec> = [];
+    if (options.rootDisk) {
+      if (drives.hd0) throw new QomError('duplicate-id', 'rootDisk and drives.hd0 both given', { hint: 'pass the root disk one way' });
+      drives.hd0 = options.rootDisk;
+      devices.push('virtio-blk-device,drive=hd0');
+    }
+    devices.push(...(options.devices ?? []));
+    const driveInfo = Object.fromEntries(Object.entries(drives).map(([id, d]) => [id, { size: d.size, readOnly: d.readOnly }]));
+    this.tree = composeVirt({
+      memoryBytes: options.memoryBytes,
+      cmdline: options.cmdline,
+      rngSeed: options.rngSeed,
+      rtcEpochSeconds: options.rtcEpochSeconds,
+      devices,
+      drives: driveInfo,
+    });
+    const t = this.tree;
+    const memory = t.root.getNumber('memory');
+
+    this.ram = new Ram(memory);
+    this.bus = new Bus({ ram: this.ram, logger: this.log });
+    this.cpu = new Cpu({ bus: this.bus });
+    this.cpu.nopHooks = options.nopHooks === true;
+    const clock = this.cpu.clock;
+    const irq = (n: number): IrqLine => this.cpu.picLine(n);
+    const map = (obj: QObject, handler: MmioHandler): void => {
+      this.bus.map(obj.getNumber('mmio'), obj.getNumber('mmio-size'), handler, obj.path());
+      obj.instance = handler;
+      obj.realized = true;
+    };
+
+    this.uart = new Uart16550({ irq: irq(t.uart.getNumber('irq')), backend: this.serial, clock, clockHz: t.uart.getNumber('clock-frequency') });
+    map(t.uart, this.uart);
+    this.syscon = new Syscon((event) => {
+      this.finish = event;
+      this.cpu.requestStop();
+    });
+    map(t.syscon, this.syscon);
+    this.rtc = new GoldfishRtc({ clock, irq: irq(t.rtc.getNumber('irq')), baseEpochSeconds: t.rtc.getNumber('epoch') });
+    map(t.rtc, this.rtc);
+    for (const slot of t.slots) {
+      const plugged = t.virtio.find((v) => v.device.parent === slot);
+      let backend: VirtioBlk | undefined;
+      if (plugged) {
+        const disk = drives[plugged.drive.id!]!;
+        backend = new VirtioBlk({ disk, serial: plugged.device.getString('serial'), readOnly: plugged.device.getBool('read-only') });
+        plugged.device.instance = backend;
+        plugged.device.realized = true;
+        plugged.drive.instance = disk;
+        plugged.drive.realized = true;
+      }
+      const transport = new VirtioMmio({ ram: this.ram, irq: irq(slot.getNumber('irq')), backend });
+      map(slot, transport);
+      this.virtio.push(transport);
+    }
+    for (const v of t.virtio) this.disks.push(v.device.instance as VirtioBlk);
+    t.cpu.instance = this.cpu;
+    t.cpu.realized = true;
+
+    this.dtb = options.dtb ?? buildDtb({ memoryBytes: memory, bootargs: t.root.getString('append') ?? '', rngSeed: options.rngSeed === null ? null : t.root.getNumber('rng-seed') });
+    this.loadKernel();
+    t.root.realized = true;
+  }
+
+  /** Loads the kernel and DTB and resets the CPU (also the reboot path). */
+  private loadKernel(): void {
+    const image = loadKernelElf(this.kernel, this.ram);
+    this.kernelEnd = image.end;
+    // QEMU's load_elf translates e_entry through the segment containing it; 0 means "use the reset vector".
+    const seg = image.segments.find((s) => image.entry >= s.vaddr && image.entry < s.vaddr + s.memsz);
+    const entry = seg ? (seg.paddr + (image.entry - seg.vaddr)) >>> 0 : image.entry;
+    this.entry = entry === 0 ? VIRT.resetPc : entry;
+    this.dtbAddress = dtbAddressAfter(image.end);
+    if (!this.ram.contains(this.dtbAddress, this.dtb.length)) {
+      throw new QomError('bad-property-value', `the device tree (at 0x${this.dtbAddress.toString(16)}, ${this.dtb.length} bytes) does not fit in ${this.ram.size} bytes of RAM after the kernel`, {
+        hint: 'give the machine more memory',
+      });
+    }
+    this.ram.writeBytes(this.dtbAddress, this.dtb);
+    this.tree.root.set('kernel-end', this.kernelEnd);
+    this.tree.root.set('dtb-address', this.dtbAddress);
+    this.cpu.reset(this.entry);
+    this.cpu.gpr[3] = this.dtbAddress;
+  }
+
+  /**
+   * Runs up to `budget` instructions. Returns why it stopped; instructions
+   * retired are in `lastRetired`. After poweroff/reboot/fail it does nothing.
+   */
+  run(budget: number): RunStatus {
+    this.lastRetired = 0;
+    const ended = this.endStatus();
+    if (ended) return ended;
+    const cpu = this.cpu;
+    const start = cpu.instret;
+    this.pollDevices();
+    for (;;) {
+      const left = budget - (cpu.instret - start);
+      if (left <= 0) break;
+      // Stop at the next device event (UART character timeout, RTC alarm) to deliver it on time.
+      const deviceNs = Math.min(this.uart.nextEventNs(), this.rtc.nextEventNs());
+      const toDevice = Math.ceil((deviceNs - cpu.nowNs()) / 50);
+      const slice = toDevice > 0 && toDevice < left ? toDevice : left;
+      const why = cpu.run(slice);
+      this.pollDevices();
+      if (why === StopReason.BUDGET) continue;
+      if (why === StopReason.STOP_REQUESTED && this.endStatus()) break;
+      if (why === StopReason.PUTC) {
+        this.serial.write(cpu.putcByte & 0xff);
+        continue;
+      }
+      if (why === StopReason.HALT) {
+        this.haltCode = cpu.exitCode;
+        break;
+      }
+      if (why === StopReason.DOZE) {
+        this.lastRetired = cpu.instret - start;
+        return 'doze';
+      }
+    }
+    this.lastRetired = cpu.instret - start;
+    return this.endStatus() ?? 'budget';
+  }
+
+  /** poweroff/reboot/fail/halt once the guest has ended, else undefined. */
+  private endStatus(): RunStatus | undefined {
+    if (this.finish) return this.finish.kind;
+    if (this.haltCode !== undefined) return 'halt';
+    return undefined;
+  }
+
+  /** The CPU waits for an interrupt (PMR doze). */
+  get idle(): boolean {
+    return this.cpu.dozing;
+  }
+
+  nowNs(): number {
+    return this.cpu.nowNs();
+  }
+
+  /** Guest time of the next timed event (tick timer, UART timeout, RTC alarm). */
+  nextEventNs(): number {
+    return Math.min(this.cpu.nextEventNs(), this.uart.nextEventNs(), this.rtc.nextEventNs());
+  }
+
+  /** Moves guest time forward while dozing, raising what falls due. */
+  skipTo(ns: number): void {
+    if (ns > this.cpu.nowNs()) this.cpu.skipToNs(ns);
+    this.pollDevices();
+  }
+
+  /** Host → guest console bytes; returns how many the UART accepted. */
+  input(bytes: Uint8Array): number {
+    return this.uart.input(bytes);
+  }
+
+  /** Reboot: devices and CPU reset, kernel and DTB reloaded (RAM otherwise kept, like QEMU). */
+  reset(): void {
+    this.finish = undefined;
+    this.haltCode = undefined;
+    this.uart.reset();
+    for (const v of this.virtio) v.reset();
+    this.loadKernel();
+  }
+
+  /** The composition tree with every property and the memory map (`--print-machine`). */
+  printTree(): string {
+    const memoryMap = this.bus.regions
+      .slice()
+      .sort((a, b) => a.base - b.base)
+      .map((r) => `  ${hex(r.base)}-${hex(r.base + r.size - 1)} ${r.name}`);
+    return [
+      printTree(this.tree.root),
+      'memory map:',
+      `  ${hex(0)}-${hex(this.ram.size - 1)} ram`,
+      ...memoryMap,
+      `kernel: entry ${hex(this.entry)}, end ${hex(this.kernelEnd)}; dtb at ${hex(this.dtbAddress)} (${this.dtb.length} bytes)`,
+      '',
+    ].join('\n');
+  }
+
+  private pollDevices(): void {
+    const now = this.cpu.nowNs();
+    this.uart.poll(now);
+    this.rtc.poll(now);
+  }
+}
+
+export function createMachine(options: MachineOptions): Machine {
+  return new Machine(options);
+}
+
+function hex(v: number): string {
+  return '0x' + (v >>> 0).toString(16).padStart(8, '0');
+}
