@@ -136,7 +136,7 @@ function isComplete(dir: string): boolean {
 function notBuilt(cacheDir: string, why: string): MkrootfsError {
   return new MkrootfsError({
     code: 'GUEST_NOT_BUILT',
-    message: `the or1k guest (kernel, busybox, toolchain) is not built: ${why}`,
+    message: `the or1k guest (kernel, busybox, toolchain) is not built: ${why} (cache: ${cacheDir})`,
     hint: 'run: mkrootfs guest',
     data: { cacheDir },
   });
