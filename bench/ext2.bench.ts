@@ -12,8 +12,9 @@
  * override the run counts.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, linkSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { writeImageFile, type ImageSummary } from '../src/ext2/write-image.ts';
 import { importDir } from '../src/tree/import-dir.ts';
@@ -91,11 +92,27 @@ function bigTree(dir: string): void {
   }
 }
 
+/**
+ * Flushes dirty pages before each timed run: every tool writes hundreds of MB,
+ * and without this a run pays for the writeback of the previous one.
+ */
+function flush(): void {
+  spawnSync('sync');
+}
+
+const HAVE_TIME = existsSync('/usr/bin/time');
+/** CPU milliseconds (user + system) of the last timed child, when /usr/bin/time is there. */
+let lastCpu = Number.NaN;
+
 function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+  flush();
+  const cpuFile = join(OUT, 'cpu.txt');
+  const argv = HAVE_TIME ? ['/usr/bin/time', '-f', '%U %S', '-o', cpuFile, cmd, ...args] : [cmd, ...args];
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr?.toString()}`);
+  lastCpu = HAVE_TIME ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, x) => a + Number(x) * 1000, 0) : Number.NaN;
   return ms;
 }
 
@@ -104,66 +121,105 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** CPU median of the last measure() call. */
+let lastCpuMedian = Number.NaN;
+
 async function measure(runs: number, fn: () => Promise<number> | number): Promise<number> {
   const samples: number[] = [];
-  for (let i = 0; i < runs; i++) samples.push(await fn());
+  const cpu: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    lastCpu = Number.NaN;
+    samples.push(await fn());
+    cpu.push(lastCpu);
+  }
+  lastCpuMedian = median(cpu);
   return median(samples);
 }
 
-interface Row { tree: string; bs: number; tool: string; ms: number; ratio?: number }
+interface Row { tree: string; bs: number; tool: string; ms: number; ratio?: number; cpu?: number; cpuRatio?: number; note?: string }
+
+/** Median of `runs` timings, or NaN with the error noted when the tool fails. */
+async function tryMeasure(runs: number, fn: () => Promise<number> | number, notes: string[]): Promise<number> {
+  try {
+    return await measure(runs, fn);
+  } catch (err) {
+    notes.push((err as Error).message.split('\n').slice(0, 3).join(' '));
+    return Number.NaN;
+  }
+}
 
 async function benchTree(label: string, dir: string, runs: number, rows: Row[], small: boolean): Promise<void> {
   for (const bs of [1024, 4096] as const) {
     const img = join(OUT, `bench-${label}-${bs}.img`);
     const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
-    // Size and inode count chosen by mkrootfs; the other tools get the same.
-    const first = spawnSync(process.execPath, ['bin/mkrootfs.js', 'build', '--from-dir', dir, '-o', img, '--block-size', String(bs), '--json'], { cwd: ROOT, env, encoding: 'utf8' });
-    if (first.status !== 0) throw new Error(first.stderr);
-    const summary = JSON.parse(first.stdout) as ImageSummary;
+    // Size and inode count chosen by mkrootfs (auto); the other tools get the same.
+    const probe = newTree();
+    await importDir({ tree: probe, hostPath: dir });
+    const summary: ImageSummary = await writeImageFile({ tree: probe, output: img, options: { blockSize: bs, epoch: 1700000000 } });
     const sizeArg = String(summary.bytes);
+    const notes: string[] = [];
 
-    const mke2fs = await measure(runs, () => { rmSync(img, { force: true }); return time('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', String(bs), '-N', String(summary.inodes), '-d', dir, img, String(summary.blocks)]); });
-    const genext2fs = await measure(runs, () => { rmSync(img, { force: true }); return time('genext2fs', ['-B', String(bs), '-b', String(summary.blocks), '-N', String(summary.inodes), '-d', dir, img]); });
-    const cli = await measure(runs, () => time(process.execPath, ['bin/mkrootfs.js', 'build', '--from-dir', dir, '-o', img, '--block-size', String(bs), '--size', sizeArg], env));
+    const cpus: Record<string, number> = {};
+    const mke2fs = await tryMeasure(runs, () => { rmSync(img, { force: true }); return time('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', String(bs), '-N', String(summary.inodes), '-d', dir, img, String(summary.blocks)]); }, notes);
+    cpus.mke2fs = lastCpuMedian;
+    const genext2fs = await tryMeasure(runs, () => { rmSync(img, { force: true }); return time('genext2fs', ['-B', String(bs), '-b', String(summary.blocks), '-N', String(summary.inodes), '-d', dir, img]); }, notes);
+    cpus.genext2fs = lastCpuMedian;
+    const cli = await tryMeasure(runs, () => time(process.execPath, ['bin/mkrootfs.js', 'build', '--from-dir', dir, '-o', img, '--block-size', String(bs), '--size', sizeArg], env), notes);
+    cpus.cli = lastCpuMedian;
     // In process: import + write, and the writer alone (tree already imported). One warm-up first.
-    const inProc = async (): Promise<{ total: number; writer: number }> => {
+    const inProc = async (): Promise<{ total: number; writer: number; totalCpu: number; writerCpu: number }> => {
+      flush();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const tree: Tree = newTree();
       await importDir({ tree, hostPath: dir });
       const t1 = performance.now();
+      const c1 = process.cpuUsage();
       await writeImageFile({ tree, output: img, options: { blockSize: bs, size: summary.bytes, epoch: 1700000000 } });
       const t2 = performance.now();
-      return { total: t2 - t0, writer: t2 - t1 };
+      const c2 = process.cpuUsage(c1);
+      const c02 = process.cpuUsage(c0);
+      return { total: t2 - t0, writer: t2 - t1, totalCpu: (c02.user + c02.system) / 1000, writerCpu: (c2.user + c2.system) / 1000 };
     };
     await inProc();
-    const samples: { total: number; writer: number }[] = [];
+    const samples: { total: number; writer: number; totalCpu: number; writerCpu: number }[] = [];
     for (let i = 0; i < runs; i++) samples.push(await inProc());
     const total = median(samples.map((s) => s.total));
     const writer = median(samples.map((s) => s.writer));
 
-    rows.push({ tree: label, bs, tool: 'mke2fs -t ext2 -d', ms: mke2fs, ratio: 1 });
-    rows.push({ tree: label, bs, tool: 'genext2fs -d', ms: genext2fs, ratio: genext2fs / mke2fs });
-    rows.push({ tree: label, bs, tool: 'mkrootfs build (spawned CLI)', ms: cli, ratio: cli / mke2fs });
-    rows.push({ tree: label, bs, tool: 'mkrootfs in-process import+write', ms: total, ratio: total / mke2fs });
-    rows.push({ tree: label, bs, tool: 'mkrootfs in-process writer only', ms: writer, ratio: writer / mke2fs });
-    if (small) rows.push({ tree: label, bs, tool: "node -e '' (startup floor)", ms: await measure(runs, () => time(process.execPath, ['-e', ''])) });
+    const totalCpu = median(samples.map((s) => s.totalCpu));
+    const writerCpu = median(samples.map((s) => s.writerCpu));
+    const m = cpus.mke2fs!;
+    rows.push({ tree: label, bs, tool: 'mke2fs -t ext2 -d', ms: mke2fs, ratio: 1, cpu: m, cpuRatio: 1 });
+    rows.push({ tree: label, bs, tool: 'genext2fs -d', ms: genext2fs, ratio: genext2fs / mke2fs, cpu: cpus.genext2fs, cpuRatio: cpus.genext2fs! / m });
+    rows.push({ tree: label, bs, tool: 'mkrootfs build (spawned CLI)', ms: cli, ratio: cli / mke2fs, cpu: cpus.cli, cpuRatio: cpus.cli! / m, note: notes.join('; ') || undefined });
+    rows.push({ tree: label, bs, tool: 'mkrootfs in-process import+write', ms: total, ratio: total / mke2fs, cpu: totalCpu, cpuRatio: totalCpu / m });
+    rows.push({ tree: label, bs, tool: 'mkrootfs in-process writer only', ms: writer, ratio: writer / mke2fs, cpu: writerCpu, cpuRatio: writerCpu / m });
+    if (small) {
+      const ms = await measure(runs, () => time(process.execPath, ['-e', '']));
+      rows.push({ tree: label, bs, tool: "node -e '' (startup floor)", ms, cpu: lastCpuMedian });
+    }
     rmSync(img, { force: true });
   }
 }
 
 export async function run(): Promise<void> {
+  const load0 = loadavg();
   mkdirSync(OUT, { recursive: true });
   const a = ensureTree('busybox-like', busyboxTree);
   const b = ensureTree('big', bigTree);
   const rows: Row[] = [];
   await benchTree('(a) busybox-like ~400 entries', a, Number(process.env.BENCH_RUNS_A ?? 5), rows, true);
   await benchTree('(b) 20k files + 350 MB', b, Number(process.env.BENCH_RUNS_B ?? 3), rows, false);
-  const w = [34, 6, 36, 12, 14];
+  const w = [30, 6, 34, 10, 10, 10, 10];
   const line = (c: string[]): string => c.map((x, i) => (i >= 3 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join(' ');
-  process.stdout.write(line(['tree', 'block', 'tool', 'median ms', 'vs mke2fs']) + '\n');
+  const num = (x: number | undefined, d = 1): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
+  process.stdout.write(`load average at start: ${load0.map((x) => x.toFixed(2)).join(' ')}\n`);
+  process.stdout.write(line(['tree', 'block', 'tool', 'wall ms', 'vs mke2fs', 'cpu ms', 'vs mke2fs']) + '\n');
   for (const r of rows) {
-    process.stdout.write(line([r.tree, String(r.bs), r.tool, r.ms.toFixed(1), r.ratio === undefined ? '' : r.ratio.toFixed(2) + 'x']) + '\n');
+    process.stdout.write(line([r.tree, String(r.bs), r.tool, Number.isNaN(r.ms) ? 'failed' : num(r.ms), r.ratio === undefined ? '' : num(r.ratio, 2) + 'x', num(r.cpu), r.cpuRatio === undefined ? '' : num(r.cpuRatio, 2) + 'x']) + (r.note ? `  (${r.note})` : '') + '\n');
   }
+  process.stdout.write('wall = median elapsed time; cpu = median user+system time (children via /usr/bin/time, in-process via process.cpuUsage).\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -23,6 +23,23 @@ export interface ScanBudget {
   maxCachedFile: number;
   /** Bytes of host content that may be cached in total. */
   remaining: number;
+  /** Cached files are carved out of large slabs: one allocation per slab, not per file. */
+  slab?: Uint8Array;
+  slabUsed?: number;
+}
+
+const SLAB = 16 << 20;
+
+/** `size` bytes for a cached file, from the current slab (a fresh slab when it is full). */
+function carve(budget: ScanBudget, size: number): Uint8Array {
+  if (size > SLAB / 4) return new Uint8Array(size);
+  if (!budget.slab || budget.slabUsed! + size > budget.slab.length) {
+    budget.slab = new Uint8Array(SLAB);
+    budget.slabUsed = 0;
+  }
+  const out = budget.slab.subarray(budget.slabUsed!, budget.slabUsed! + size);
+  budget.slabUsed! += (size + 7) & ~7;
+  return out;
 }
 
 const CHUNK = 4 << 20;
@@ -55,7 +72,7 @@ export async function scanContent(content: ContentSource, blockSize: number, fs:
   const size = content.size;
   const runs: LogicalRun[] = [];
   if (fs.readFileInto && size <= budget.maxCachedFile && size <= budget.remaining) {
-    const data = new Uint8Array(size);
+    const data = carve(budget, size);
     let got: number;
     try {
       got = fs.readFileInto(content.path, data);
@@ -76,7 +93,7 @@ export async function scanContent(content: ContentSource, blockSize: number, fs:
   try {
     const cache = size <= budget.maxCachedFile && size <= budget.remaining;
     if (cache) {
-      const data = new Uint8Array(size);
+      const data = carve(budget, size);
       const got = await readFully(fh, data, 0, size, 0);
       if (got !== size) throw changed(content.path, where, size, got);
       budget.remaining -= size;
