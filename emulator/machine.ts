@@ -20,6 +20,8 @@
  *   m.finish                          // {kind: 'poweroff'|'reboot'|'fail', code, exitStatus} once the guest ended
  *   m.printTree()                     // --print-machine text; m.dtb, m.dtbAddress
  *
+ * `deviceHelp('help' | 'TYPE,help')` gives the `--device` help texts.
+ *
  * `rootDisk: backend` is shorthand for drive hd0 plus a first
  * `virtio-blk-device,drive=hd0` (slot 7 → /dev/vda). Without disks the same
  * machine boots a bare-metal ELF (`--kernel` alone).
@@ -33,7 +35,7 @@ import type { IrqLine, MmioHandler } from './device.ts';
 import { buildDtb } from './board/devicetree.ts';
 import { dtbAddressAfter, VIRT } from './board/virt.ts';
 import { composeVirt, type ComposedVirt } from './board/virt-compose.ts';
-import { Cpu, StopReason } from './cpu/cpu.ts';
+import { Cpu, NS_PER_TICK, StopReason } from './cpu/cpu.ts';
 import type { BlockBackend } from './devices/block-backend.ts';
 import type { CharBackend } from './devices/char-backend.ts';
 import { GoldfishRtc } from './devices/goldfish-rtc.ts';
@@ -44,10 +46,11 @@ import { VirtioMmio } from './devices/virtio-mmio.ts';
 import { loadKernelElf } from './elf.ts';
 import { Bus } from './memory/bus.ts';
 import { Ram } from './memory/ram.ts';
-import type { DeviceSpec } from './qom/device-spec.ts';
+import { deviceHelpText, parseDeviceArg, type DeviceSpec } from './qom/device-spec.ts';
 import { QomError } from './qom/errors.ts';
 import type { QObject } from './qom/object.ts';
 import { printTree } from './qom/qtree.ts';
+import { createVirtRegistry } from './board/virt-types.ts';
 
 export type RunStatus = 'budget' | 'doze' | 'poweroff' | 'reboot' | 'fail' | 'halt';
 
@@ -206,7 +209,7 @@ export class Machine {
       if (left <= 0) break;
       // Stop at the next device event (UART character timeout, RTC alarm) to deliver it on time.
       const deviceNs = Math.min(this.uart.nextEventNs(), this.rtc.nextEventNs());
-      const toDevice = Math.ceil((deviceNs - cpu.nowNs()) / 50);
+      const toDevice = Math.ceil((deviceNs - cpu.nowNs()) / NS_PER_TICK);
       const slice = toDevice > 0 && toDevice < left ? toDevice : left;
       const why = cpu.run(slice);
       this.pollDevices();
@@ -295,6 +298,17 @@ export class Machine {
 
 export function createMachine(options: MachineOptions): Machine {
   return new Machine(options);
+}
+
+/**
+ * `--device help` / `--device TYPE,help`: the help text, or undefined when
+ * `arg` is not a help request (then it is a device spec). Throws QomError for
+ * an unknown type.
+ */
+export function deviceHelp(arg: string): string | undefined {
+  const parsed = parseDeviceArg(arg);
+  if (parsed.kind === 'device') return undefined;
+  return deviceHelpText(createVirtRegistry(), parsed);
 }
 
 function hex(v: number): string {

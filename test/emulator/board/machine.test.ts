@@ -76,3 +76,32 @@ describe('virt machine on a bare-metal device test', () => {
       .toThrow(expect.objectContaining({ code: 'unknown-property', message: expect.stringContaining("did you mean 'drive'") }));
   });
 });
+
+describe('machine API details', () => {
+  it('gives --device help texts and recognises non-help specs', async () => {
+    const { deviceHelp } = await import('../../../emulator/machine.ts');
+    expect(deviceHelp('help')).toContain('name "virtio-blk-device"');
+    expect(deviceHelp('virtio-blk-device,help')).toContain('drive=<link<drive>>');
+    expect(deviceHelp('virtio-blk-device,drive=hd0')).toBeUndefined();
+    expect(() => deviceHelp('nope,help')).toThrow(expect.objectContaining({ code: 'unknown-type' }));
+  });
+
+  it('reboot path: reset() reloads the program and it runs again to the same poweroff', () => {
+    const serial = new BufferCharBackend();
+    const m = createMachine({ kernel: elf, memoryBytes: 32 << 20, rootDisk: new MemoryBlockBackend(diskImage()), serial });
+    let status: RunStatus = 'budget';
+    for (let i = 0; i < 50 && status === 'budget'; i++) status = m.run(1_000_000);
+    expect(status).toBe('poweroff');
+    const first = serial.text();
+    const retired = m.cpu.instret;
+    expect(m.run(1000)).toBe('poweroff'); // stays finished
+    m.reset();
+    serial.clear();
+    expect(m.cpu.pc).toBe(0x100);
+    status = 'budget';
+    for (let i = 0; i < 50 && status === 'budget'; i++) status = m.run(1_000_000);
+    expect(status).toBe('poweroff');
+    expect(serial.text()).toBe(first);
+    expect(retired).toBeGreaterThan(0);
+  });
+});
