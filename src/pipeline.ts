@@ -30,7 +30,10 @@ export interface LoadRecipeArgs {
   recipePath: string;
   /** `--set name=value` values. */
   sets?: Record<string, string>;
-  /** Environment for `vars: { x: { env: NAME } }` and SOURCE_DATE_EPOCH. Default: none. */
+  /**
+   * Environment for `vars: { x: { env: NAME } }` and SOURCE_DATE_EPOCH (default: none), and for
+   * the guest builder when a recipe uses it (default there: the process environment).
+   */
   env?: Record<string, string | undefined>;
   /** Directory relative paths are resolved from. Default: process.cwd(). */
   cwd?: string;
@@ -71,7 +74,7 @@ export async function loadRecipe(args: LoadRecipeArgs): Promise<LoadedRecipe> {
     env: args.env ?? {},
     cwd: args.cwd ?? process.cwd(),
     fs: args.fs ?? (nodeFs as unknown as HostFs),
-    guestVar: args.guestVar ?? defaultGuestVar(args.cacheDir),
+    guestVar: args.guestVar ?? defaultGuestVar(args.cacheDir, args.env),
     skipPathChecks: args.skipPathChecks,
   });
 }
@@ -93,10 +96,10 @@ export function sourceDateEpoch(env: Record<string, string | undefined>): number
 }
 
 /** Compiles the recipe's programs into `workDir`; returns host paths by program index. */
-export async function compilePrograms(loaded: LoadedRecipe, workDir: string, compile?: CompileStatic): Promise<Map<number, string>> {
+export async function compilePrograms(loaded: LoadedRecipe, workDir: string, compile: CompileStatic): Promise<Map<number, string>> {
   const out = new Map<number, string>();
   if (loaded.recipe.programs.length === 0) return out;
-  const compileStatic = compile ?? (await guestCompileModule()).compileStatic;
+  const compileStatic = compile;
   for (const [i, p] of loaded.recipe.programs.entries()) {
     const output = join(workDir, `program-${i}`);
     await withContextAsync(`while compiling ${p.path}`, () => compileStatic({ sources: p.sources, output, cflags: p.cflags, cwd: workDir }));
@@ -159,7 +162,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
     let programs: Map<number, string> | undefined;
     if (loaded.recipe.programs.length > 0) {
       progress({ step: 'compile', state: 'start', detail: `${loaded.recipe.programs.length} program(s)` });
-      programs = await compilePrograms(loaded, workDir, args.compile);
+      programs = await compilePrograms(loaded, workDir, args.compile ?? defaultCompile(args.cacheDir, args.env));
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
@@ -175,22 +178,18 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
   }
 }
 
-// ---- optional parts, loaded only when a recipe needs them ----
+// ---- the guest builder, loaded only when a recipe needs it ----
 
-interface GuestVarsModule { guestVar(key: string, opts?: { cacheDir?: string }): Promise<string> }
-interface GuestCompileModule { compileStatic: CompileStatic }
-
-function defaultGuestVar(cacheDir: string | undefined): GuestResolver {
+function defaultGuestVar(cacheDir: string | undefined, env: Record<string, string | undefined> | undefined): GuestResolver {
   return async (key) => {
-    const mod = await importOptional<GuestVarsModule>('./guest/vars.ts');
-    return mod.guestVar(key, cacheDir !== undefined ? { cacheDir } : undefined);
+    const { guestVar } = await import('./guest/vars.ts');
+    return guestVar(key, { cacheDir, env });
   };
 }
 
-async function guestCompileModule(): Promise<GuestCompileModule> {
-  return importOptional<GuestCompileModule>('./guest/compile.ts');
-}
-
-async function importOptional<T>(specifier: string): Promise<T> {
-  return (await import(specifier)) as T;
+function defaultCompile(cacheDir: string | undefined, env: Record<string, string | undefined> | undefined): CompileStatic {
+  return async (a) => {
+    const { compileStatic } = await import('./guest/compile.ts');
+    return compileStatic({ ...a, cacheDir, env });
+  };
 }
