@@ -131,7 +131,7 @@ export const ProgramEntry = z.strictObject({
 
 export const BootStep = z.strictObject({
   expect: z.string().optional().describe('Wait for this text on the console.'),
-  send: z.string().optional().describe('Then type this text (escapes: \\n, \\r, \\t).'),
+  send: z.string().optional().describe('Then type this line, followed by Enter (escapes: \\n \\r \\t \\e \\xHH \\\\ and ^X control keys).'),
   timeout: z.number().positive().optional().describe('Seconds allowed for this step (default: the section timeout).'),
 }).describe('One scripted console interaction.');
 
@@ -139,7 +139,7 @@ export const BootSection = z.strictObject({
   kernel: z.string().optional().describe('Kernel image (vmlinux) on the host, relative to the recipe file\'s directory. Default: the guest kernel (${guest.kernel}).'),
   append: z.string().optional().describe('Kernel command line. Default "console=ttyS0 root=/dev/vda rw".'),
   memory: z.string().regex(SIZE_RE, 'memory is a size such as "128M"').optional().describe('Guest RAM size, e.g. "256M". Default "128M".'),
-  timeout: z.number().positive().optional().describe('Seconds before the boot check fails with a timeout (default chosen by `mkrootfs boot`).'),
+  timeout: z.number().positive().optional().describe('Seconds of guest time before the boot check fails with a timeout (default 120).'),
   expect: z.array(z.string()).optional().describe('Texts that must all appear on the console, in order, for the check to pass.'),
   fail: z.array(z.string()).optional().describe('Texts that fail the check as soon as they appear; "Kernel panic" is always watched in addition.'),
   steps: z.array(BootStep).optional().describe('Ordered expect/send interactions (used instead of `expect` when given).'),
