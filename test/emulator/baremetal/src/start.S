@@ -40,7 +40,17 @@ bm_finish:
     VEC 0x800
     VEC 0x900
     VEC 0xa00
-    VEC 0xb00
+    /* range: clear SR.OVE first (the stub's own l.addi would raise again) */
+    .org 0xb00
+    l.mtspr r0, r3, 0x43f
+    l.ori   r3, r0, 0x8001
+    l.mtspr r0, r3, 0x11
+    l.mfspr r3, r0, 0x43f
+    l.addi  r1, r1, -128
+    l.sw    12(r1), r3
+    l.ori   r3, r0, 0xb00
+    l.j     exc_common
+    l.nop
     VEC 0xc00
     VEC 0xd00
     VEC 0xe00
