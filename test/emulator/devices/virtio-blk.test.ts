@@ -93,6 +93,17 @@ describe('virtio-mmio transport', () => {
     expect(drv.rd(R.QUEUE_READY)).toBe(0);
   });
 
+  it('ignores notifications before DRIVER_OK and narrow register writes', () => {
+    const { drv, dev, ram } = setup();
+    drv.wr(R.STATUS, 1);
+    dev.write(R.STATUS, 2, 0x0f00);
+    expect(drv.rd(R.STATUS)).toBe(1);
+    drv.header(HDR, VIRTIO_BLK_T.IN, 0);
+    ram.write8(STATUS, 0xee);
+    drv.wr(R.QUEUE_NOTIFY, 0);
+    expect(ram.bytes[STATUS]).toBe(0xee);
+  });
+
   it('keeps FEATURES_OK clear when the driver did not accept VERSION_1', () => {
     const { drv } = setup();
     drv.wr(R.STATUS, 3);
