@@ -88,8 +88,8 @@ export class Cpu {
   /** Shadow GPR sets 1..15 (set 0 aliases gpr), 32 registers each. */
   readonly shadow = new Int32Array(16 * 32);
 
-  /** Address of the next instruction. */
-  pc = 0x100;
+  /** Address of the next instruction, kept as int32 (see `pc`). */
+  private pcr = 0x100;
   /** 1 when the instruction at pc is a delay slot; dsTarget is where to go after it. */
   ds = 0;
   dsTarget = 0;
@@ -160,7 +160,7 @@ export class Cpu {
   reset(pc = 0x100): void {
     this.gpr.fill(0);
     this.shadow.fill(0);
-    this.pc = pc >>> 0;
+    this.pcr = pc | 0;
     this.ds = 0;
     this.dsTarget = 0;
     this.epcr = this.eear = this.esr = this.evbar = this.fpcsr = 0;
@@ -184,8 +184,16 @@ export class Cpu {
 
   /** Sets pc, dropping any pending delay slot. */
   jump(pc: number): void {
-    this.pc = pc >>> 0;
+    this.pcr = pc | 0;
     this.ds = 0;
+  }
+
+  /** Address of the next instruction (uint32). Setting it is `jump`. */
+  get pc(): number {
+    return this.pcr >>> 0;
+  }
+  set pc(value: number) {
+    this.jump(value);
   }
 
   get sr(): number {
@@ -336,12 +344,12 @@ export class Cpu {
     if (this.ds !== 0 || this.linuxUserMode) return false;
     const sr = this.srBits;
     if ((this.ttmr & TTMR.IP) !== 0 && (sr & SR.TEE) !== 0) {
-      this.exception(Vector.TICK, this.pc, 0, false);
+      this.exception(Vector.TICK, this.pcr, 0, false);
       this.fault = 0;
       return true;
     }
     if ((this.picsr & this.picmr) !== 0 && (sr & SR.IEE) !== 0) {
-      this.exception(Vector.EXTERNAL, this.pc, 0, false);
+      this.exception(Vector.EXTERNAL, this.pcr, 0, false);
       this.fault = 0;
       return true;
     }
@@ -377,17 +385,17 @@ export class Cpu {
     this.pmr &= ~(PMR.DME | PMR.SME);
     this.dozing = false;
     this.resValid = false;
-    this.pc = (this.evbar | (sr & SR.EPH ? 0xf0000000 : 0) | vector) >>> 0;
+    this.pcr = this.evbar | (sr & SR.EPH ? 0xf0000000 : 0) | vector;
     this.ds = 0;
   }
 
-  /** A synchronous exception of the instruction at this.pc (this.ds says delay slot). */
+  /** A synchronous exception of the instruction at this.pcr (this.ds says delay slot). */
   private syncException(vector: number, eear: number, setEear: boolean): void {
-    this.exception(vector, this.pc - (this.ds ? 4 : 0), eear, setEear);
+    this.exception(vector, this.pcr - (this.ds ? 4 : 0), eear, setEear);
   }
 
   private illegal(): void {
-    this.syncException(Vector.ILLEGAL, this.pc, true);
+    this.syncException(Vector.ILLEGAL, this.pcr, true);
   }
 
   // ---------------------------------------------------------------- memory slow paths
@@ -471,9 +479,9 @@ export class Cpu {
           case SPR.VR2: return CPU_ANY.VR2;
           case SPR.AVR: return CPU_ANY.AVR;
           case SPR.EVBAR: return this.evbar >>> 0;
-          case SPR.NPC: return this.pc >>> 0;
+          case SPR.NPC: return this.pcr >>> 0;
           case SPR.SR: return this.sr;
-          case SPR.PPC: return (this.pc - 4) >>> 0;
+          case SPR.PPC: return (this.pcr - 4) >>> 0;
           case SPR.FPCSR: return this.fpcsr;
           case SPR.EPCR: return this.epcr >>> 0;
           case SPR.EEAR: return this.eear >>> 0;
@@ -685,7 +693,7 @@ export class Cpu {
     const wt = this.curWrite;
     const xt = this.curExec;
     const base = this.instret;
-    let pc = this.pc;
+    let pc = this.pcr;
     let ds = this.ds;
     let target = this.dsTarget;
     let flag = this.flag;
@@ -707,9 +715,9 @@ export class Cpu {
           fetchPage = e ^ 1;
           insn = mem[(fetchPage | (pc & PAGE_MASK)) >>> 2]!;
         } else {
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count;
           const f = this.fetchSlow(pc);
-          if (f < 0) { pc = this.pc; ds = 0; fault = 0; this.fault = 0; break loop; }
+          if (f < 0) { pc = this.pcr; ds = 0; fault = 0; this.fault = 0; break loop; }
           if (f === 0) {
             fetchVpn = -1;
             insn = this.bus.read(this.translate(pc, Access.EXEC), 4) | 0;
@@ -727,28 +735,28 @@ export class Cpu {
       // ---- execute
       sw: switch (insn >>> 26) {
         case 0x00: // l.j
-          target = (pc + ((insn << 6) >> 4)) >>> 0;
+          target = (pc + ((insn << 6) >> 4)) | 0;
           nds = 1;
           break;
         case 0x01: // l.jal
-          r[9] = pc + 8;
-          target = (pc + ((insn << 6) >> 4)) >>> 0;
+          r[9] = (pc + 8) | 0;
+          target = (pc + ((insn << 6) >> 4)) | 0;
           nds = 1;
           break;
         case 0x02: // l.adrp
           r[(insn >>> 21) & 31] = (pc & ~PAGE_MASK) + (((insn << 11) >> 11) << 13);
           break;
         case 0x03: // l.bnf
-          target = flag === 0 ? (pc + ((insn << 6) >> 4)) >>> 0 : (pc + 8) >>> 0;
+          target = flag === 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
           nds = 1;
           break;
         case 0x04: // l.bf
-          target = flag !== 0 ? (pc + ((insn << 6) >> 4)) >>> 0 : (pc + 8) >>> 0;
+          target = flag !== 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
           nds = 1;
           break;
         case 0x05: // l.nop
           if ((insn & 0x03000000) !== 0x01000000) {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.illegal(); fault = 1; break;
           }
           if (this.nopHooks) {
@@ -772,20 +780,20 @@ export class Cpu {
             this.macLo = 0;
             this.macHi = 0;
           } else {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.illegal(); fault = 1;
           }
           break;
         case 0x08: {
           const sub = (insn >>> 16) & 0x3ff;
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           if (sub === 0x000) { // l.sys
             if (this.linuxUserMode) {
               this.stopReason = StopReason.SYSCALL;
               limit = 0;
               break;
             }
-            this.exception(Vector.SYSCALL, pc + 4 - (ds ? 4 : 0), 0, false);
+            this.exception(Vector.SYSCALL, (pc + 4 - (ds ? 4 : 0)) | 0, 0, false);
             fault = 1;
           } else if (sub === 0x100) { // l.trap
             this.syncException(Vector.TRAP, 0, false);
@@ -798,35 +806,35 @@ export class Cpu {
           break;
         }
         case 0x09: // l.rfe
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
           this.setSrValue(this.esr);
           this.resValid = false;
-          pc = this.epcr >>> 0;
+          pc = this.epcr | 0;
           ds = 0;
           flag = this.flag;
           // Leave the loop: tables changed. The instruction retired.
           break loop;
         case 0x11: // l.jr
-          target = r[(insn >>> 11) & 31]! >>> 0;
+          target = r[(insn >>> 11) & 31]!;
           nds = 1;
           break;
         case 0x12: // l.jalr
-          target = r[(insn >>> 11) & 31]! >>> 0;
-          r[9] = pc + 8;
+          target = r[(insn >>> 11) & 31]!;
+          r[9] = (pc + 8) | 0;
           nds = 1;
           break;
         case 0x13: { // l.maci
           this.macOp(r[(insn >>> 16) & 31]!, (insn << 16) >> 16, true, false);
           if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.syncException(Vector.RANGE, 0, false); fault = 1;
           }
           break;
         }
         case 0x1b: { // l.lwa
           const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) >>> 0;
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           const v = this.loadSlow(va, 4);
           if (this.fault !== 0) { fault = 1; break; }
           r[(insn >>> 21) & 31] = v;
@@ -843,7 +851,7 @@ export class Cpu {
           if ((e & 1) !== 0 && (va & 3) === 0) {
             r[(insn >>> 21) & 31] = mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2]!;
           } else {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             const v = this.loadSlow(va, 4);
             if (this.fault !== 0) { fault = 1; break; }
             r[(insn >>> 21) & 31] = v;
@@ -859,7 +867,7 @@ export class Cpu {
           if ((e & 1) !== 0) {
             v = bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3]!;
           } else {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             v = this.loadSlow(va, 1);
             if (this.fault !== 0) { fault = 1; break; }
             if (this.exitLoop) limit = 0;
@@ -875,7 +883,7 @@ export class Cpu {
           if ((e & 1) !== 0 && (va & 1) === 0) {
             v = halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1]!;
           } else {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             v = this.loadSlow(va, 2);
             if (this.fault !== 0) { fault = 1; break; }
             if (this.exitLoop) limit = 0;
@@ -891,7 +899,7 @@ export class Cpu {
           this.carry = (s >>> 0) < (a >>> 0) ? 1 : 0;
           this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
           if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.syncException(Vector.RANGE, 0, false); fault = 1;
           }
           break;
@@ -906,7 +914,7 @@ export class Cpu {
           this.carry = us > 0xffffffff ? 1 : 0;
           this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
           if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.syncException(Vector.RANGE, 0, false); fault = 1;
           }
           break;
@@ -927,13 +935,13 @@ export class Cpu {
           r[(insn >>> 21) & 31] = p;
           this.overflow = a * b !== p ? 1 : 0;
           if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.syncException(Vector.RANGE, 0, false); fault = 1;
           }
           break;
         }
         case 0x2d: { // l.mfspr
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
           r[(insn >>> 21) & 31] = this.getSpr(r[(insn >>> 16) & 31]! | (insn & 0xffff));
           break;
@@ -966,19 +974,19 @@ export class Cpu {
             case 0xc: flag = a < b ? 1 : 0; break;
             case 0xd: flag = a <= b ? 1 : 0; break;
             default:
-              this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
               this.illegal(); fault = 1;
           }
           break;
         }
         case 0x30: { // l.mtspr
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
           const spr = r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff));
           this.setSpr(spr, r[(insn >>> 11) & 31]!);
           flag = this.flag;
-          if (this.pc !== pc) { // NPC write: a jump
-            pc = this.pc; ds = 0;
+          if (this.pcr !== pc) { // NPC write: a jump
+            pc = this.pcr; ds = 0;
             break loop;
           }
           limit = 0;
@@ -989,19 +997,19 @@ export class Cpu {
           const b = r[(insn >>> 11) & 31]!;
           const op = insn & 0xf;
           if (op < 1 || op > 4) {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.illegal(); fault = 1; break;
           }
           this.macOp(a, b, op === 1 || op === 2, op === 2 || op === 4);
           if ((this.srBits & SR.OVE) !== 0 && (op <= 2 ? this.overflow : this.carry) !== 0) {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.syncException(Vector.RANGE, 0, false); fault = 1;
           }
           break;
         }
         case 0x33: { // l.swa
-          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) >>> 0;
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) >>> 0;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           // Like QEMU: no memory access at all unless the address matches the reservation.
           let ok = false;
           if (this.resValid && this.resAddr === va) {
@@ -1019,12 +1027,12 @@ export class Cpu {
           break;
         }
         case 0x35: { // l.sw
-          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) | 0;
+          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
           const e = wt[va >>> PAGE_BITS]!;
           if ((e & 1) !== 0 && (va & 3) === 0) {
             mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2] = r[(insn >>> 11) & 31]!;
           } else {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
             if (this.fault !== 0) { fault = 1; break; }
             if (this.exitLoop) limit = 0;
@@ -1032,12 +1040,12 @@ export class Cpu {
           break;
         }
         case 0x36: { // l.sb
-          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) | 0;
+          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
           const e = wt[va >>> PAGE_BITS]!;
           if ((e & 1) !== 0) {
             bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3] = r[(insn >>> 11) & 31]!;
           } else {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.storeSlow(va, 1, r[(insn >>> 11) & 31]! & 0xff);
             if (this.fault !== 0) { fault = 1; break; }
             if (this.exitLoop) limit = 0;
@@ -1045,12 +1053,12 @@ export class Cpu {
           break;
         }
         case 0x37: { // l.sh
-          const va = (r[(insn >>> 16) & 31]! + (((insn >> 10) & 0xfffff800) | (insn & 0x7ff))) | 0;
+          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
           const e = wt[va >>> PAGE_BITS]!;
           if ((e & 1) !== 0 && (va & 1) === 0) {
             halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1] = r[(insn >>> 11) & 31]!;
           } else {
-            this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.storeSlow(va, 2, r[(insn >>> 11) & 31]! & 0xffff);
             if (this.fault !== 0) { fault = 1; break; }
             if (this.exitLoop) limit = 0;
@@ -1072,7 +1080,7 @@ export class Cpu {
               this.carry = (a >>> 0) + (b >>> 0) + c > 0xffffffff ? 1 : 0;
               this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
               if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
               break sw;
@@ -1084,7 +1092,7 @@ export class Cpu {
               this.carry = (a >>> 0) < (b >>> 0) ? 1 : 0;
               this.overflow = (((a ^ b) & (a ^ s)) >>> 31);
               if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
               break sw;
@@ -1098,7 +1106,7 @@ export class Cpu {
               r[d] = p;
               this.overflow = a * b !== p ? 1 : 0;
               if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
               break sw;
@@ -1131,7 +1139,7 @@ export class Cpu {
                 this.overflow = 0;
               }
               if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
               break sw;
@@ -1146,7 +1154,7 @@ export class Cpu {
                 this.carry = 0;
               }
               if ((this.srBits & SR.OVE) !== 0 && this.carry !== 0) {
-                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
               break sw;
@@ -1157,7 +1165,7 @@ export class Cpu {
               r[d] = p;
               this.carry = (a >>> 0) * (b >>> 0) > 0xffffffff ? 1 : 0;
               if ((this.srBits & SR.OVE) !== 0 && this.carry !== 0) {
-                this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
               break sw;
@@ -1186,7 +1194,7 @@ export class Cpu {
               break;
           }
           // not decoded
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           this.illegal(); fault = 1;
           break;
         }
@@ -1205,13 +1213,13 @@ export class Cpu {
             case 0xc: flag = a < b ? 1 : 0; break;
             case 0xd: flag = a <= b ? 1 : 0; break;
             default:
-              this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
               this.illegal(); fault = 1;
           }
           break;
         }
         default:
-          this.pc = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           this.illegal(); fault = 1;
           break;
       }
@@ -1221,18 +1229,18 @@ export class Cpu {
         fault = 0;
         this.fault = 0;
         count--;
-        pc = this.pc;
+        pc = this.pcr;
         ds = 0;
         flag = this.flag;
         break;
       }
       r[0] = 0;
       if (ds !== 0) pc = target;
-      else pc = (pc + 4) >>> 0;
+      else pc = (pc + 4) | 0;
       ds = nds;
     }
     r[0] = 0;
-    this.pc = pc;
+    this.pcr = pc;
     this.ds = ds;
     this.dsTarget = target;
     this.flag = flag;

@@ -1,0 +1,212 @@
+/**
+ * CPU core benchmark: guest MIPS of the or1k interpreter on a CPU-bound
+ * static program, side by side with `qemu-or1k` (QEMU user mode, TCG JIT)
+ * running the very same ELF.
+ *
+ * The guest program (C source below, built with or1k-elf-gcc -O2 into
+ * out/bench/cpu/) mixes what the kernel boot does most: word and byte loads
+ * and stores, compares and branches, shifts, adds, multiplies and calls
+ * (a sieve, a bitwise CRC-32, an insertion sort and a string hash). It exits
+ * through the Linux `exit` syscall, so qemu-or1k runs it unchanged; our CPU
+ * runs it in `linuxUserMode` and stops at that l.sys.
+ *
+ * MIPS for QEMU = our exact retired-instruction count / QEMU's wall time
+ * (minus its start-up time, measured with a 1-round build of the program).
+ * Medians of BENCH_CPU_RUNS runs (default 3).
+ *
+ * Run: `npm run bench -- cpu` or `npx tsx bench/cpu.bench.ts`.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Cpu, StopReason } from '../emulator/cpu/cpu.ts';
+import { SR } from '../emulator/cpu/spr.ts';
+import { loadUserElf } from '../emulator/elf.ts';
+import { Bus } from '../emulator/memory/bus.ts';
+import { Ram } from '../emulator/memory/ram.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT = join(ROOT, 'out/bench/cpu');
+
+const START_S = `
+  .section .text.start, "ax"
+  .global _start
+_start:
+  l.movhi r1, hi(stack_top)
+  l.ori   r1, r1, lo(stack_top)
+  l.jal   main
+  l.nop
+  l.or    r3, r11, r11
+  l.ori   r11, r0, 93      /* exit */
+  l.sys   1
+  l.nop
+1: l.j 1b
+  l.nop
+  .section .bss
+  .balign 16
+  .space 65536
+stack_top:
+`;
+
+const PROGRAM_C = `
+#ifndef ROUNDS
+#define ROUNDS 40
+#endif
+static unsigned char sieve[65536];
+static unsigned words[2048];
+static char text[4096];
+
+static unsigned crc32(const unsigned char *p, unsigned n) {
+  unsigned c = 0xffffffffu;
+  for (unsigned i = 0; i < n; i++) {
+    c ^= p[i];
+    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xedb88320u & -(c & 1));
+  }
+  return ~c;
+}
+
+static unsigned primes(void) {
+  unsigned n = 0;
+  for (unsigned i = 0; i < sizeof sieve; i++) sieve[i] = 1;
+  for (unsigned i = 2; i < sizeof sieve; i++) {
+    if (!sieve[i]) continue;
+    n++;
+    for (unsigned j = i + i; j < sizeof sieve; j += i) sieve[j] = 0;
+  }
+  return n;
+}
+
+static unsigned sort(unsigned seed) {
+  for (unsigned i = 0; i < 2048; i++) { seed = seed * 1103515245u + 12345u; words[i] = seed >> 8; }
+  for (unsigned i = 1; i < 512; i++) {
+    unsigned v = words[i]; int j = (int)i - 1;
+    while (j >= 0 && words[j] > v) { words[j + 1] = words[j]; j--; }
+    words[j + 1] = v;
+  }
+  return words[0] ^ words[511];
+}
+
+static unsigned strhash(unsigned seed) {
+  for (unsigned i = 0; i < sizeof text - 1; i++) text[i] = 'a' + (char)((seed + i * 7) % 26);
+  text[sizeof text - 1] = 0;
+  unsigned h = 5381;
+  for (const char *p = text; *p; p++) h = h * 33 + (unsigned char)*p;
+  return h;
+}
+
+int main(void) {
+  unsigned acc = 0;
+  for (int r = 0; r < ROUNDS; r++) {
+    acc += primes();
+    acc ^= crc32(sieve, 8192);
+    acc += sort(acc);
+    acc ^= strhash(acc);
+  }
+  return (int)(acc & 0x7f);
+}
+`;
+
+function sh(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.error?.message ?? r.stderr}`);
+}
+
+/** Builds the benchmark program (cached by source text). Returns the ELF path. */
+export function buildBenchProgram(rounds: number): string {
+  mkdirSync(OUT, { recursive: true });
+  const elf = join(OUT, `compute-${rounds}.elf`);
+  const src = join(OUT, 'compute.c');
+  const start = join(OUT, 'start.S');
+  const stamp = join(OUT, `compute-${rounds}.src`);
+  const key = START_S + PROGRAM_C;
+  if (existsSync(elf) && existsSync(stamp) && readFileSync(stamp, 'utf8') === key) return elf;
+  writeFileSync(src, PROGRAM_C);
+  writeFileSync(start, START_S);
+  sh('or1k-elf-gcc', ['-O2', '-nostdlib', '-static', '-ffreestanding', `-DROUNDS=${rounds}`,
+    '-Wl,-Ttext=0x2000', '-Wl,-e,_start', '-o', elf, start, src, '-lgcc']);
+  writeFileSync(stamp, key);
+  return elf;
+}
+
+export interface GuestRun {
+  instructions: number;
+  seconds: number;
+  exitCode: number;
+}
+
+/** Runs a static user program on our CPU until its exit syscall. */
+export function runOnCpu(elfBytes: Uint8Array): GuestRun {
+  const ram = new Ram(16 << 20);
+  const bus = new Bus({ ram });
+  const cpu = new Cpu({ bus });
+  const elf = loadUserElf(elfBytes, ram);
+  cpu.reset(elf.entry);
+  cpu.sr = SR.FO; // user mode, MMUs off (identity)
+  cpu.linuxUserMode = true;
+  const t0 = performance.now();
+  for (;;) {
+    const why = cpu.run(50_000_000);
+    if (why === StopReason.SYSCALL) break;
+    if (why !== StopReason.BUDGET) throw new Error(`guest stopped unexpectedly: reason ${why} at pc 0x${cpu.pc.toString(16)}`);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (cpu.gpr[11] !== 93) throw new Error(`unexpected syscall ${cpu.gpr[11]}`);
+  return { instructions: cpu.instret, seconds, exitCode: cpu.gpr[3]! };
+}
+
+function timeQemu(elf: string): { seconds: number; exitCode: number } {
+  const t0 = performance.now();
+  const r = spawnSync('qemu-or1k', [elf]);
+  const seconds = (performance.now() - t0) / 1000;
+  if (r.error) throw r.error;
+  return { seconds, exitCode: r.status ?? -1 };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1]!;
+}
+
+export async function run(): Promise<void> {
+  const runs = Number(process.env.BENCH_CPU_RUNS ?? 3);
+  const rounds = Number(process.env.BENCH_CPU_ROUNDS ?? 40);
+  const elfPath = buildBenchProgram(rounds);
+  const tinyPath = buildBenchProgram(1);
+  const bytes = new Uint8Array(readFileSync(elfPath));
+
+  // Warm-up (JIT tiers), then measured runs.
+  runOnCpu(new Uint8Array(readFileSync(tinyPath)));
+  const ours: GuestRun[] = [];
+  for (let i = 0; i < runs; i++) ours.push(runOnCpu(bytes));
+  const insns = ours[0]!.instructions;
+  const oursS = median(ours.map((r) => r.seconds));
+
+  let qemuLine = 'qemu-or1k: not installed';
+  const probe = spawnSync('qemu-or1k', ['--version']);
+  if (!probe.error) {
+    const q = [];
+    const startup = [];
+    for (let i = 0; i < runs; i++) {
+      q.push(timeQemu(elfPath));
+      startup.push(timeQemu(tinyPath).seconds);
+    }
+    const qs = median(q.map((x) => x.seconds));
+    const st = median(startup);
+    const tinyInsns = runOnCpu(new Uint8Array(readFileSync(tinyPath))).instructions;
+    const net = Math.max(1e-6, qs - st);
+    const qMips = (insns - tinyInsns) / net / 1e6;
+    if (q[0]!.exitCode !== ours[0]!.exitCode) {
+      throw new Error(`exit codes differ: qemu-or1k ${q[0]!.exitCode}, ours ${ours[0]!.exitCode}`);
+    }
+    qemuLine = `qemu-or1k  ${qs.toFixed(3)} s wall (start-up ${st.toFixed(3)} s)  ${qMips.toFixed(0)} MIPS`;
+  }
+  const line = (s: string) => process.stdout.write(s + '\n');
+  line(`guest program: ${rounds} rounds, ${(insns / 1e6).toFixed(1)} M instructions, exit code ${ours[0]!.exitCode}`);
+  line(`ours       ${oursS.toFixed(3)} s  ${(insns / oursS / 1e6).toFixed(0)} MIPS  (median of ${runs}; runs: ${ours.map((r) => (r.instructions / r.seconds / 1e6).toFixed(0)).join(', ')})`);
+  line(qemuLine);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await run();
+}
