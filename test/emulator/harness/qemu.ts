@@ -4,6 +4,7 @@
  * the exit status; a timeout kills QEMU and is reported, never hidden.
  */
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 export interface ProcResult {
   stdout: Buffer;
@@ -48,12 +49,17 @@ export function runProcess(cmd: string, argv: string[], opts: { cwd?: string; st
  * EPCR = the slot and DSX = 0, depending on where the translation block
  * started), while with it QEMU follows the spec (EPCR = branch, DSX = 1).
  */
-export function runQemuSystem(elf: string, opts: { timeoutMs?: number; singlestep?: boolean } = {}): Promise<ProcResult> {
-  return runProcess('qemu-system-or1k', [
+export async function runQemuSystem(elf: string, opts: { timeoutMs?: number; singlestep?: boolean } = {}): Promise<ProcResult> {
+  // The UART goes to a file: QEMU's stdio backend drops characters when a
+  // busy host does not drain the pipe fast enough.
+  const serial = `${elf}.serial.txt`;
+  rmSync(serial, { force: true });
+  const r = await runProcess('qemu-system-or1k', [
     '-M', 'virt', '-cpu', 'any', '-m', '32', '-kernel', elf,
-    '-nographic', '-no-reboot', '-monitor', 'none', '-serial', 'stdio', '-seed', '1',
+    '-display', 'none', '-no-reboot', '-monitor', 'none', '-serial', `file:${serial}`, '-seed', '1',
     ...(opts.singlestep === false ? [] : ['-singlestep']),
   ], { timeoutMs: opts.timeoutMs ?? 20_000 });
+  return { ...r, stdout: existsSync(serial) ? readFileSync(serial) : Buffer.alloc(0) };
 }
 
 /**
