@@ -872,7 +872,7 @@ export class Cpu {
             if (this.fault !== 0) { fault = 1; break; }
             if (this.exitLoop) limit = 0;
           }
-          r[(insn >>> 21) & 31] = (insn & 0x04000000) !== 0 ? (v << 24) >> 24 : v;
+          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 24) >> 24 : v; // 0x24 l.lbs
           break;
         }
         case 0x25: // l.lhz
@@ -888,7 +888,7 @@ export class Cpu {
             if (this.fault !== 0) { fault = 1; break; }
             if (this.exitLoop) limit = 0;
           }
-          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 16) >> 16 : v;
+          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 16) >> 16 : v; // 0x26 l.lhs
           break;
         }
         case 0x27: { // l.addi
