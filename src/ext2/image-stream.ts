@@ -2,12 +2,12 @@
  * Writes a laid-out image in one forward pass. The image is cut into large
  * windows; each window is assembled in memory from metadata buffers and file
  * contents (read from the host with positional reads, several in flight),
- * hashed, and written back as a few large positional writes that skip
- * all-zero blocks, so the output stays sparse. The next window is assembled
- * while the previous one is being written.
+ * written back as a few large positional writes that skip all-zero blocks
+ * (so the output stays sparse), and handed to the hasher (image-hash.ts).
  */
 import { hostError } from './content-scan.ts';
 import { readFully, writeFully, type ImageFileHandle, type ImageFs } from './image-fs.ts';
+import type { ImageHasher } from './image-hash.ts';
 
 /** A host file the writer reads again (too large to keep from the scan). */
 export interface HostFile {
@@ -35,34 +35,32 @@ export interface StreamOptions {
   pieces: Piece[];
   blockSize: number;
   blocksCount: number;
-  /** Receives every byte of the image in order (for its SHA-256). */
-  digest: (bytes: Uint8Array) => void;
+  /** Receives every byte of the image in order (for its SHA-256) and lends the window buffers. */
+  hasher: ImageHasher;
   onProgress?: (done: number, total: number) => void;
-  windowBytes?: number;
+  windowBytes: number;
 }
 
 export async function streamImage(opts: StreamOptions): Promise<void> {
-  const { out, fs, pieces, blockSize: bs, blocksCount } = opts;
-  const winBlocks = Math.max(1, Math.floor((opts.windowBytes ?? 8 << 20) / bs));
-  const buffers = [new Uint8Array(winBlocks * bs), new Uint8Array(winBlocks * bs)];
-  const dirty = [false, false];
-  // Per block of each window: 0 untouched (zero), 1 file data (non-zero by construction), 2 metadata (may be zero).
-  const states = [new Uint8Array(winBlocks), new Uint8Array(winBlocks)];
-  const pending: Promise<void>[] = [Promise.resolve(), Promise.resolve()];
+  const { out, fs, pieces, blockSize: bs, blocksCount, hasher } = opts;
+  const winBlocks = Math.max(1, Math.floor(opts.windowBytes / bs));
+  // Per block of the window: 0 untouched (zero), 1 file data (non-zero by construction), 2 metadata (may be zero).
+  const state = new Uint8Array(winBlocks);
   const zero = Buffer.alloc(bs);
   const handles = new Map<HostFile, Promise<ImageFileHandle>>();
   const total = blocksCount * bs;
   let pi = 0;
-  let which = 0;
   try {
     for (let ws = 0; ws < blocksCount; ws += winBlocks) {
       const we = Math.min(blocksCount, ws + winBlocks);
       const bytes = (we - ws) * bs;
-      const buf = buffers[which]!;
-      await pending[which];
-      const state = states[which]!;
-      if (dirty[which]) { buf.fill(0); state.fill(0); }
-      dirty[which] = false;
+      if (pi >= pieces.length || pieces[pi]!.phys >= we) {
+        hasher.zeros(bytes); // nothing here: a hole in the output
+        opts.onProgress?.(we * bs, total);
+        continue;
+      }
+      const buf = await hasher.take();
+      state.fill(0);
       const reads: Promise<void>[] = [];
       while (pi < pieces.length && pieces[pi]!.phys < we) {
         const p = pieces[pi]!;
@@ -73,7 +71,6 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
         const dest = (b0 - ws) * bs;
         const last = p.phys + p.count <= we;
         if (len > 0) {
-          dirty[which] = true;
           state.fill(p.src instanceof Uint8Array && p.metadata ? 2 : 1, b0 - ws, b1 - ws);
           if (p.src instanceof Uint8Array) buf.set(p.src.subarray(p.offset + inPiece, p.offset + inPiece + len), dest);
           else reads.push(readHost(p.src, buf, dest, len, p.offset + inPiece, last));
@@ -87,13 +84,10 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
       for (const [file, h] of handles) {
         if (file.remaining === 0) { handles.delete(file); await (await h).close(); }
       }
-      const view = buf.subarray(0, bytes);
-      opts.digest(view);
-      if (dirty[which]) pending[which] = writeNonZero(out, view, state, bs, ws * bs, zero);
+      await writeNonZero(out, buf.subarray(0, bytes), state, bs, ws * bs, zero);
+      hasher.update(buf, bytes);
       opts.onProgress?.(we * bs, total);
-      which ^= 1;
     }
-    await Promise.all(pending);
   } finally {
     for (const h of handles.values()) await h.then((fh) => fh.close(), () => undefined);
   }
@@ -125,16 +119,14 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
  */
 async function writeNonZero(out: ImageFileHandle, view: Uint8Array, state: Uint8Array, bs: number, base: number, zero: Buffer): Promise<void> {
   const b = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-  const writes: Promise<void>[] = [];
   let runStart = -1;
   for (let o = 0, i = 0; o <= view.length; o += bs, i++) {
     const st = o < view.length ? state[i]! : 0;
     const nonZero = st === 1 || (st === 2 && b.compare(zero, 0, bs, o, o + bs) !== 0);
     if (nonZero && runStart < 0) runStart = o;
     else if (!nonZero && runStart >= 0) {
-      writes.push(writeFully(out, view, runStart, o - runStart, base + runStart));
+      await writeFully(out, view, runStart, o - runStart, base + runStart);
       runStart = -1;
     }
   }
-  await Promise.all(writes);
 }

@@ -11,7 +11,6 @@
  *    (image-stream.ts), hashing it on the way, and rename it into place only
  *    on success.
  */
-import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MkrootfsError, usageError } from '../errors.ts';
@@ -23,6 +22,7 @@ import { encodeDir } from './dir-block.ts';
 import { IdentityHash, formatUuid } from './identity.ts';
 import { nodeImageFs, type ImageFs } from './image-fs.ts';
 import { streamImage, type HostFile, type Piece } from './image-stream.ts';
+import { InlineHasher, WorkerHasher, type ImageHasher } from './image-hash.ts';
 import { encodeDevice, type Inode } from './inode.ts';
 import { planInodes, modeOf, type PlannedInode } from './inode-plan.ts';
 import { validateBlockSize, type BlockSize } from './layout.ts';
@@ -66,6 +66,8 @@ export interface WriteImageArgs {
 }
 
 const SCAN_CONCURRENCY = 16;
+/** Images at least this large are hashed on a worker thread, in parallel with the writes. */
+const PARALLEL_HASH_MIN = 64 << 20;
 const FAST_SYMLINK_MAX = 59;
 
 export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary> {
@@ -135,24 +137,28 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
 
   // 4. Stream into a temp file, then rename.
   const tmp = join(dirname(args.output), `.${basename(args.output)}.tmp-${randomBytes(4).toString('hex')}`);
-  const sha = createHash('sha256');
+  const windowBytes = 8 << 20;
+  const hasher: ImageHasher = geo.blocksCount * bs >= PARALLEL_HASH_MIN ? new WorkerHasher(windowBytes) : new InlineHasher(windowBytes);
+  let sha256: string;
   let out;
   try {
     out = await fs.open(tmp, 'w', 0o644);
   } catch (err) {
+    if (hasher instanceof WorkerHasher) await hasher.dispose().catch(() => undefined);
     throw outputError(err, args.output);
   }
   try {
     await streamImage({
-      out, fs, pieces, blockSize: bs, blocksCount: geo.blocksCount,
-      digest: (b) => sha.update(b),
+      out, fs, pieces, blockSize: bs, blocksCount: geo.blocksCount, hasher, windowBytes,
       onProgress: (done, total) => args.onProgress?.({ phase: 'write', done, total }),
     });
+    sha256 = await hasher.digest();
     await out.truncate(geo.blocksCount * bs);
     await out.close();
     out = undefined;
     await fs.rename(tmp, args.output);
   } catch (err) {
+    if (hasher instanceof WorkerHasher) await hasher.dispose().catch(() => undefined);
     if (out) await out.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err instanceof MkrootfsError ? err : outputError(err, args.output);
@@ -160,7 +166,7 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   return {
     path: args.output,
     bytes: geo.blocksCount * bs,
-    sha256: sha.digest('hex'),
+    sha256,
     blockSize: bs,
     blocks: geo.blocksCount,
     freeBlocks: meta.freeBlocks,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -64,8 +65,10 @@ describe('image sizing', () => {
 
   it('spans many block groups (backup superblocks in groups 1, 3, 5, 7, 9, 25, 27...)', async () => {
     const output = join(dir, 'groups.img');
-    await writeImageFile({ tree: allTypesTree(), output, options: { size: 260 << 20, blockSize: 1024 } });
+    const s = await writeImageFile({ tree: allTypesTree(), output, options: { size: 260 << 20, blockSize: 1024 } });
     e2fsckClean(output);
+    // Large images are hashed on a worker thread: the digest must still be the file's.
+    expect(s.sha256).toBe(createHash('sha256').update(readFileSync(output)).digest('hex'));
     const h = dumpe2fsHeader(output);
     expect(h.get('Blocks per group')).toBe('8192');
     expect(Number(h.get('Block count'))).toBe(266240);

@@ -1,0 +1,113 @@
+/**
+ * SHA-256 of the image as it streams out. For large images the hashing runs
+ * on a worker thread, so it overlaps the main thread's reads and writes
+ * (window buffers are transferred to the worker and come back for reuse);
+ * small images are hashed inline, where a worker's start-up would cost more
+ * than it saves.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+export interface ImageHasher {
+  /** A window buffer of `bytes` bytes, zero-filled. */
+  take(): Promise<Uint8Array>;
+  /** Hashes `buf[0, len)` next; the buffer goes back to the pool once hashed. */
+  update(buf: Uint8Array, len: number): void;
+  /** Hashes `len` zero bytes next. */
+  zeros(len: number): void;
+  digest(): Promise<string>;
+}
+
+export class InlineHasher implements ImageHasher {
+  private readonly h: Hash = createHash('sha256');
+  private readonly buf: Uint8Array;
+  private readonly zero: Uint8Array;
+  private dirty = false;
+
+  constructor(windowBytes: number) {
+    this.buf = new Uint8Array(windowBytes);
+    this.zero = new Uint8Array(windowBytes);
+  }
+
+  async take(): Promise<Uint8Array> {
+    if (this.dirty) this.buf.fill(0);
+    this.dirty = true;
+    return this.buf;
+  }
+
+  update(buf: Uint8Array, len: number): void {
+    this.h.update(buf.subarray(0, len));
+  }
+
+  zeros(len: number): void {
+    this.h.update(this.zero.subarray(0, len));
+  }
+
+  async digest(): Promise<string> {
+    return this.h.digest('hex');
+  }
+}
+
+const WORKER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const h = createHash('sha256');
+const zero = new Uint8Array(workerData.windowBytes);
+parentPort.on('message', (m) => {
+  if (m.end) { parentPort.postMessage({ digest: h.digest('hex') }); return; }
+  if (m.zeros) { h.update(zero.subarray(0, m.zeros)); return; }
+  h.update(new Uint8Array(m.buf, 0, m.len));
+  parentPort.postMessage({ buf: m.buf }, [m.buf]);
+});`;
+
+export class WorkerHasher implements ImageHasher {
+  private readonly worker: Worker;
+  private readonly free: ArrayBuffer[] = [];
+  private created = 0;
+  private waiting: ((b: ArrayBuffer) => void)[] = [];
+  private onDigest: ((hex: string) => void) | null = null;
+  private failed: Error | null = null;
+
+  constructor(private readonly windowBytes: number, private readonly maxBuffers = 4) {
+    this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { windowBytes } });
+    this.worker.on('message', (m: { buf?: ArrayBuffer; digest?: string }) => {
+      if (m.digest !== undefined) { this.onDigest?.(m.digest); return; }
+      const next = this.waiting.shift();
+      if (next) next(m.buf!);
+      else this.free.push(m.buf!);
+    });
+    this.worker.on('error', (err) => { this.failed = err; });
+  }
+
+  async take(): Promise<Uint8Array> {
+    if (this.failed) throw this.failed;
+    let ab = this.free.pop();
+    if (!ab && this.created < this.maxBuffers) {
+      this.created++;
+      return new Uint8Array(this.windowBytes);
+    }
+    ab ??= await new Promise<ArrayBuffer>((res) => this.waiting.push(res));
+    const buf = new Uint8Array(ab);
+    buf.fill(0);
+    return buf;
+  }
+
+  update(buf: Uint8Array, len: number): void {
+    this.worker.postMessage({ buf: buf.buffer, len }, [buf.buffer as ArrayBuffer]);
+  }
+
+  zeros(len: number): void {
+    this.worker.postMessage({ zeros: len });
+  }
+
+  async digest(): Promise<string> {
+    if (this.failed) throw this.failed;
+    const hex = await new Promise<string>((res) => { this.onDigest = res; this.worker.postMessage({ end: true }); });
+    await this.worker.terminate();
+    return hex;
+  }
+
+  async dispose(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
