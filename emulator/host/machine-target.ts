@@ -2,10 +2,15 @@
  * Builds the or1k `virt` machine for a boot from host-side pieces (kernel
  * bytes, a disk backend, a console sink) and adapts it to the runner's
  * RunTarget. The machine itself (CPU, devices, board, device tree) is
- * emulator/machine.ts; this file only connects it to the host.
+ * emulator/machine.ts; this file only connects it to the host. Configuration
+ * errors surface as QomError (code, hint) before anything runs.
  */
 import type { RunTarget } from './runner.ts';
 import type { FileDisk } from './file-disk.ts';
+import { createMachine, type Machine } from '../machine.ts';
+import type { CharBackend } from '../devices/char-backend.ts';
+import { parseDeviceArg, deviceHelpText } from '../qom/device-spec.ts';
+import { createVirtRegistry } from '../board/virt-types.ts';
 
 export interface BootMachineConfig {
   /** The kernel (or bare-metal program) ELF file's bytes. */
@@ -15,35 +20,67 @@ export interface BootMachineConfig {
   /** The root disk (virtio-blk); absent for a bare-kernel boot. */
   disk?: FileDisk;
   /** Receives every byte the guest writes to the serial console. */
-  consoleOut: (bytes: Uint8Array) => void;
+  serial: CharBackend;
   /** Extra `--device TYPE,prop=value` specs. */
   devices: string[];
+  /** RTC wall clock at reset (seconds since 1970; SOURCE_DATE_EPOCH), for reproducible boots. */
+  rtcEpochSeconds?: number;
 }
 
 export interface BootMachine {
+  machine: Machine;
   target: RunTarget;
   /** The composition tree and memory map, for `--print-machine`. */
   describe(): string;
 }
 
-/** Error raised for configuration problems found before the guest starts. */
-export class MachineConfigError extends Error {
-  readonly hint: string | undefined;
-  constructor(message: string, hint?: string) {
-    super(message);
-    this.name = 'MachineConfigError';
-    this.hint = hint;
-  }
-}
-
 export function createBootMachine(cfg: BootMachineConfig): BootMachine {
-  void cfg;
-  throw new MachineConfigError('the or1k machine (emulator/machine.ts) is not available in this build',
-    'the emulator core is still being written; use qemu-system-or1k -M virt meanwhile');
+  const machine = createMachine({
+    kernel: cfg.kernel,
+    cmdline: cfg.append,
+    memoryBytes: cfg.memoryBytes,
+    // The image is drive hd0; the first virtio-blk-device on it is /dev/vda,
+    // unless the user attached hd0 to a device of their own.
+    drives: cfg.disk ? { hd0: cfg.disk } : {},
+    devices: cfg.disk && !cfg.devices.some(usesHd0) ? ['virtio-blk-device,drive=hd0', ...cfg.devices] : cfg.devices,
+    serial: cfg.serial,
+    rtcEpochSeconds: cfg.rtcEpochSeconds,
+  });
+  return { machine, target: machineTarget(machine), describe: () => machine.printTree() };
 }
 
-/** Text for `--device help` (spec 'help') or `--device TYPE,help`. */
-export function deviceHelp(type: string | undefined): string {
-  void type;
-  throw new MachineConfigError('the device registry (emulator/qom) is not available in this build');
+function usesHd0(spec: string): boolean {
+  return /(^|,)drive=hd0(,|$)/.test(spec);
+}
+
+/** The runner's view of a machine. */
+export function machineTarget(m: Machine): RunTarget {
+  return {
+    run(budget: number): number {
+      m.run(budget);
+      return m.lastRetired;
+    },
+    get idle() {
+      return m.idle;
+    },
+    get halted() {
+      if (m.finish) {
+        const f = m.finish;
+        return f.kind === 'reboot' ? { how: 'reset' as const, code: 0 } : { how: 'poweroff' as const, code: f.kind === 'fail' ? f.exitStatus : 0 };
+      }
+      if (m.haltCode !== undefined) return { how: 'poweroff' as const, code: m.haltCode };
+      return undefined;
+    },
+    nowNs: () => m.nowNs(),
+    nextEventNs: () => m.nextEventNs(),
+    skipTo: (ns: number) => m.skipTo(ns),
+    input: (bytes: Uint8Array) => m.input(bytes),
+  };
+}
+
+/** Text for `--device help` / `--device TYPE,help`, or undefined when `spec` is not a help request. */
+export function deviceHelp(spec: string): string | undefined {
+  const arg = parseDeviceArg(spec);
+  if (arg.kind === 'device') return undefined;
+  return deviceHelpText(createVirtRegistry(), arg);
 }

@@ -36,7 +36,7 @@ describe('mkrootfs boot (argument handling, before any guest runs)', () => {
     [['boot', 'tiny.img', '--kernel', 'nope.elf'], /kernel not found: .*nope\.elf/],
     [['boot', '--kernel', 'kernel.elf', '--memory', '3G'], /BOOT_BAD_MEMORY/],
     [['boot', '--kernel', 'kernel.elf', '--timeout', '-1'], /not a positive number/],
-    [['boot', '--kernel', 'kernel.elf', '--device', 'virtio-blk-device,oops'], /"oops" is not prop=value/],
+    [['boot', '--kernel', 'kernel.elf', '--device', 'virtio-blk-device,oops'], /'oops' is not prop=value/],
     [['boot', '--kernel', 'kernel.elf', '--expect', 're:('], /invalid regular expression/],
     [['boot', 'missing.yml'], /recipe not found/],
   ])('%j is a usage error (exit 2) with a clear message', async (argv, msg) => {

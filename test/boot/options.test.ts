@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceSpec, parseMemory, resolveBootOptions, type BootFlags, DEFAULT_APPEND } from '../../src/boot/options.ts';
+import { parseMemory, resolveBootOptions, type BootFlags, DEFAULT_APPEND } from '../../src/boot/options.ts';
 import { ExitCode } from '../../src/errors.ts';
 
 const flags = (over: Partial<BootFlags> = {}): BootFlags => ({
@@ -66,19 +66,5 @@ describe('parseMemory', () => {
     expect(() => parseMemory('4G')).toThrowError(expect.objectContaining({ code: 'BOOT_BAD_MEMORY', exitCode: ExitCode.usage }));
     expect(() => parseMemory('1M')).toThrow(/outside/);
     expect(() => parseMemory('lots')).toThrow(/cannot read/);
-  });
-});
-
-describe('parseDeviceSpec', () => {
-  it('splits type and properties, with ,, as a literal comma', () => {
-    expect(parseDeviceSpec('virtio-blk-device,drive=hd0,serial=a,,b')).toEqual({
-      type: 'virtio-blk-device', props: [['drive', 'hd0'], ['serial', 'a,b']], help: false,
-    });
-    expect(parseDeviceSpec('help')).toMatchObject({ help: true });
-    expect(parseDeviceSpec('ns16550a,help')).toMatchObject({ type: 'ns16550a', help: true });
-  });
-  it('rejects malformed properties', () => {
-    expect(() => parseDeviceSpec('uart,baud')).toThrowError(expect.objectContaining({ code: 'BOOT_BAD_DEVICE' }));
-    expect(() => parseDeviceSpec(',x=1')).toThrow(/missing device type/);
   });
 });

@@ -8,14 +8,16 @@ import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../main.ts';
 import { info } from '../io.ts';
 import { ExitCode, MkrootfsError, usageError } from '../../errors.ts';
-import { resolveBootOptions, parseDeviceSpec, type BootFlags, type BootOptions, type RecipeBoot } from '../../boot/options.ts';
+import { resolveBootOptions, type BootFlags, type BootOptions, type RecipeBoot } from '../../boot/options.ts';
 import type { BootStep } from '../../boot/expect.ts';
 import { BootSession, type SessionResult } from '../../boot/session.ts';
 import { loadRecipe, imageOutputPath, buildFromRecipe } from '../../pipeline.ts';
 import { loadToolConfig } from '../config.ts';
 import { FileDisk } from '../../../emulator/host/file-disk.ts';
 import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut } from '../../../emulator/host/console.ts';
-import { createBootMachine, deviceHelp, MachineConfigError, type BootMachine } from '../../../emulator/host/machine-target.ts';
+import { createBootMachine, deviceHelp, type BootMachine } from '../../../emulator/host/machine-target.ts';
+import { QomError } from '../../../emulator/qom/errors.ts';
+import { ElfError } from '../../../emulator/elf.ts';
 
 const HELP = `
 Headless (stdin or stdout not a terminal, or any --expect/--send): the guest
@@ -96,9 +98,9 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   // --device help / TYPE,help: print the registry's help and stop.
   const devices = raw.device ?? [];
   for (const d of devices) {
-    const spec = parseDeviceSpec(d);
-    if (spec.help) {
-      io.stdout.write(machineStep(() => deviceHelp(spec.type === '' ? undefined : spec.type)).replace(/\n?$/, '\n'));
+    const help = machineStep(() => deviceHelp(d));
+    if (help !== undefined) {
+      io.stdout.write(help.replace(/\n?$/, '\n'));
       return ExitCode.ok;
     }
   }
@@ -119,7 +121,8 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   } else if (flags.kernel === undefined) {
     throw usageError('BOOT_NO_TARGET', 'nothing to boot: give a recipe, a disk image, or --kernel', 'e.g. mkrootfs boot recipes/busybox.yml');
   }
-  const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, guestKernel: await guestKernelPath() });
+  const needGuestKernel = flags.kernel === undefined && recipeBoot?.kernel === undefined;
+  const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, guestKernel: needGuestKernel ? await guestKernelPath(io) : undefined });
   if (opts.kernel !== undefined) opts.kernel = resolve(io.cwd, opts.kernel);
   requireFile(opts.kernel, 'kernel', opts.origin.kernel === 'guest cache' ? 'rebuild the guest with `mkrootfs guest`' : 'check the --kernel path');
   const kernel = readFileSync(opts.kernel);
@@ -157,8 +160,9 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       quitRequested: () => term?.quitRequested ?? false,
     });
     machine = machineStep(() => createBootMachine({
-      kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, consoleOut: session.output, devices: opts.devices,
-    }));
+      kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,
+      rtcEpochSeconds: rtcEpoch(io.env),
+    }), opts.kernel);
     if (flags.printMachine) {
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
       return ExitCode.ok;
@@ -235,18 +239,25 @@ function requireFile(path: string, what: string, hint: string): void {
   if (!ok) throw usageError('BOOT_FILE_MISSING', `${what} not found: ${path}`, hint, { path });
 }
 
-/** Runs a machine-construction step, turning configuration errors into usage errors (exit 2). */
-function machineStep<T>(fn: () => T): T {
+/** Runs a machine-construction step, turning device-model errors into usage errors (exit 2). */
+function machineStep<T>(fn: () => T, kernelPath?: string): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof MachineConfigError) throw usageError('BOOT_MACHINE_CONFIG', err.message, err.hint);
-    const e = err as Error & { hint?: string; code?: string };
-    if (e && typeof e.message === 'string' && (e.name === 'QomError' || e.name === 'DevicePropertyError' || e.name === 'MachineError')) {
-      throw usageError('BOOT_MACHINE_CONFIG', e.message, e.hint ?? 'see `mkrootfs boot --device help`');
+    if (err instanceof ElfError) {
+      throw usageError(`BOOT_${err.code}`, `kernel ${kernelPath ?? ''}: ${err.message}`, 'give an or1k (OpenRISC, big-endian, 32-bit) ELF such as the guest\'s vmlinux', { path: kernelPath });
+    }
+    if (err instanceof QomError) {
+      throw usageError(`BOOT_${err.code.toUpperCase().replace(/-/g, '_')}`, err.message, err.hint ?? 'see `mkrootfs boot --device help`', err.data);
     }
     throw err;
   }
+}
+
+/** The RTC's time at reset: SOURCE_DATE_EPOCH when set, else 0 (never the host clock: boots stay reproducible). */
+function rtcEpoch(env: Record<string, string | undefined>): number {
+  const v = env.SOURCE_DATE_EPOCH;
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : 0;
 }
 
 /** out/boot.log, written to a temp file and renamed when the boot ends (whatever the outcome). */
@@ -271,16 +282,18 @@ class LogFile {
   }
 }
 
-/** The guest cache's kernel, if the guest has been built (else undefined). */
-async function guestKernelPath(): Promise<string | undefined> {
+/** The guest cache's kernel if the guest has been built (never builds it; else undefined). */
+async function guestKernelPath(io: CommandContext['io']): Promise<string | undefined> {
   try {
-    const vars = (await import(GUEST_VARS)) as { guestVar(key: string): string | undefined | Promise<string | undefined> };
-    const k = await vars.guestVar('kernel');
-    return k && existsSync(k) ? k : undefined;
+    const config = await loadToolConfig(io.cwd, io.env.HOME);
+    const vars = (await import(GUEST_VARS)) as { guestVar(key: string, opts: { cacheDir?: string; env?: Record<string, string | undefined>; build?: boolean }): Promise<string> };
+    const k = await vars.guestVar('kernel', { cacheDir: config.cacheDir, env: io.env, build: false });
+    return existsSync(k) ? k : undefined;
   } catch {
     return undefined;
   }
 }
+const GUEST_VARS = '../../guest/vars.ts';
 
 /** A recipe's image path (built first when absent) and its boot: section. */
 async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined }> {
@@ -296,5 +309,3 @@ async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Pro
   }
   return { image, boot: loaded.recipe.boot };
 }
-
-const GUEST_VARS = '../../guest/vars.ts';
