@@ -66,7 +66,7 @@ export function machineTarget(m: Machine): RunTarget {
     get halted() {
       if (m.finish) {
         const f = m.finish;
-        return f.kind === 'reboot' ? { how: 'reset' as const, code: 0 } : { how: 'poweroff' as const, code: f.kind === 'fail' ? f.exitStatus : 0 };
+        return f.kind === 'reboot' ? { how: 'reset' as const, code: 0 } : { how: 'poweroff' as const, code: f.kind === 'fail' ? f.code || 1 : 0 };
       }
       if (m.haltCode !== undefined) return { how: 'poweroff' as const, code: m.haltCode };
       return undefined;

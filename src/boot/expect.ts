@@ -17,7 +17,8 @@
  *   transcripts stay reproducible. A step's `timeoutS` counts from the moment it
  *   became active; the overall `timeoutS` counts from reset.
  * - When the last step has matched the boot has succeeded (the runner stops at
- *   once); with no steps, a clean power-off is success.
+ *   once). With no steps, or when the last step ends with a `send` (such as
+ *   `poweroff -f`), success is a clean power-off after it.
  */
 import { ExitCode, type ExitCodeValue } from '../errors.ts';
 import { parsePattern, StreamMatcher, utf8ToLatin1, type Pattern } from './pattern.ts';
@@ -198,7 +199,7 @@ export class BootScript {
       return;
     }
     if (how === 'poweroff' && guestCode !== 0) {
-      this.decide({ kind: 'poweroff-code', exitCode: ExitCode.runtime, message: `guest powered off with failure code ${guestCode}` }, nowNs);
+      this.decide({ kind: 'poweroff-code', exitCode: ExitCode.runtime, message: `guest signalled failure with code ${guestCode} (syscon 0x3333)` }, nowNs);
       return;
     }
     this.decide({ kind: 'ok', exitCode: ExitCode.ok, message: `guest ${what}` }, nowNs);
@@ -210,7 +211,9 @@ export class BootScript {
       const spec = this.spec.steps[this.stepIndex];
       if (!spec) {
         this.active = undefined;
-        if (this.spec.steps.length > 0) this.decide({ kind: 'ok', exitCode: ExitCode.ok, message: `all ${this.spec.steps.length} boot steps completed` }, nowNs);
+        const last = this.spec.steps[this.spec.steps.length - 1];
+        // A trailing send (e.g. "poweroff -f") is typed; then the boot waits for the guest to halt.
+        if (last && last.send === undefined) this.decide({ kind: 'ok', exitCode: ExitCode.ok, message: `all ${this.spec.steps.length} boot steps completed` }, nowNs);
         return;
       }
       if (spec.expect === undefined) {

@@ -91,8 +91,11 @@ describe('BootScript', () => {
     expect(s.takeInput()).toBe('');
     s.onOutput('ls /\nbin dev\n/ # ', 6);
     expect(s.takeInput()).toBe('poweroff -f\n');
-    expect(s.outcome?.kind).toBe('ok');
+    // A trailing send waits for the guest to halt.
+    expect(s.outcome).toBeUndefined();
     expect(s.matchedAtNs).toEqual([0, 5, 6, 6]);
+    s.onHalt('poweroff', 0, 9);
+    expect(s.outcome).toMatchObject({ kind: 'ok', atNs: 9 });
   });
 
   it('does not let the echo of a sent command satisfy an expectation typed before the send', () => {
