@@ -1,7 +1,7 @@
 /**
  * SHA-256 of the image as it streams out. For large images the hashing runs
  * on a worker thread, so it overlaps the main thread's reads and writes
- * (window buffers are transferred to the worker and come back for reuse);
+ * (window buffers are shared with the worker and reused once hashed);
  * small images are hashed inline, where a worker's start-up would cost more
  * than it saves.
  */
@@ -56,44 +56,53 @@ const zero = new Uint8Array(workerData.windowBytes);
 parentPort.on('message', (m) => {
   if (m.end) { parentPort.postMessage({ digest: h.digest('hex') }); return; }
   if (m.zeros) { h.update(zero.subarray(0, m.zeros)); return; }
-  h.update(new Uint8Array(m.buf, 0, m.len));
-  parentPort.postMessage({ buf: m.buf }, [m.buf]);
+  h.update(new Uint8Array(m.sab, 0, m.len));
+  parentPort.postMessage({ index: m.index });
 });`;
 
+/**
+ * Window buffers live in SharedArrayBuffers: the worker hashes them in place
+ * and reports back which one is free again (no copies, no transfers).
+ */
 export class WorkerHasher implements ImageHasher {
   private readonly worker: Worker;
-  private readonly free: ArrayBuffer[] = [];
-  private created = 0;
-  private waiting: ((b: ArrayBuffer) => void)[] = [];
+  private readonly buffers: Uint8Array[] = [];
+  private readonly free: number[] = [];
+  private waiting: ((index: number) => void)[] = [];
   private onDigest: ((hex: string) => void) | null = null;
   private failed: Error | null = null;
 
   constructor(private readonly windowBytes: number, private readonly maxBuffers = 4) {
     this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { windowBytes } });
-    this.worker.on('message', (m: { buf?: ArrayBuffer; digest?: string }) => {
+    this.worker.on('message', (m: { index?: number; digest?: string }) => {
       if (m.digest !== undefined) { this.onDigest?.(m.digest); return; }
       const next = this.waiting.shift();
-      if (next) next(m.buf!);
-      else this.free.push(m.buf!);
+      if (next) next(m.index!);
+      else this.free.push(m.index!);
     });
-    this.worker.on('error', (err) => { this.failed = err; });
+    this.worker.on('error', (err) => {
+      this.failed = err;
+      for (const w of this.waiting.splice(0)) w(-1);
+    });
   }
 
   async take(): Promise<Uint8Array> {
     if (this.failed) throw this.failed;
-    let ab = this.free.pop();
-    if (!ab && this.created < this.maxBuffers) {
-      this.created++;
-      return new Uint8Array(this.windowBytes);
+    let index = this.free.pop();
+    if (index === undefined && this.buffers.length < this.maxBuffers) {
+      this.buffers.push(new Uint8Array(new SharedArrayBuffer(this.windowBytes)));
+      return this.buffers[this.buffers.length - 1]!;
     }
-    ab ??= await new Promise<ArrayBuffer>((res) => this.waiting.push(res));
-    const buf = new Uint8Array(ab);
+    index ??= await new Promise<number>((res) => this.waiting.push(res));
+    if (this.failed) throw this.failed;
+    const buf = this.buffers[index]!;
     buf.fill(0);
     return buf;
   }
 
   update(buf: Uint8Array, len: number): void {
-    this.worker.postMessage({ buf: buf.buffer, len }, [buf.buffer as ArrayBuffer]);
+    const index = this.buffers.indexOf(buf);
+    this.worker.postMessage({ sab: buf.buffer, len, index });
   }
 
   zeros(len: number): void {
