@@ -124,6 +124,11 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
         idleSkippedNs += to - now;
       }
     }
+    if (options.realtime && !target.idle) {
+      // A busy guest faster than real time waits for the wall clock to catch up.
+      const aheadMs = (target.nowNs() - guestAtStart) / 1e6 - (performance.now() - startWall);
+      if (aheadMs > 20) await sleepMs(Math.min(aheadMs, 50));
+    }
     if (hooks.afterSlice?.(target.nowNs())) return finish('stopped');
     if (hooks.wallDeadlineMs !== undefined && performance.now() > hooks.wallDeadlineMs) return finish('wall-timeout');
     await yieldToEventLoop();

@@ -34,7 +34,8 @@ Time: guest time is virtual (derived from the instruction count; a dozing CPU
 skips to its next timer event), so transcripts and timeouts are reproducible.
 --timeout counts guest seconds (default: the recipe's, else 120); a wall-clock
 safety net of 10x that plus 60 s stops a stuck emulator. --realtime paces the
-guest clock to the wall clock (interactive use).
+guest clock to the wall clock; interactive sessions always run that way (and
+have no timeout).
 
 The image is opened read-only and guest writes are kept in memory unless
 --write is given (then they go to the file, fsynced on guest flush).
@@ -148,9 +149,11 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   try {
     const headless = new HeadlessConsole((b) => (flags.json ? io.stderr : io.stdout).write(b));
     const session = new BootSession({
-      script: { steps: opts.steps, fail: opts.fail, panic: opts.panic, timeoutS: opts.timeoutS },
-      realtime: opts.realtime,
-      wallTimeoutMs: opts.timeoutS * 10_000 + 60_000,
+      script: { steps: opts.steps, fail: opts.fail, panic: opts.panic, timeoutS: interactive ? Number.POSITIVE_INFINITY : opts.timeoutS },
+      // Interactive sessions follow the wall clock: `sleep 1` takes a second and
+      // an idle shell does not spin the host CPU fast-forwarding guest time.
+      realtime: opts.realtime || interactive,
+      wallTimeoutMs: interactive ? undefined : opts.timeoutS * 10_000 + 60_000,
       echo: (b) => {
         log?.write(b);
         if (term) term.write(b);
@@ -226,7 +229,7 @@ const CODE_OF: Record<SessionResult['outcome']['kind'], string> = {
 function describeStart(o: BootOptions, interactive: boolean): string {
   const what = o.image ? `${o.image}${o.write ? ' (read-write)' : ' (copy-on-write)'}` : 'no disk';
   const mode = interactive ? 'interactive console, Ctrl-A x quits' : `headless, ${o.steps.length} step(s), timeout ${o.timeoutS} s guest time`;
-  return `boot: ${o.kernel} + ${what}, ${o.memoryBytes >> 20}M, append "${o.append}" — ${mode}${o.realtime ? ', realtime' : ''}`;
+  return `boot: ${o.kernel} + ${what}, ${o.memoryBytes >> 20}M, append "${o.append}" — ${mode}${o.realtime && !interactive ? ', realtime' : ''}`;
 }
 
 function requireFile(path: string, what: string, hint: string): void {

@@ -110,3 +110,12 @@ describe('runMachine (realtime)', () => {
     expect(wall).toBeGreaterThanOrEqual(90);
   });
 });
+
+describe('runMachine (realtime, busy guest)', () => {
+  it('holds a guest that runs faster than real time back to the wall clock', async () => {
+    const m = new ToyMachine(1e12, 1e15, 1); // never dozes
+    const t0 = performance.now();
+    await runMachine(m, { afterSlice: (ns) => ns >= 200_000_000 }, { realtime: true, sliceInstructions: 100_000 });
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+  });
+});
