@@ -28,13 +28,18 @@ export interface ScanBudget {
   slabUsed?: number;
 }
 
-const SLAB = 16 << 20;
+const SLAB_MAX = 16 << 20;
+const SLAB_MIN = 256 << 10;
 
-/** `size` bytes for a cached file, from the current slab (a fresh slab when it is full). */
+/**
+ * `size` bytes for a cached file, from the current slab (a fresh one when it
+ * is full). Slabs start small and double, so small trees allocate little.
+ */
 function carve(budget: ScanBudget, size: number): Uint8Array {
-  if (size > SLAB / 4) return new Uint8Array(size);
+  if (size > SLAB_MAX / 4) return new Uint8Array(size);
   if (!budget.slab || budget.slabUsed! + size > budget.slab.length) {
-    budget.slab = new Uint8Array(SLAB);
+    const next = budget.slab ? Math.min(SLAB_MAX, budget.slab.length * 2) : SLAB_MIN;
+    budget.slab = new Uint8Array(Math.max(next, size));
     budget.slabUsed = 0;
   }
   const out = budget.slab.subarray(budget.slabUsed!, budget.slabUsed! + size);

@@ -21,12 +21,11 @@ export interface ImageHasher {
 export class InlineHasher implements ImageHasher {
   private readonly h: Hash = createHash('sha256');
   private readonly buf: Uint8Array;
-  private readonly zero: Uint8Array;
+  private zero: Uint8Array | null = null;
   private dirty = false;
 
-  constructor(windowBytes: number) {
+  constructor(private readonly windowBytes: number) {
     this.buf = new Uint8Array(windowBytes);
-    this.zero = new Uint8Array(windowBytes);
   }
 
   async take(): Promise<Uint8Array> {
@@ -40,6 +39,7 @@ export class InlineHasher implements ImageHasher {
   }
 
   zeros(len: number): void {
+    this.zero ??= new Uint8Array(this.windowBytes);
     this.h.update(this.zero.subarray(0, len));
   }
 

@@ -137,7 +137,7 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
 
   // 4. Stream into a temp file, then rename.
   const tmp = join(dirname(args.output), `.${basename(args.output)}.tmp-${randomBytes(4).toString('hex')}`);
-  const windowBytes = 8 << 20;
+  const windowBytes = Math.min(8 << 20, geo.blocksCount * bs);
   const hasher: ImageHasher = geo.blocksCount * bs >= PARALLEL_HASH_MIN ? new WorkerHasher(windowBytes) : new InlineHasher(windowBytes);
   let sha256: string;
   let out;
