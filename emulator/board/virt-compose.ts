@@ -77,8 +77,8 @@ export function composeVirt(options: ComposeOptions = {}): ComposedVirt {
   const sysbus = root.addChild('sysbus', registry.create(TYPE.CONTAINER));
   const plug = (name: string, type: string, base: number, size: number, irq?: number): QObject => {
     const obj = sysbus.addChild(name, registry.create(type));
-    obj.addProperty({ name: 'mmio', type: 'uint32', readOnly: true, description: 'MMIO base address' }, base);
-    obj.addProperty({ name: 'mmio-size', type: 'uint32', readOnly: true, description: 'MMIO region size' }, size);
+    obj.addProperty({ name: 'mmio', type: 'uint32', readOnly: true, hex: true, description: 'MMIO base address' }, base);
+    obj.addProperty({ name: 'mmio-size', type: 'uint32', readOnly: true, hex: true, description: 'MMIO region size' }, size);
     if (irq !== undefined) obj.addProperty({ name: 'irq', type: 'uint32', readOnly: true, description: 'PIC interrupt line' }, irq);
     return obj;
   };

@@ -35,8 +35,8 @@ export function createVirtRegistry(): TypeRegistry {
       { name: 'memory', type: 'size', default: VIRT.ram.defaultBytes, description: 'RAM size at physical address 0' },
       { name: 'append', type: 'string', default: '', description: 'kernel command line (/chosen/bootargs)' },
       { name: 'rng-seed', type: 'uint32', default: 1, description: 'seed of the deterministic /chosen/rng-seed bytes' },
-      { name: 'dtb-address', type: 'uint32', readOnly: true, description: 'where the device tree blob was placed (r3)' },
-      { name: 'kernel-end', type: 'uint32', readOnly: true, description: 'end of the highest loaded ELF segment' },
+      { name: 'dtb-address', type: 'uint32', readOnly: true, hex: true, description: 'where the device tree blob was placed (r3)' },
+      { name: 'kernel-end', type: 'uint32', readOnly: true, hex: true, description: 'end of the highest loaded ELF segment' },
     ],
   });
   r.register({ name: TYPE.DEVICE, abstract: true, description: 'any device' });

@@ -23,6 +23,8 @@ export interface PropertyInfo {
   readonly linkType?: string;
   /** Set by the board/machine, not by users (e.g. a slot's address). */
   readonly readOnly?: boolean;
+  /** Print integers as hex only (addresses). */
+  readonly hex?: boolean;
 }
 
 export function parsePropertyValue(info: PropertyInfo, text: string, where: string): PropertyValue {
@@ -81,6 +83,7 @@ export function formatPropertyValue(info: PropertyInfo, value: PropertyValue | u
   switch (info.type) {
     case 'uint32':
     case 'uint64':
+      if (info.hex) return `0x${(value as number).toString(16).padStart(8, '0')}`;
       return `${value} (0x${(value as number).toString(16)})`;
     case 'size':
       return `${value} (${formatSize(value as number)})`;

@@ -53,7 +53,7 @@ describe('virt composition tree', () => {
     expect(text).toContain('/machine (virt-machine)');
     expect(text).toContain('memory = 134217728 (128M)');
     expect(text).toContain('append = "console=ttyS0"');
-    expect(text).toMatch(/\/machine\/sysbus\/serial \(ns16550a\)\n\s+clock-frequency = 20000000 \(0x1312d00\)\n\s+chardev = "serial0"\n\s+mmio = 2415919104 \(0x90000000\)/);
+    expect(text).toMatch(/\/machine\/sysbus\/serial \(ns16550a\)\n\s+clock-frequency = 20000000 \(0x1312d00\)\n\s+chardev = "serial0"\n\s+mmio = 0x90000000/);
     expect(text).toContain('epoch = 1700000000');
     expect(text).toMatch(/\/machine\/sysbus\/virtio-mmio.7\/device \(virtio-blk-device\)\n\s+drive = "hd0"/);
     expect(text).toMatch(/\/machine\/drives\/hd0 \(drive\)\n\s+size = 16777216 \(16M\)/);
