@@ -12,6 +12,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildFromRecipe, imageOutputPath, loadRecipe } from '../src/pipeline.ts';
+import { guestVar } from '../src/guest/vars.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RECIPE = join(ROOT, 'recipes/busybox.yml');
@@ -57,17 +59,15 @@ const median = (xs: number[]): number => {
 };
 
 async function prepare(): Promise<{ image: string; kernel: string; banner: string; append: string; memory: string }> {
-  const pipeline = (await import(join(ROOT, 'src/pipeline.ts'))) as {
-    loadRecipe(p: string): Promise<{ image?: { output?: string }; boot?: { expect?: string[]; steps?: { expect?: string }[]; append?: string; memory?: string } }>;
-    buildFromRecipe(p: string): Promise<unknown>;
-  };
-  const vars = (await import(join(ROOT, 'src/guest/vars.ts'))) as { guestVar(k: string): string | Promise<string> };
-  const recipe = await pipeline.loadRecipe(RECIPE);
-  const image = resolve(ROOT, recipe.image?.output ?? 'out/rootfs.img');
-  if (!existsSync(image)) await pipeline.buildFromRecipe(RECIPE);
-  const kernel = await vars.guestVar('kernel');
-  const banner = recipe.boot?.expect?.[0] ?? recipe.boot?.steps?.find((s) => s.expect)?.expect ?? 'BOOT-OK';
-  return { image, kernel, banner, append: recipe.boot?.append ?? 'console=ttyS0 root=/dev/vda rw', memory: recipe.boot?.memory ?? '128M' };
+  const env = { ...process.env };
+  const args = { recipePath: RECIPE, cwd: ROOT, env };
+  const loaded = await loadRecipe(args);
+  const image = imageOutputPath(loaded, { cwd: ROOT });
+  if (!existsSync(image)) await buildFromRecipe({ ...args, output: image });
+  const kernel = loaded.recipe.boot?.kernel ?? await guestVar('kernel', { env });
+  const boot = loaded.recipe.boot;
+  const banner = boot?.expect?.[0] ?? boot?.steps?.find((s) => s.expect)?.expect ?? 'BOOT-OK';
+  return { image, kernel, banner, append: boot?.append ?? 'console=ttyS0 root=/dev/vda rw', memory: boot?.memory ?? '128M' };
 }
 
 export async function run(): Promise<void> {

@@ -13,6 +13,7 @@ import type { BootStep } from '../../boot/expect.ts';
 import { BootSession, type SessionResult } from '../../boot/session.ts';
 import { loadRecipe, imageOutputPath, buildFromRecipe } from '../../pipeline.ts';
 import { loadToolConfig } from '../config.ts';
+import { guestVar } from '../../guest/vars.ts';
 import { FileDisk } from '../../../emulator/host/file-disk.ts';
 import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut } from '../../../emulator/host/console.ts';
 import { createBootMachine, deviceHelp, type BootMachine } from '../../../emulator/host/machine-target.ts';
@@ -289,14 +290,12 @@ class LogFile {
 async function guestKernelPath(io: CommandContext['io']): Promise<string | undefined> {
   try {
     const config = await loadToolConfig(io.cwd, io.env.HOME);
-    const vars = (await import(GUEST_VARS)) as { guestVar(key: string, opts: { cacheDir?: string; env?: Record<string, string | undefined>; build?: boolean }): Promise<string> };
-    const k = await vars.guestVar('kernel', { cacheDir: config.cacheDir, env: io.env, build: false });
+    const k = await guestVar('kernel', { cacheDir: config.cacheDir, env: io.env, build: false });
     return existsSync(k) ? k : undefined;
   } catch {
     return undefined;
   }
 }
-const GUEST_VARS = '../../guest/vars.ts';
 
 /** A recipe's image path (built first when absent) and its boot: section. */
 async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined }> {
