@@ -220,6 +220,11 @@ export class Uart16550 implements MmioHandler {
     return this.timeoutAtNs;
   }
 
+  /** IIR as the next read would return it, without the read's side effect (diagnostics). */
+  peekIir(): number {
+    return this.iir;
+  }
+
   /** Current level of the interrupt line (for tests and diagnostics). */
   get irqLevel(): boolean {
     return this.lineLevel;

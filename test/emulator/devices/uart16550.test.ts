@@ -177,3 +177,37 @@ describe('16550A UART', () => {
     expect(rd(UART_REG.LSR) & LSR.DR).toBe(0);
   });
 });
+
+describe('16550A UART invariants (property-based)', () => {
+  it('the IRQ line always equals "IIR reports an interrupt", whatever the guest and host do', async () => {
+    const fc = (await import('fast-check')).default;
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('read' as const), reg: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ kind: fc.constant('write' as const), reg: fc.integer({ min: 0, max: 9 }), value: fc.integer({ min: 0, max: 255 }) }),
+      fc.record({ kind: fc.constant('input' as const), bytes: fc.uint8Array({ maxLength: 20 }) }),
+      fc.record({ kind: fc.constant('time' as const), ns: fc.integer({ min: 0, max: 2_000_000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+        const { uart, irq, clock, out } = setup();
+        let received = 0;
+        for (const o of ops) {
+          if (o.kind === 'read') uart.read(o.reg, 1);
+          else if (o.kind === 'write') uart.write(o.reg, 1, o.value);
+          else if (o.kind === 'input') received += uart.input(o.bytes);
+          else {
+            clock.ns += o.ns;
+            uart.poll(clock.ns);
+          }
+          expect(irq.level).toBe(uart.irqLevel);
+          expect(irq.level).toBe((uart.peekIir() & 1) === 0);
+          // Bits 7:6 of IIR follow FCR.FE.
+          expect(uart.peekIir() & 0x30).toBe(0);
+        }
+        expect(received).toBeGreaterThanOrEqual(0);
+        expect(out.data().length).toBeLessThanOrEqual(ops.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
