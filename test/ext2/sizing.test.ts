@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MkrootfsError } from '../../src/errors.ts';
@@ -57,8 +57,10 @@ describe('image sizing', () => {
   it('sets the reserved percentage', async () => {
     const output = join(dir, 'res.img');
     const s = await writeImageFile({ tree: bigTree(), output, options: { reservedPercent: 0, size: 8 << 20 } });
+    e2fsckClean(output);
     expect(dumpe2fsHeader(output).get('Reserved block count')).toBe('0');
     const s2 = await writeImageFile({ tree: bigTree(), output, options: { reservedPercent: 10, size: 8 << 20 } });
+    e2fsckClean(output);
     expect(Number(dumpe2fsHeader(output).get('Reserved block count'))).toBe(Math.floor(s2.blocks / 10));
     expect(s.blocks).toBe(s2.blocks);
   });
@@ -140,6 +142,17 @@ describe('trees that do not fit', () => {
     expect(e.message).toContain('does-not-exist');
     expect(e.message).toContain('/etc/gone');
     expect(leftovers('gone.img')).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('fails with exit 1 on a chmod 000 host file (skipped as root: root reads it anyway)', async () => {
+    const host = join(dir, 'secret');
+    writeFileSync(host, 'no peeking');
+    chmodSync(host, 0);
+    const t = newTree(attrs());
+    setNode(t, '/etc/secret', { type: 'file', content: { kind: 'host', path: host, size: 10 }, ...attrs() }, attrs());
+    const e = await expectFailure(writeImageFile({ tree: t, output: join(dir, 'secret.img') }), 'HOST_FILE_UNREADABLE', 1);
+    expect(e.message).toContain(host);
+    expect(leftovers('secret.img')).toEqual([]);
   });
 
   it('fails when a host file shrank between import and write', async () => {

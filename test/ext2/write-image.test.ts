@@ -39,6 +39,7 @@ describe.each([1024, 2048, 4096] as const)('writeImageFile, %i-byte blocks', (bl
     const tree = allTypesTree();
     const output = join(dir, `holes-${blockSize}.img`);
     await writeImageFile({ tree, output, options: { blockSize } });
+    e2fsckClean(output);
     expect(debugfsStat(output, '/sparse').blockcount).toBe(0);
     const holey = debugfsStat(output, '/holey');
     // Two data blocks; the second lies past the direct blocks for 1K and 2K blocks and needs an indirect block.
@@ -51,6 +52,7 @@ describe.each([1024, 2048, 4096] as const)('writeImageFile, %i-byte blocks', (bl
     const tree = allTypesTree();
     const output = join(dir, `reader-${blockSize}.img`);
     await writeImageFile({ tree, output, options: { blockSize } });
+    e2fsckClean(output);
     const r = await openImage(output);
     try {
       const paths: [string, ReturnType<typeof expectedContent> | null][] = [];
@@ -136,6 +138,7 @@ describe('times', () => {
   it('leaves no temp file beside the output', async () => {
     const output = join(dir, 'clean.img');
     await writeImageFile({ tree: allTypesTree(), output });
+    e2fsckClean(output);
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(dir).filter((n) => n.includes('clean.img'))).toEqual(['clean.img']);
     expect(existsSync(output)).toBe(true);
