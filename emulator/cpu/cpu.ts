@@ -140,6 +140,8 @@ export class Cpu {
   private exitLoop = false;
   private stopReason: number = NONE;
   private stopRequested = false;
+  /** step(): an exception entry ends exec() instead of running the handler. */
+  private stepping = false;
 
   private curRead: Int32Array;
   private curWrite: Int32Array;
@@ -217,7 +219,6 @@ export class Cpu {
       this.curRead = this.curWrite = m.identity;
     }
     this.curExec = value & SR.IME ? (sup ? m.supExec : m.userExec) : m.identity;
-    this.exitLoop = true;
   }
 
   // ---------------------------------------------------------------- time
@@ -339,6 +340,12 @@ export class Cpu {
     return (this.ttmr & TTMR.IP) !== 0 || (this.picsr & this.picmr) !== 0;
   }
 
+  /** An interrupt would be taken now if we were between instructions. */
+  private interruptDeliverable(): boolean {
+    const sr = this.srBits;
+    return ((this.ttmr & TTMR.IP) !== 0 && (sr & SR.TEE) !== 0) || ((this.picsr & this.picmr) !== 0 && (sr & SR.IEE) !== 0);
+  }
+
   /** Takes a pending, enabled interrupt (between instructions, not before a delay slot). */
   private checkInterrupts(): boolean {
     if (this.ds !== 0 || this.linuxUserMode) return false;
@@ -365,7 +372,6 @@ export class Cpu {
    */
   private exception(vector: number, epcr: number, eear: number, setEear: boolean): void {
     this.fault = 1;
-    this.exitLoop = true;
     this.lastVector = vector;
     this.lastFaultAddress = eear >>> 0;
     this.exceptionCount++;
@@ -428,7 +434,6 @@ export class Cpu {
     }
     const pa = this.translate(va, Access.READ);
     if (pa < 0) return 0;
-    if (pa + size > this.ram.size) this.exitLoop = true;
     return this.bus.read(pa, size);
   }
 
@@ -447,7 +452,6 @@ export class Cpu {
     }
     const pa = this.translate(va, Access.WRITE);
     if (pa < 0) return;
-    if (pa + size > this.ram.size) this.exitLoop = true;
     this.bus.write(pa, size, value);
   }
 
@@ -525,7 +529,6 @@ export class Cpu {
   setSpr(n: number, value: number): void {
     n &= 0xffff;
     value >>>= 0;
-    this.exitLoop = true;
     switch (n >>> 11) {
       case 0:
         if (n >= SPR.SHADOW && n < SPR.SHADOW + 512) {
@@ -536,8 +539,8 @@ export class Cpu {
         }
         switch (n) {
           case SPR.EVBAR: this.evbar = value; return;
-          case SPR.NPC: this.jump(value); return;
-          case SPR.SR: this.setSrValue(value); return;
+          case SPR.NPC: this.jump(value); this.exitLoop = true; return;
+          case SPR.SR: this.setSrValue(value); this.exitLoop = true; return;
           case SPR.FPCSR: this.fpcsr = value & 0xfff; return;
           case SPR.EPCR: this.epcr = value; return;
           case SPR.EEAR: this.eear = value; return;
@@ -554,6 +557,7 @@ export class Cpu {
         const i = n & 0x7ff;
         if (i >= 0x200 && i < 0x280) this.mmu.writeItlb(i - 0x200, false, value);
         else if (i >= 0x280 && i < 0x300) this.mmu.writeItlb(i - 0x280, true, value);
+        this.exitLoop = true; // the run loop's fetch-page cache
         return;
       }
       case 5:
@@ -564,15 +568,18 @@ export class Cpu {
         if (n === SPR.PMR) {
           this.pmr = value;
           if (value & (PMR.DME | PMR.SME)) this.dozing = true;
+          this.exitLoop = true;
         }
         return;
       case 9:
         if (n === SPR.PICMR) this.picmr = value;
         else if (n === SPR.PICSR) this.picsr = (this.picsr & ~value) >>> 0;
+        this.exitLoop = true; // re-check interrupts
         return;
       case 10:
         if (n === SPR.TTMR) this.writeTtmr(value, this.ticks);
         else if (n === SPR.TTCR) this.writeTtcr(value, this.ticks);
+        this.exitLoop = true; // next timer event moved
         return;
       default:
         return;
@@ -673,7 +680,9 @@ export class Cpu {
       this.dozing = false;
     }
     if (this.checkInterrupts()) return StopReason.BUDGET;
+    this.stepping = true;
     this.exec(1);
+    this.stepping = false;
     if (this.stopReason !== NONE) {
       const s = this.stopReason as StopReason;
       this.stopReason = NONE;
@@ -689,9 +698,9 @@ export class Cpu {
     const mem = ram.words;
     const bytes = ram.bytes;
     const halves = ram.halves;
-    const rt = this.curRead;
-    const wt = this.curWrite;
-    const xt = this.curExec;
+    let rt = this.curRead;
+    let wt = this.curWrite;
+    let xt = this.curExec;
     const base = this.instret;
     let pc = this.pcr;
     let ds = this.ds;
@@ -717,7 +726,13 @@ export class Cpu {
         } else {
           this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count;
           const f = this.fetchSlow(pc);
-          if (f < 0) { pc = this.pcr; ds = 0; fault = 0; this.fault = 0; break loop; }
+          if (f < 0) {
+            // ITLB miss / insn page fault: now at the vector, MMU off, interrupts off.
+            pc = this.pcr; ds = 0; this.fault = 0;
+            if (this.stopReason !== NONE || this.stepping) break loop;
+            rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
+            continue loop;
+          }
           if (f === 0) {
             fetchVpn = -1;
             insn = this.bus.read(this.translate(pc, Access.EXEC), 4) | 0;
@@ -813,8 +828,10 @@ export class Cpu {
           pc = this.epcr | 0;
           ds = 0;
           flag = this.flag;
-          // Leave the loop: tables changed. The instruction retired.
-          break loop;
+          rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
+          if (this.exitLoop || this.interruptDeliverable()) break loop;
+          continue loop; // retired; pc already set
+
         case 0x11: // l.jr
           target = r[(insn >>> 11) & 31]!;
           nds = 1;
@@ -985,11 +1002,13 @@ export class Cpu {
           const spr = r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff));
           this.setSpr(spr, r[(insn >>> 11) & 31]!);
           flag = this.flag;
-          if (this.pcr !== pc) { // NPC write: a jump
-            pc = this.pcr; ds = 0;
-            break loop;
+          if (this.exitLoop) {
+            if (this.pcr !== pc) { // NPC write: a jump
+              pc = this.pcr; ds = 0;
+              break loop;
+            }
+            limit = 0;
           }
-          limit = 0;
           break;
         }
         case 0x31: { // l.mac / l.msb / l.macu / l.msbu
@@ -1226,13 +1245,16 @@ export class Cpu {
 
       if (fault !== 0) {
         // Exception taken by this instruction: it did not retire; state is in the fields.
+        // Entry disables interrupts, so just continue at the vector with the new tables.
         fault = 0;
         this.fault = 0;
         count--;
         pc = this.pcr;
         ds = 0;
         flag = this.flag;
-        break;
+        if (this.stopReason !== NONE || this.stepping) break;
+        rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
+        continue;
       }
       r[0] = 0;
       if (ds !== 0) pc = target;
