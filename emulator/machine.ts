@@ -159,7 +159,7 @@ export class Machine {
         plugged.drive.instance = disk;
         plugged.drive.realized = true;
       }
-      const transport = new VirtioMmio({ ram: this.ram, irq: irq(slot.getNumber('irq')), backend });
+      const transport = new VirtioMmio({ ram: this.ram, irq: irq(slot.getNumber('irq')), backend, name: slot.path(), log: this.log });
       map(slot, transport);
       this.virtio.push(transport);
     }

@@ -102,7 +102,7 @@ export class VirtioBlk implements VirtioBackend {
       q.pushUsed(head, written);
       completed++;
     }
-    if (q.broken) host.deviceError();
+    if (q.broken) host.deviceError(q.brokenReason);
     if (completed > 0) host.notifyUsed(0);
   }
 

@@ -79,7 +79,7 @@ export interface VirtioHost {
   /** Driver-negotiated features, bits 0–31. */
   driverFeaturesLow(): number;
   /** The guest broke the protocol: set NEEDS_RESET and signal a config change. */
-  deviceError(): void;
+  deviceError(reason: string): void;
 }
 
 export class VirtioMmio implements MmioHandler, VirtioHost {
@@ -95,8 +95,13 @@ export class VirtioMmio implements MmioHandler, VirtioHost {
   private queueSel = 0;
   private lineLevel = false;
 
-  constructor(options: { ram: GuestRam; irq: IrqLine; backend?: VirtioBackend }) {
+  private readonly log: (message: string) => void;
+  private readonly name: string;
+
+  constructor(options: { ram: GuestRam; irq: IrqLine; backend?: VirtioBackend; name?: string; log?: (message: string) => void }) {
     this.ram = options.ram;
+    this.log = options.log ?? (() => {});
+    this.name = options.name ?? 'virtio-mmio';
     this.irq = options.irq;
     this.backend = options.backend;
     const count = this.backend?.queueCount ?? 0;
@@ -238,7 +243,8 @@ export class VirtioMmio implements MmioHandler, VirtioHost {
   }
 
   /** Marks the device as needing a reset and tells the driver (config-change interrupt). */
-  deviceError(): void {
+  deviceError(reason: string): void {
+    if (!(this.status & VIRTIO_STATUS.NEEDS_RESET)) this.log(`${this.name}: guest broke the virtqueue protocol (${reason}); device needs a reset`);
     this.status |= VIRTIO_STATUS.NEEDS_RESET;
     if (this.status & VIRTIO_STATUS.DRIVER_OK) {
       this.interruptStatus |= VIRTIO_INT.CONFIG_CHANGE;

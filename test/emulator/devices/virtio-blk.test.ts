@@ -10,14 +10,14 @@ const HDR = 0x20000;
 const DATA = 0x30000;
 const STATUS = 0x2f000;
 
-function setup(options: { sectors?: number; readOnly?: boolean; serial?: string } = {}) {
+function setup(options: { sectors?: number; readOnly?: boolean; serial?: string; log?: (m: string) => void } = {}) {
   const ram = new FakeRam(1 << 20);
   const irq = new FakeIrq();
   const image = new Uint8Array((options.sectors ?? 64) * 512);
   for (let i = 0; i < image.length; i++) image[i] = (i * 7 + (i >>> 9)) & 0xff;
   const disk = new MemoryBlockBackend(image, { readOnly: options.readOnly });
   const blk = new VirtioBlk({ disk, serial: options.serial });
-  const dev = new VirtioMmio({ ram, irq, backend: blk });
+  const dev = new VirtioMmio({ ram, irq, backend: blk, name: 'slot7', log: options.log });
   const drv = new TestDriver(dev, ram);
   return { ram, irq, image, disk, blk, dev, drv };
 }
@@ -234,7 +234,8 @@ describe('virtio-blk requests through real virtqueues', () => {
   });
 
   it('a descriptor loop or out-of-RAM buffer breaks the queue (NEEDS_RESET), no hang, no crash', () => {
-    const { drv, ram, irq } = setup();
+    const logged: string[] = [];
+    const { drv, ram, irq } = setup({ log: (m) => logged.push(m) });
     drv.handshake(0xffffffff);
     // Two descriptors pointing at each other.
     for (const [i, next] of [[0, 1], [1, 0]] as const) {
@@ -251,6 +252,7 @@ describe('virtio-blk requests through real virtqueues', () => {
     expect(drv.rd(R.INTERRUPT_STATUS) & 2).toBe(2);
     expect(irq.level).toBe(true);
     expect(drv.usedIdx()).toBe(0);
+    expect(logged).toEqual(['slot7: guest broke the virtqueue protocol (descriptor chain loops or is longer than the queue); device needs a reset']);
     // After reset and a new handshake the device works again.
     drv.availIdx = 0;
     drv.nextDesc = 0;
