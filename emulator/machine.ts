@@ -239,6 +239,16 @@ export class Machine {
     return undefined;
   }
 
+  /**
+   * Exit status once the guest ended: 0 after poweroff or reboot, QEMU's
+   * (code << 1) | 1 after a syscon fail, the r3 value of `l.nop 1`
+   * (nopHooks); undefined while running.
+   */
+  get exitCode(): number | undefined {
+    if (this.finish) return this.finish.exitStatus;
+    return this.haltCode;
+  }
+
   /** The CPU waits for an interrupt (PMR doze). */
   get idle(): boolean {
     return this.cpu.dozing;
@@ -298,6 +308,14 @@ export class Machine {
 
 export function createMachine(options: MachineOptions): Machine {
   return new Machine(options);
+}
+
+/**
+ * A bare-metal or1k program (`--kernel` alone): the same board with no disk.
+ * `nopHooks` makes `l.nop 1` (exit) and `l.nop 4` (putc) work as in or1ksim.
+ */
+export function loadBareMetal(kernel: Uint8Array, options: Omit<MachineOptions, 'kernel' | 'drives' | 'rootDisk'> = {}): Machine {
+  return new Machine({ ...options, kernel });
 }
 
 /**

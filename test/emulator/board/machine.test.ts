@@ -56,6 +56,18 @@ describe('virt machine on a bare-metal device test', () => {
     expect(ours.exitStatus).toBe(0);
   });
 
+  it('bare-metal path: no disk, slot 7 empty (DeviceID 0), the program still powers off', async () => {
+    const { loadBareMetal } = await import('../../../emulator/machine.ts');
+    const serial = new BufferCharBackend();
+    const m = loadBareMetal(elf, { memoryBytes: 32 << 20, serial });
+    let status: RunStatus = 'budget';
+    for (let i = 0; i < 50 && status === 'budget'; i++) status = m.run(1_000_000);
+    expect(status).toBe('poweroff');
+    expect(m.exitCode).toBe(0);
+    expect(serial.text()).toContain('slot7 magic 0x74726976 version 0x00000002 id 0x00000000');
+    expect(m.disks).toEqual([]);
+  });
+
   it('places the DTB after the image, sets r3 and starts at the ELF entry (0x100)', () => {
     const m = createMachine({ kernel: elf, memoryBytes: 32 << 20, cmdline: 'x=1' });
     expect(m.entry).toBe(0x100);
