@@ -36,6 +36,22 @@ export function guestKey(inputs: GuestKeyInputs): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+/**
+ * The key of the kernel alone (kernel source, or1k-elf toolchain, config
+ * fragment): a finished kernel is kept under `<cache>/guest/kernel-<key>` and
+ * reused by guest builds that differ only in userland, so changing busybox,
+ * musl or the wrapper does not rebuild Linux.
+ */
+export function kernelKey(inputs: GuestKeyInputs): string {
+  const pick = (rec: Record<string, string>, names: string[]) => names.map((n) => [n, rec[n] ?? '']);
+  const canonical = JSON.stringify({
+    revision: GUEST_BUILD_REVISION,
+    packages: pick(inputs.packages, ['binutils-or1k-elf', 'gcc-or1k-elf', 'linux-source-6.12']),
+    assets: pick(inputs.assets, ['kernel.config']),
+  });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
 function sortedEntries(rec: Record<string, string>): [string, string][] {
   return Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -98,6 +114,8 @@ export function guestDirs(cacheDir: string, key: string) {
     build: join(root, `.build-${key}`),
     /** Held (mkdir) while a process builds this key. */
     lock: join(root, `.lock-${key}`),
+    /** A finished kernel (vmlinux, .config, UAPI headers, logs) for a kernel key. */
+    kernel: (kkey: string) => join(root, `kernel-${kkey}`),
     /** Downloaded Debian source packages (`.dsc`, `.orig`, `.debian` tarballs). */
     sources: join(cacheDir, 'sources'),
   };

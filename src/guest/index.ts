@@ -6,12 +6,12 @@
  * step succeeded, so an interrupted build never leaves a half cache.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MkrootfsError } from '../errors.ts';
-import { guestDirs, guestKey, guestLayout, resolveCacheDir, sha256Hex, type GuestKeyInputs, type GuestPaths } from './cache.ts';
+import { guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, sha256Hex, type GuestKeyInputs, type GuestPaths } from './cache.ts';
 import { ensurePackages, ensureSources, findDsc, installedVersions, isRoot, KEY_PACKAGES, SOURCE_PACKAGES, type SourcePackage } from './packages.ts';
 import { buildKernel, configureKernel, extractKernel, installKernelHeaders } from './kernel.ts';
 import { buildMusl } from './musl.ts';
@@ -89,15 +89,11 @@ export async function buildGuest(opts: BuildGuestOptions = {}): Promise<GuestRes
     const ctx: StepContext = { logs: out.logs, env: buildEnv(env), progress, now: () => performance.now() };
     const jobs = opts.jobs ?? availableParallelism() + 1;
 
-    const kernelSrc = await extractKernel(ctx, work);
-    await configureKernel(ctx, kernelSrc, join(ASSETS_DIR, 'kernel.config'));
-    await buildKernel(ctx, kernelSrc, out.kernel, jobs);
-    await installKernelHeaders(ctx, kernelSrc, out.sysroot);
+    await kernelPart(ctx, dirs.kernel(kernelKey(inputs.key)), join(dirs.build, 'kernel-part'), work, jobs, out);
     const facts = await toolchainFacts(ctx.env);
     await buildMusl(ctx, { dsc: inputs.dsc.musl, workDir: work, sysroot: out.sysroot, jobs, libgcc: facts.libgcc });
     await installToolchain(ctx, { binDir: dirname(out.cc), sysroot: out.sysroot, assetsDir: ASSETS_DIR, facts, workDir: work });
     await buildBusybox(ctx, { dsc: inputs.dsc.busybox, workDir: work, binDir: dirname(out.cc), installDir: out.busybox, jobs, epoch: GUEST_EPOCH, configCopy: join(out.dir, 'busybox.config') });
-    writeFileSync(join(out.dir, 'kernel.config'), readFileSync(join(kernelSrc, '.config')));
 
     writeFileSync(join(out.dir, 'manifest.json'), JSON.stringify(manifest(out, inputs.key), null, 2) + '\n');
     renameSync(out.dir, dirs.final);
@@ -105,6 +101,38 @@ export async function buildGuest(opts: BuildGuestOptions = {}): Promise<GuestRes
     progress(`guest: ${key} ready in ${dirs.final} (${((performance.now() - started) / 1000).toFixed(0)} s)`);
     return { ...guestLayout(dirs.final, key), built: true };
   });
+}
+
+/**
+ * The kernel for this build: reused from `partDir` when a previous build made
+ * it, else extracted, configured and built (then kept in `partDir`). Copies
+ * vmlinux, its .config, the UAPI headers (into the sysroot) and the kernel
+ * steps' logs into `out`.
+ */
+async function kernelPart(ctx: StepContext, partDir: string, stageDir: string, work: string, jobs: number, out: GuestPaths): Promise<void> {
+  if (existsSync(join(partDir, 'vmlinux'))) {
+    ctx.progress(`guest: kernel reused from ${partDir}`);
+  } else {
+    rmSync(stageDir, { recursive: true, force: true });
+    mkdirSync(join(stageDir, 'logs'), { recursive: true });
+    const kctx: StepContext = { ...ctx, logs: join(stageDir, 'logs') };
+    const src = await extractKernel(kctx, work);
+    await configureKernel(kctx, src, join(ASSETS_DIR, 'kernel.config'));
+    await buildKernel(kctx, src, join(stageDir, 'vmlinux'), jobs);
+    await installKernelHeaders(kctx, src, join(stageDir, 'uapi'));
+    copyFileSync(join(src, '.config'), join(stageDir, 'kernel.config'));
+    rmSync(src, { recursive: true, force: true });
+    try {
+      renameSync(stageDir, partDir);
+    } catch (err) {
+      // Another build of the same kernel finished first: theirs is as good.
+      if (!existsSync(join(partDir, 'vmlinux'))) throw err;
+    }
+  }
+  copyFileSync(join(partDir, 'vmlinux'), out.kernel);
+  copyFileSync(join(partDir, 'kernel.config'), join(out.dir, 'kernel.config'));
+  cpSync(join(partDir, 'uapi'), out.sysroot, { recursive: true });
+  cpSync(join(partDir, 'logs'), out.logs, { recursive: true });
 }
 
 /** Key inputs from the installed packages, downloaded sources and assets; undefined if something is missing. */

@@ -1,7 +1,7 @@
 /** Cache key and layout: stable for equal inputs, different for any changed input. */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { GUEST_BUILD_REVISION, guestDirs, guestKey, guestLayout, resolveCacheDir, type GuestKeyInputs } from '../../src/guest/cache.ts';
+import { GUEST_BUILD_REVISION, guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, type GuestKeyInputs } from '../../src/guest/cache.ts';
 import { assetHashes, ASSETS_DIR } from '../../src/guest/index.ts';
 
 const inputs: GuestKeyInputs = {
@@ -42,6 +42,16 @@ describe('guestKey', () => {
     expect(keys.has(base)).toBe(false);
   });
 
+  it('kernelKey depends only on the kernel inputs, so userland changes reuse the built kernel', () => {
+    const k = kernelKey(inputs);
+    expect(k).toMatch(/^[0-9a-f]{16}$/);
+    expect(kernelKey({ ...inputs, sources: { busybox: '0'.repeat(64), musl: '1'.repeat(64) } })).toBe(k);
+    expect(kernelKey({ ...inputs, assets: { ...inputs.assets, 'or1k-linux-musl-gcc.in': '2'.repeat(64) } })).toBe(k);
+    expect(kernelKey({ ...inputs, assets: { ...inputs.assets, 'kernel.config': '3'.repeat(64) } })).not.toBe(k);
+    expect(kernelKey({ ...inputs, packages: { ...inputs.packages, 'linux-source-6.12': '6.12.200-1' } })).not.toBe(k);
+    expect(kernelKey({ ...inputs, packages: { ...inputs.packages, 'binutils-or1k-elf': '2.41-1' } })).not.toBe(k);
+  });
+
   it('hashes every shipped asset (kernel fragment, linker script, wrapper template)', () => {
     const h = assetHashes(ASSETS_DIR);
     expect(Object.keys(h)).toEqual(['kernel.config', 'or1k-linux-musl-gcc.in', 'or1k-linux-musl.ld']);
@@ -61,10 +71,11 @@ describe('cache directory and layout', () => {
 
   it('puts every output under <cache>/guest/<key>', () => {
     const d = guestDirs('/c', '0123456789abcdef');
-    expect(d).toEqual({
+    expect(d).toMatchObject({
       root: '/c/guest', final: '/c/guest/0123456789abcdef', build: '/c/guest/.build-0123456789abcdef',
       lock: '/c/guest/.lock-0123456789abcdef', sources: '/c/sources',
     });
+    expect(d.kernel('fedcba9876543210')).toBe('/c/guest/kernel-fedcba9876543210');
     const l = guestLayout(d.final, 'k');
     expect(l).toEqual({
       key: 'k', dir: d.final, kernel: join(d.final, 'vmlinux'), busybox: join(d.final, 'busybox'),

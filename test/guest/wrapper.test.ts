@@ -53,6 +53,14 @@ describe('renderWrapper', () => {
     expect(compile).toContain('-nostdinc');
     expect(compile).not.toContain('-static');
     expect(compile.some((a) => a.endsWith('crt1.o'))).toBe(false);
+    // A partial link (busybox's built-in.o) must not get crt1.o or libc.
+    const partial = spawnSync(w, ['-nostdlib', '-r', '-o', 'built-in.o', 'a.o', 'b.o'], { encoding: 'utf8' }).stdout.split('\n');
+    expect(partial.some((a) => /crt[1in]\.o$/.test(a))).toBe(false);
+    expect(partial).not.toContain('-lc');
+    expect(partial.some((a) => a.includes('--entry'))).toBe(false);
+    const nostart = spawnSync(w, ['-nostartfiles', '-o', 'x', 'x.o'], { encoding: 'utf8' }).stdout.split('\n');
+    expect(nostart.some((a) => /crt1\.o$/.test(a))).toBe(false);
+    expect(nostart).toContain('-lc');
     const version = spawnSync(w, ['--version'], { encoding: 'utf8' }).stdout;
     expect(version).toBe('--version\n');
   });
