@@ -68,6 +68,22 @@ describe('virt machine on a bare-metal device test', () => {
     expect(m.disks).toEqual([]);
   });
 
+  it('a second disk takes slot 6, as in QEMU (slots filled from the top)', () => {
+    const second = join(dir, 'disk2.img');
+    writeFileSync(second, new Uint8Array(1 << 20));
+    const qemu = execFileSync('qemu-system-or1k', ['-M', 'virt', '-cpu', 'any', '-m', '32', '-kernel', join(dir, 'devices.elf'), '-nographic', '-no-reboot',
+      '-drive', `if=none,file=${diskFile},format=raw,id=hd0`, '-device', 'virtio-blk-device,drive=hd0',
+      '-drive', `if=none,file=${second},format=raw,id=hd1`, '-device', 'virtio-blk-device,drive=hd1'], { encoding: 'latin1', timeout: 20_000 });
+    const serial = new BufferCharBackend();
+    const m = createMachine({ kernel: elf, memoryBytes: 32 << 20, serial, rtcEpochSeconds: 1_700_000_000,
+      drives: { hd0: new MemoryBlockBackend(diskImage()), hd1: new MemoryBlockBackend(new Uint8Array(1 << 20)) },
+      devices: ['virtio-blk-device,drive=hd0', 'virtio-blk-device,drive=hd1'] });
+    for (let i = 0; i < 50 && m.run(1_000_000) === 'budget'; i++);
+    expect(qemu).toContain('slot ids 0 0 0 0 0 0 2 2');
+    expect(serial.text()).toBe(qemu.replace(/\r\n/g, '\n'));
+    expect(m.printTree()).toMatch(/virtio-mmio.6\/device \(virtio-blk-device\)\n\s+drive = "hd1"/);
+  });
+
   it('places the DTB after the image, sets r3 and starts at the ELF entry (0x100)', () => {
     const m = createMachine({ kernel: elf, memoryBytes: 32 << 20, cmdline: 'x=1' });
     expect(m.entry).toBe(0x100);
