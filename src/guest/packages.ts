@@ -92,9 +92,10 @@ export function installCommand(missing: readonly string[]): string {
  * Makes sure the required packages are installed. As root, installs the
  * missing ones; otherwise throws GUEST_PACKAGES_MISSING with the command.
  */
-export async function ensurePackages(ctx: StepContext, opts: { root: boolean }): Promise<Record<string, string>> {
-  let versions = await installedVersions(REQUIRED_PACKAGES);
-  const missing = REQUIRED_PACKAGES.filter((p) => versions[p] === undefined);
+export async function ensurePackages(ctx: StepContext, opts: { root: boolean; packages?: readonly string[] }): Promise<Record<string, string>> {
+  const wanted = opts.packages ?? REQUIRED_PACKAGES;
+  let versions = await installedVersions(wanted);
+  const missing = wanted.filter((p) => versions[p] === undefined);
   if (missing.length === 0) return versions;
   if (!opts.root) {
     const cmd = installCommand(missing);
@@ -109,8 +110,8 @@ export async function ensurePackages(ctx: StepContext, opts: { root: boolean }):
     await r.run('apt-get', ['update'], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
     await r.run('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env: { DEBIAN_FRONTEND: 'noninteractive' } });
   });
-  versions = await installedVersions(REQUIRED_PACKAGES);
-  const still = REQUIRED_PACKAGES.filter((p) => versions[p] === undefined);
+  versions = await installedVersions(wanted);
+  const still = wanted.filter((p) => versions[p] === undefined);
   if (still.length > 0) {
     throw new MkrootfsError({ code: 'GUEST_PACKAGES_MISSING', message: `apt-get did not install: ${still.join(', ')}`, hint: `see ${join(ctx.logs, 'packages.log')}`, data: { missing: still } });
   }
