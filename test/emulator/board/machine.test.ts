@@ -65,6 +65,7 @@ describe('virt machine on a bare-metal device test', () => {
     expect(status).toBe('poweroff');
     expect(m.exitCode).toBe(0);
     expect(serial.text()).toContain('slot7 magic 0x74726976 version 0x00000002 id 0x00000000');
+    expect(serial.text()).toContain('no disk\n');
     expect(m.disks).toEqual([]);
   });
 
@@ -96,6 +97,37 @@ describe('virt machine on a bare-metal device test', () => {
     expect(tree).toContain('/machine/sysbus/virtio-mmio.7 (virtio-mmio)');
     expect(tree).toMatch(/0x97007000-0x97007fff \/machine\/sysbus\/virtio-mmio.7/);
     expect(tree).toContain('append = "x=1"');
+  });
+
+  it('boots a vmlinux-style ELF (entry = VA 0xC0000000 → PA 0) at the reset vector with the DTB after the image', () => {
+    // One PT_LOAD: VirtAddr 0xC0000000, PhysAddr 0, FileSiz 0x200, MemSiz 0x71E6B0 (our vmlinux's memsz).
+    const image = new Uint8Array(0x1000);
+    const dv = new DataView(image.buffer);
+    image.set([0x7f, 0x45, 0x4c, 0x46, 1, 2, 1]);
+    dv.setUint16(16, 2); // ET_EXEC
+    dv.setUint16(18, 92); // EM_OPENRISC
+    dv.setUint32(20, 1);
+    dv.setUint32(24, 0xc0000000); // e_entry
+    dv.setUint32(28, 52); // e_phoff
+    dv.setUint16(40, 52);
+    dv.setUint16(42, 32);
+    dv.setUint16(44, 1);
+    const ph = 52;
+    dv.setUint32(ph, 1); // PT_LOAD
+    dv.setUint32(ph + 4, 0x800);
+    dv.setUint32(ph + 8, 0xc0000000);
+    dv.setUint32(ph + 12, 0);
+    dv.setUint32(ph + 16, 0x200);
+    dv.setUint32(ph + 20, 0x71e6b0);
+    dv.setUint32(ph + 24, 7);
+    dv.setUint32(0x800 + 0x100, 0x15000000); // l.nop at the reset vector
+    const m = createMachine({ kernel: image, cmdline: 'root=/dev/vda console=ttyS0 rw' });
+    expect(m.entry).toBe(0x100);
+    expect(m.cpu.pc).toBe(0x100);
+    expect(m.kernelEnd).toBe(0x71e6b0);
+    expect(m.dtbAddress).toBe(0x720000);
+    expect(m.cpu.gpr[3]).toBe(0x720000);
+    expect(m.ram.read32(0x100)).toBe(0x15000000);
   });
 
   it('rejects bad --device specs before anything runs', () => {
