@@ -18,13 +18,20 @@
  *   m.input(bytes)                    // console input; returns how many the UART took
  *   m.idle / m.nowNs() / m.nextEventNs() / m.skipTo(ns)   // doze fast-forward
  *   m.finish                          // {kind: 'poweroff'|'reboot'|'fail', code, exitStatus} once the guest ended
+ *   m.exitCode                        // 0 / QEMU's fail status / l.nop 1 code; undefined while running
+ *   m.reset()                         // reboot: devices + CPU reset, kernel and DTB reloaded
  *   m.printTree()                     // --print-machine text; m.dtb, m.dtbAddress
+ *
+ * RunStatus: 'budget' (slice used up), 'doze' (waiting for an interrupt: skip
+ * time to nextEventNs() or deliver input), 'poweroff' | 'reboot' | 'fail'
+ * (syscon), 'halt' (`l.nop 1` with nopHooks).
  *
  * `deviceHelp('help' | 'TYPE,help')` gives the `--device` help texts.
  *
  * `rootDisk: backend` is shorthand for drive hd0 plus a first
  * `virtio-blk-device,drive=hd0` (slot 7 → /dev/vda). Without disks the same
- * machine boots a bare-metal ELF (`--kernel` alone).
+ * machine boots a bare-metal ELF (`--kernel` alone; `loadBareMetal(elf, opts)`).
+ * `dtb: bytes` replaces the generated tree (e.g. QEMU's, for trace comparison).
  *
  * Boot protocol (QEMU hw/openrisc/boot.c): PT_LOAD segments at p_paddr; the
  * entry translated to a physical address, or 0x100 (reset vector) when that is
