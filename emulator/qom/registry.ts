@@ -67,8 +67,13 @@ export class TypeRegistry {
 
   /** `--device help`: every concrete type, user-creatable ones first. */
   listTypes(): string {
-    const concrete = [...this.infos.values()].filter((t) => !t.abstract).sort((a, b) => (a.name < b.name ? -1 : 1));
-    const line = (t: TypeInfo): string => `name "${t.name}"${t.parent ? `, bus ${this.busOf(t.name)}` : ''}, desc "${t.description}"`;
+    // Only devices are listed (like QEMU's -device help) when a "device" root type exists.
+    const isDevice = (t: TypeInfo): boolean => !this.infos.has('device') || this.getClass(t.name).isA('device');
+    const concrete = [...this.infos.values()].filter((t) => !t.abstract && isDevice(t)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    const line = (t: TypeInfo): string => {
+      const bus = this.busOf(t.name);
+      return `name "${t.name}"${bus ? `, bus ${bus}` : ''}, desc "${t.description}"`;
+    };
     const user = concrete.filter((t) => t.userCreatable);
     const board = concrete.filter((t) => !t.userCreatable);
     return [
@@ -103,10 +108,12 @@ export class TypeRegistry {
     return lines.join('\n') + '\n';
   }
 
-  /** The root of a type's ancestry (e.g. "device"); used as a coarse "bus" label in listings. */
-  private busOf(name: string): string {
-    const info = this.infos.get(name)!;
-    return info.parent === 'virtio-device' ? 'virtio-bus' : info.parent === 'sys-bus-device' ? 'System' : info.parent ?? '-';
+  /** The bus a device type plugs into, as QEMU names it (virtio-bus, System), if any. */
+  private busOf(name: string): string | undefined {
+    const klass = this.getClass(name);
+    if (klass.isA('virtio-device')) return 'virtio-bus';
+    if (klass.isA('sys-bus-device')) return 'System';
+    return undefined;
   }
 }
 

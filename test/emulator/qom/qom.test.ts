@@ -26,7 +26,8 @@ function registry(): TypeRegistry {
     classInit: (k) => k.addProperty({ name: 'from-class-init', type: 'bool', default: true, description: 'added in class_init' }),
     instanceInit: (o) => { log.push(`init ${o.typeName}`); o.addProperty({ name: 'dyn', type: 'uint32', description: 'dynamic' }, 9); },
   });
-  r.register({ name: 'gadget', userCreatable: false, description: 'a gadget' });
+  r.register({ name: 'gadget', parent: 'device', userCreatable: false, description: 'a gadget' });
+  r.register({ name: 'not-a-device', description: 'a plain object' });
   return r;
 }
 
@@ -120,6 +121,7 @@ describe('QOM registry and properties', () => {
     expect(list).toContain('name "widget"');
     expect(list.indexOf('widget')).toBeLessThan(list.indexOf('name "gadget"'));
     expect(list).not.toContain('name "device"');
+    expect(list).not.toContain('not-a-device');
   });
 
   it('prints every property in the tree', () => {
