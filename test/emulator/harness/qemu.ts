@@ -4,6 +4,7 @@
  * the exit status; a timeout kills QEMU and is reported, never hidden.
  */
 import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 
 export interface ProcResult {
@@ -33,7 +34,7 @@ export function runProcess(cmd: string, argv: string[], opts: { cwd?: string; st
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      const sigNum = signal ? (({ SIGKILL: 9, SIGSEGV: 11, SIGABRT: 6, SIGFPE: 8, SIGILL: 4, SIGTERM: 15, SIGTRAP: 5, SIGBUS: 7, SIGUSR1: 10 }) as Record<string, number>)[signal] ?? 0 : 0;
+      const sigNum = signal ? (osConstants.signals as Record<string, number>)[signal] ?? 0 : 0;
       resolvePromise({ stdout: Buffer.concat(out), stderr: err, status: code ?? 128 + sigNum, signal, timedOut });
     });
     child.stdin.on('error', () => {});

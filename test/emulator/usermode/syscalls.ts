@@ -14,7 +14,7 @@ export const NR = {
   getdents64: 61, llseek: 62, read: 63, write: 64, readv: 65, writev: 66, pread64: 67, readlinkat: 78,
   fstatat64: 79, fstat64: 80, exit: 93, exit_group: 94, set_tid_address: 96, futex: 98,
   set_robust_list: 99, nanosleep: 101, clock_gettime32: 113, sched_yield: 124, kill: 129, tkill: 130,
-  tgkill: 131, rt_sigaction: 134, rt_sigprocmask: 135, rt_sigreturn: 139, times: 153, uname: 160,
+  tgkill: 131, rt_sigaction: 134, rt_sigprocmask: 135, rt_sigpending: 136, rt_sigreturn: 139, times: 153, uname: 160,
   getrlimit: 163, getrusage: 165, umask: 166, prctl: 167, gettimeofday: 169, getpid: 172, getppid: 173,
   getuid: 174, geteuid: 175, getgid: 176, getegid: 177, gettid: 178, sysinfo: 179, brk: 214,
   munmap: 215, mremap: 216, mmap2: 222, mprotect: 226, madvise: 233, prlimit64: 261, getrandom: 278,
@@ -213,6 +213,12 @@ export class LinuxProcess {
       }
       case NR.rt_sigaction: return this.sigaction(a[0], a[1], a[2]);
       case NR.rt_sigprocmask: return this.sigprocmask(a[0], a[1], a[2]);
+      case NR.rt_sigpending: {
+        if (!m.ok(a[0], 8)) return -E.FAULT;
+        m.setU32(a[0], this.signals.pendingLo);
+        m.setU32(a[0] + 4, this.signals.pendingHi);
+        return 0;
+      }
       case NR.rt_sigreturn: return { kind: 'sigreturn' };
       case NR.kill:
         if (a[0] !== PID && a[0] !== 0 && a[0] !== -1) return -E.SRCH;
