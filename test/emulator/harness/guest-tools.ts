@@ -5,19 +5,12 @@
  */
 import { guestVar } from '../../../src/guest/vars.ts';
 
-export interface GuestTools {
-  cc: string;
-  busybox: string;
+/** The guest's or1k-linux-musl-gcc wrapper. */
+export async function guestCc(): Promise<string> {
+  return process.env.MKROOTFS_TEST_GUEST_CC ?? (await guestVar('cc', { build: false }));
 }
 
-let cached: Promise<GuestTools> | undefined;
-
-export function guestTools(): Promise<GuestTools> {
-  cached ??= (async () => {
-    const env = process.env;
-    const cc = env.MKROOTFS_TEST_GUEST_CC ?? (await guestVar('cc', { build: false }));
-    const busybox = env.MKROOTFS_TEST_GUEST_BUSYBOX ?? (await guestVar('busybox', { build: false }));
-    return { cc, busybox };
-  })();
-  return cached;
+/** The guest's static busybox binary. */
+export async function guestBusybox(): Promise<string> {
+  return process.env.MKROOTFS_TEST_GUEST_BUSYBOX ?? (await guestVar('busybox', { build: false }));
 }

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeBuildDir } from '../harness/compile.ts';
-import { guestTools } from '../harness/guest-tools.ts';
+import { guestBusybox } from '../harness/guest-tools.ts';
 import { runQemuUser, type ProcResult } from '../harness/qemu.ts';
 import { runLinuxUser } from './linux-user.ts';
 
@@ -72,7 +72,7 @@ const oracle = new Map<number, ProcResult>();
 let dir = '';
 
 beforeAll(async () => {
-  busybox = (await guestTools()).busybox;
+  busybox = await guestBusybox();
   dir = makeBuildDir('busybox');
   mkdirSync(dir, { recursive: true });
   for (const [name, data] of Object.entries(FILES)) writeFileSync(join(dir, name), data);

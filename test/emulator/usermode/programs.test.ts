@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileUser, makeBuildDir } from '../harness/compile.ts';
-import { guestTools } from '../harness/guest-tools.ts';
+import { guestCc } from '../harness/guest-tools.ts';
 import { runQemuUser, type ProcResult } from '../harness/qemu.ts';
 import { runLinuxUser } from './linux-user.ts';
 
@@ -69,7 +69,7 @@ interface Built {
 const built = new Map<string, Built>();
 
 beforeAll(async () => {
-  const { cc } = await guestTools();
+  const cc = await guestCc();
   const out = makeBuildDir('usermode');
   await Promise.all(CASES.map(async (c) => {
     const elf = await compileUser({ cc, sources: [join(PROGRAMS, c.src)], out: join(out, c.name), cflags: ['-Wall', ...c.cflags], cwd: out });
