@@ -1,0 +1,17 @@
+/**
+ * Public surface of the or1k emulator package. Browser-safe: nothing exported
+ * here uses Node APIs (host backends live in emulator/host/, imported directly).
+ */
+export { createMachine, loadBareMetal, deviceHelp, Machine } from './machine.ts';
+export type { MachineOptions, RunStatus } from './machine.ts';
+export { Cpu, StopReason, NS_PER_TICK } from './cpu/cpu.ts';
+export { Bus } from './memory/bus.ts';
+export { Ram } from './memory/ram.ts';
+export { parseElf, loadKernelElf, loadUserElf, ElfError } from './elf.ts';
+export { MemoryBlockBackend } from './devices/block-backend.ts';
+export type { BlockBackend } from './devices/block-backend.ts';
+export { BufferCharBackend } from './devices/char-backend.ts';
+export type { CharBackend } from './devices/char-backend.ts';
+export { QomError } from './qom/errors.ts';
+export { buildDtb } from './board/devicetree.ts';
+export type { MmioHandler, IrqLine, GuestRam, Clock } from './device.ts';
