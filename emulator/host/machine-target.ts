@@ -75,6 +75,7 @@ export function machineTarget(m: Machine): RunTarget {
     nextEventNs: () => m.nextEventNs(),
     skipTo: (ns: number) => m.skipTo(ns),
     input: (bytes: Uint8Array) => m.input(bytes),
+    reset: () => m.reset(),
   };
 }
 

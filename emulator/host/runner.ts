@@ -32,6 +32,8 @@ export interface RunTarget {
   skipTo(ns: number): void;
   /** Offers input bytes to the console UART; returns how many it took. */
   input(bytes: Uint8Array): number;
+  /** Restarts the machine after a guest reset (reboot). */
+  reset?(): void;
 }
 
 export interface RunHooks {
@@ -53,6 +55,8 @@ export interface RunOptions {
    * guest-time timeouts still fire.
    */
   idleSkipNs?: number;
+  /** A guest reboot restarts the machine (interactive); by default it ends the run, like QEMU -no-reboot. */
+  rebootResets?: boolean;
 }
 
 export type RunEnd = 'halted' | 'stopped' | 'wall-timeout';
@@ -91,13 +95,15 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
   const finish = (end: RunEnd): RunResult => ({ end, instructions, idleSkippedNs, slices, wallMs: performance.now() - startWall });
 
   for (;;) {
+    if (target.halted?.how === 'reset' && options.rebootResets && target.reset) target.reset();
     deliverInput();
     if (target.halted) return finish('halted');
     if (!target.idle) {
       instructions += target.run(slice);
       slices++;
     }
-    if (target.halted) {
+    const halted = target.halted as RunTarget['halted']; // changed by run(): no narrowing from above
+    if (halted && !(halted.how === 'reset' && options.rebootResets && target.reset)) {
       hooks.afterSlice?.(target.nowNs());
       return finish('halted');
     }

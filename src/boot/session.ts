@@ -24,6 +24,8 @@ export interface SessionOptions {
   quitRequested?: () => boolean;
   /** Lines of console kept for the failure report. */
   keepLines?: number;
+  /** A guest reboot restarts the machine instead of ending the boot (interactive). */
+  rebootResets?: boolean;
 }
 
 export interface SessionResult {
@@ -108,7 +110,7 @@ export class BootSession {
         return script.outcome !== undefined || (this.opts.quitRequested?.() ?? false);
       },
       wallDeadlineMs: this.opts.wallTimeoutMs === undefined ? undefined : started + this.opts.wallTimeoutMs,
-    }, { realtime: this.opts.realtime, sliceInstructions: this.opts.sliceInstructions });
+    }, { realtime: this.opts.realtime, sliceInstructions: this.opts.sliceInstructions, rebootResets: this.opts.rebootResets });
 
     this.flush();
     const nowNs = target.nowNs();

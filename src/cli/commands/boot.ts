@@ -36,7 +36,8 @@ skips to its next timer event), so transcripts and timeouts are reproducible.
 --timeout counts guest seconds (default: the recipe's, else 120); a wall-clock
 safety net of 10x that plus 60 s stops a stuck emulator. --realtime paces the
 guest clock to the wall clock; interactive sessions always run that way (and
-have no timeout).
+have no timeout). A guest reboot restarts the machine in an interactive
+session and ends a headless boot (like QEMU -no-reboot).
 
 The image is opened read-only and guest writes are kept in memory unless
 --write is given (then they go to the file, fsynced on guest flush).
@@ -162,6 +163,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       },
       takeUserInput: () => (term ? term.takeInput() : headless.takeInput()),
       quitRequested: () => term?.quitRequested ?? false,
+      rebootResets: interactive,
     });
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,

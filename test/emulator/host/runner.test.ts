@@ -119,3 +119,24 @@ describe('runMachine (realtime, busy guest)', () => {
     expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
   });
 });
+
+describe('runMachine (guest reboot)', () => {
+  class Rebooter extends ToyMachine {
+    resets = 0;
+    override run(budget: number): number {
+      const n = super.run(budget);
+      if (this.retired >= 5000 && this.resets < 2) this.halted = { how: 'reset', code: 0 };
+      return n;
+    }
+    reset() { this.resets++; this.retired = 0; this.halted = undefined; }
+  }
+  it('ends the run on a reset by default, restarts the machine when asked', async () => {
+    const a = new Rebooter(1e12, 1e15, 1);
+    expect((await runMachine(a, {}, { sliceInstructions: 1000 })).end).toBe('halted');
+    expect(a.resets).toBe(0);
+    const b = new Rebooter(1e12, 1e15, 1);
+    const r = await runMachine(b, { afterSlice: () => b.resets === 2 && b.retired >= 3000 }, { sliceInstructions: 1000, rebootResets: true });
+    expect(r.end).toBe('stopped');
+    expect(b.resets).toBe(2);
+  });
+});
