@@ -48,6 +48,18 @@ int main(void) {
       putchar('\n');
     }
   }
+  /* unaligned loads and stores (QEMU performs them; no alignment exception) */
+  static uint8_t buf[32];
+  for (unsigned i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 17 + 3);
+  for (unsigned off = 0; off < 4; off++) {
+    uint8_t *p = buf + 4 + off;
+    uint32_t w, hz, hs;
+    __asm__ volatile("l.lwz %0, 0(%3)\n l.lhz %1, 1(%3)\n l.lhs %2, 3(%3)" : "=&r"(w), "=&r"(hz), "=&r"(hs) : "r"(p) : "memory");
+    __asm__ volatile("l.sw 8(%0), %1\n l.sh 13(%0), %1" : : "r"(p), "r"(0xa1b2c3d4u) : "memory");
+    printf("unaligned +%u: lwz=%08x lhz=%08x lhs=%08x mem=", off, w, hz, hs);
+    for (unsigned i = 0; i < sizeof buf; i++) printf("%02x", buf[i]);
+    putchar('\n');
+  }
   uint32_t c = ({ uint32_t r; __asm__("l.addi %0, r0, -1\n l.addic %0, %0, 1\n l.addic %0, %0, 0" : "=&r"(r)); r; });
   printf("addic chain %08x\n", c);
   return 0;

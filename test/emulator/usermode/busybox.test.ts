@@ -64,6 +64,12 @@ const CASES: Case[] = [
   { args: ['true'] },
   { args: ['false'] },
   { args: ['test', '3', '-gt', '2'] },
+  { args: ['date', '-u', '-d', '@1234567890'] },
+  { args: ['date', '-u', '-d', '@4000000000', '+%Y-%m-%d %H:%M:%S %j %a'] },
+  { args: ['bc'], stdin: enc.encode('2^100\nscale=30\n1/7\nsqrt(2)\n') },
+  { args: ['sh', '-s'], stdin: enc.encode(
+    'f() { echo "f:$1:$#"; }\nf a b\ni=0; while [ $i -lt 5 ]; do i=$((i+1)); case $i in 2) echo two;; *) echo "n$i";; esac; done\n' +
+    's=abcdef; echo ${#s} ${s#ab} ${s%%ef}\nset -- x y z; echo $2 $#\nread line; echo "read:$line"\nexit 4\nthis line is read\n') },
   { args: ['sh', '-c', 'x=5; y=$((x * 7 + 1)); for i in 1 2 3; do echo "$i:$y"; done; exit 3'] },
 ];
 
