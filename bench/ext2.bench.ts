@@ -164,10 +164,12 @@ async function benchTree(label: string, dir: string, runs: number, rows: Row[], 
     cpus.mke2fs = lastCpuMedian;
     const genext2fs = await tryMeasure(runs, () => { rmSync(img, { force: true }); return time('genext2fs', ['-B', String(bs), '-b', String(summary.blocks), '-N', String(summary.inodes), '-d', dir, img]); }, notes);
     cpus.genext2fs = lastCpuMedian;
-    const cli = await tryMeasure(runs, () => time(process.execPath, ['bin/mkrootfs.js', 'build', '--from-dir', dir, '-o', img, '--block-size', String(bs), '--size', sizeArg], env), notes);
+    // Every tool starts without an old image: replacing one would charge its deletion to the run.
+    const cli = await tryMeasure(runs, () => { rmSync(img, { force: true }); return time(process.execPath, ['bin/mkrootfs.js', 'build', '--from-dir', dir, '-o', img, '--block-size', String(bs), '--size', sizeArg], env); }, notes);
     cpus.cli = lastCpuMedian;
     // In process: import + write, and the writer alone (tree already imported). One warm-up first.
     const inProc = async (): Promise<{ total: number; writer: number; totalCpu: number; writerCpu: number }> => {
+      rmSync(img, { force: true });
       flush();
       const c0 = process.cpuUsage();
       const t0 = performance.now();

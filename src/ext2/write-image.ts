@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MkrootfsError, usageError } from '../errors.ts';
 import type { Tree } from '../tree/tree.ts';
-import { CountingAllocator, SequentialAllocator, type Allocator } from './allocator.ts';
+import { CountingAllocator, SequentialAllocator } from './allocator.ts';
 import { indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
 import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
 import { encodeDir } from './dir-block.ts';

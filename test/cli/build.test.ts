@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { progressReporter } from '../../src/cli/commands/build.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { e2fsckClean, debugfsStat, debugfsCat } from '../helpers/oracles.ts';
 import { tempDir } from '../ext2/fixtures.ts';
@@ -160,5 +161,40 @@ describe('mkrootfs inspect', () => {
     expect(junk.code).toBe(2);
     expect(junk.stderr).toContain('not an ext2 image');
     expect((await cli(['inspect', '--help'])).stdout).toContain('Examples:');
+  });
+});
+
+describe('build progress', () => {
+  const collect = (isTTY: boolean): { io: CliIo; text: () => string } => {
+    const chunks: string[] = [];
+    const stderr = Object.assign(new PassThrough(), { isTTY });
+    stderr.on('data', (c: Buffer) => chunks.push(c.toString()));
+    return { io: { stdout: new PassThrough(), stderr, stdin: new PassThrough(), env: {}, cwd: dir }, text: () => chunks.join('') };
+  };
+
+  it('rewrites one percentage line on a terminal and prints a few plain lines otherwise', async () => {
+    const total = 256 << 20;
+    for (const isTTY of [true, false]) {
+      const { io, text } = collect(isTTY);
+      const p = progressReporter(io);
+      for (let done = 0; done <= total; done += 8 << 20) p.update({ phase: 'write', done, total });
+      p.end();
+      await new Promise((r) => setImmediate(r));
+      if (isTTY) {
+        expect(text()).toMatch(/^(\rmkrootfs: writing image \d+%)+\n$/);
+        expect(text()).toContain('100%');
+      } else {
+        expect(text().split('\n').filter(Boolean)).toEqual(['0', '25', '50', '75', '100'].map((x) => `mkrootfs: writing image ${x}%`));
+      }
+    }
+  });
+
+  it('stays quiet for small images', async () => {
+    const { io, text } = collect(false);
+    const p = progressReporter(io);
+    p.update({ phase: 'write', done: 1 << 20, total: 1 << 20 });
+    p.end();
+    await new Promise((r) => setImmediate(r));
+    expect(text()).toBe('');
   });
 });

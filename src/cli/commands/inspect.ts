@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { CommandContext } from '../main.ts';
 import { openImage, type Ext2Reader, type Ext2Stat } from '../../ext2/reader.ts';
 import { formatUuid } from '../../ext2/identity.ts';
-import { binaryToBytes, displayName, toBinary } from '../../tree/tree.ts';
+import { displayName, toBinary } from '../../tree/tree.ts';
 
 const HELP = `
 A directory is listed like ls -l (mode, links, uid, gid, size or device
@@ -105,7 +105,6 @@ export function defineInspect(program: Command, ctx: CommandContext): void {
         } else {
           ctx.io.stdout.write(await listingLine(r, st, pathText, path) + '\n');
         }
-        void binaryToBytes;
       } finally {
         await r.close();
       }
