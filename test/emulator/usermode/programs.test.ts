@@ -48,6 +48,7 @@ const CASES: Case[] = [
   { name: 'malloc-O2', src: 'malloc.c', cflags: ['-O2'] },
   { name: 'insns-O2', src: 'insns.c', cflags: ['-O2'] },
   { name: 'insns-O0', src: 'insns.c', cflags: ['-O0'] },
+  { name: 'fuzz-O2', src: 'fuzz.c', cflags: ['-O2'], runs: [[], ['7'], ['31337'], ['0xdeadbeef']] },
 ];
 
 /** Instructions each build must contain, so the cases cover what they claim. */
