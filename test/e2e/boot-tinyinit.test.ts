@@ -46,8 +46,8 @@ function buildImage(name: string, withInit: boolean): string {
 }
 
 beforeAll(async () => {
-  // MKROOTFS_E2E_KERNEL: boot another vmlinux than the guest cache's (e.g. while the guest is being rebuilt).
-  kernel = process.env.MKROOTFS_E2E_KERNEL ?? await guestVar('kernel', { build: false });
+  // MKROOTFS_TEST_KERNEL: boot another vmlinux than the guest cache's (e.g. while the guest is being rebuilt).
+  kernel = process.env.MKROOTFS_TEST_KERNEL ?? await guestVar('kernel', { build: false });
   image = buildImage('tiny', true);
 });
 

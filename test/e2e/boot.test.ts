@@ -22,9 +22,9 @@ function node(script: string, args: string[], cwd = work): Run {
   const r = spawnSync(process.execPath, [join(ROOT, script), ...args], { cwd, encoding: 'latin1', maxBuffer: 64 << 20, timeout: 900_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
-// MKROOTFS_E2E_KERNEL: boot another vmlinux than the guest cache's (e.g. while the guest is being rebuilt);
+// MKROOTFS_TEST_KERNEL: boot another vmlinux than the guest cache's (e.g. while the guest is being rebuilt);
 // MKROOTFS_BUSYBOX (a recipes/busybox.yml variable) likewise points the recipes at another busybox tree.
-const kernelArgs = process.env.MKROOTFS_E2E_KERNEL ? ['--kernel', process.env.MKROOTFS_E2E_KERNEL] : [];
+const kernelArgs = process.env.MKROOTFS_TEST_KERNEL ? ['--kernel', process.env.MKROOTFS_TEST_KERNEL] : [];
 const boot = (args: string[]): Run => node('bin/boot.js', [...args, ...kernelArgs]);
 const sha256 = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
