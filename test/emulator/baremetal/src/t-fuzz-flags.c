@@ -26,8 +26,19 @@ static unsigned is_sub[BLOCK];
 static unsigned ops_[BLOCK];
 static unsigned saved[32];
 
+#ifdef WITH_TICKS
+static volatile unsigned ticks;
+#endif
+
 void exc_handler(unsigned vector, unsigned *frame) {
   (void)frame;
+#ifdef WITH_TICKS
+  if (vector == 0x500) { /* re-arm like Linux: continuous mode, match a little later */
+    ticks++;
+    MTSPR(SPR_TTMR, 0xe0000000u | ((MFSPR(SPR_TTCR) + 0x1000) & 0x0fffffffu));
+    return;
+  }
+#endif
   bm_put("unexpected exception", vector);
   bm_put("EPCR", MFSPR(SPR_EPCR));
 }
@@ -53,6 +64,11 @@ static unsigned random_op(unsigned *sub) {
 
 int main(void) {
   unsigned hash = 0;
+#ifdef WITH_TICKS
+  MTSPR(SPR_TTMR, 0xc0000000u);
+  MTSPR(SPR_TTMR, 0xe0000000u | ((MFSPR(SPR_TTCR) + 0x1000) & 0x0fffffffu));
+  MTSPR(SPR_SR, MFSPR(SPR_SR) | SR_TEE);
+#endif
   for (int round = 0; round < ROUNDS; round++) {
     int n = 0;
     /* save r10..r31 (callee-saved ones included) in `saved`, via r3 */
@@ -89,6 +105,11 @@ int main(void) {
     }
     if (round % 20 == 19) bm_put("hash", hash);
   }
+#ifdef WITH_TICKS
+  MTSPR(SPR_SR, MFSPR(SPR_SR) & ~SR_TEE);
+  MTSPR(SPR_TTMR, 0);
+  bm_put("interrupted at least once", ticks > 0);
+#endif
   bm_puts("done\n");
   return 0;
 }
