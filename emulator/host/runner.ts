@@ -43,6 +43,8 @@ export interface RunHooks {
   afterSlice?: (nowNs: number) => boolean;
   /** Stop when the wall clock passes this (ms, `performance.now()` base). */
   wallDeadlineMs?: number;
+  /** Guest time the caller must see (a timeout): idle skips stop there. */
+  guestDeadlineNs?: () => number;
 }
 
 export interface RunOptions {
@@ -109,7 +111,8 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
     }
     if (target.idle) {
       const now = target.nowNs();
-      const next = target.nextEventNs();
+      const deadline = hooks.guestDeadlineNs?.() ?? Number.POSITIVE_INFINITY;
+      const next = Math.min(target.nextEventNs(), deadline > now ? deadline : Number.POSITIVE_INFINITY);
       if (options.realtime) {
         // Guest time tracks the wall clock: sleep (in short steps, so typed keys
         // wake the guest promptly) until the wall reaches the next event.

@@ -182,6 +182,13 @@ export class BootScript {
     }
   }
 
+  /** The next guest time at which `poll` could decide something (a deadline). */
+  nextDeadlineNs(): number {
+    if (this.decided) return Number.POSITIVE_INFINITY;
+    if (this.panicAtNs >= 0) return this.panicAtNs + PANIC_LINE_GRACE_NS;
+    return Math.min(this.active?.deadlineNs ?? Number.POSITIVE_INFINITY, this.spec.timeoutS * 1e9);
+  }
+
   /** The guest powered off (exit code from the power-off device, 0 = clean) or reset. */
   onHalt(how: 'poweroff' | 'reset', guestCode: number, nowNs: number): void {
     if (this.decided) return;

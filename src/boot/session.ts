@@ -109,6 +109,7 @@ export class BootSession {
         script.poll(nowNs);
         return script.outcome !== undefined || (this.opts.quitRequested?.() ?? false);
       },
+      guestDeadlineNs: () => script.nextDeadlineNs(),
       wallDeadlineMs: this.opts.wallTimeoutMs === undefined ? undefined : started + this.opts.wallTimeoutMs,
     }, { realtime: this.opts.realtime, sliceInstructions: this.opts.sliceInstructions, rebootResets: this.opts.rebootResets });
 
