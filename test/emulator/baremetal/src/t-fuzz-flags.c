@@ -29,6 +29,9 @@ static unsigned saved[32];
 #ifdef WITH_TICKS
 static volatile unsigned ticks;
 #endif
+#ifdef WITH_MMU
+static volatile unsigned dmiss, imiss;
+#endif
 
 void exc_handler(unsigned vector, unsigned *frame) {
   (void)frame;
@@ -36,6 +39,21 @@ void exc_handler(unsigned vector, unsigned *frame) {
   if (vector == 0x500) { /* re-arm like Linux: continuous mode, match a little later */
     ticks++;
     MTSPR(SPR_TTMR, 0xe0000000u | ((MFSPR(SPR_TTCR) + 0x1000) & 0x0fffffffu));
+    return;
+  }
+#endif
+#ifdef WITH_MMU
+  if (vector == 0x900 || vector == 0xa00) { /* identity refill, like a software TLB reload */
+    unsigned ea = MFSPR(SPR_EEAR) & ~0x1fffu, set = (ea >> 13) & 127;
+    if (vector == 0x900) {
+      dmiss++;
+      mtspr_r(SPR_DTLBTR + set, ea | 0x300);
+      mtspr_r(SPR_DTLBMR + set, ea | 1);
+    } else {
+      imiss++;
+      mtspr_r(SPR_ITLBTR + set, ea | 0x40);
+      mtspr_r(SPR_ITLBMR + set, ea | 1);
+    }
     return;
   }
 #endif
@@ -69,8 +87,17 @@ int main(void) {
   MTSPR(SPR_TTMR, 0xe0000000u | ((MFSPR(SPR_TTCR) + 0x1000) & 0x0fffffffu));
   MTSPR(SPR_SR, MFSPR(SPR_SR) | SR_TEE);
 #endif
+#ifdef WITH_MMU
+  MTSPR(SPR_SR, MFSPR(SPR_SR) | SR_DME | SR_IME);
+#endif
   for (int round = 0; round < ROUNDS; round++) {
     int n = 0;
+#ifdef WITH_MMU
+    for (unsigned i = 0; i < 128; i++) { /* flush both TLBs, including the running code's entry */
+      mtspr_r(SPR_DTLBMR + i, 0);
+      mtspr_r(SPR_ITLBMR + i, 0);
+    }
+#endif
     /* save r10..r31 (callee-saved ones included) in `saved`, via r3 */
     code[n++] = (0x06u << 26) | 3u << 21 | ((unsigned)saved >> 16);
     code[n++] = (0x2au << 26) | 3u << 21 | 3u << 16 | ((unsigned)saved & 0xffff);
@@ -105,6 +132,11 @@ int main(void) {
     }
     if (round % 20 == 19) bm_put("hash", hash);
   }
+#ifdef WITH_MMU
+  MTSPR(SPR_SR, MFSPR(SPR_SR) & ~(SR_DME | SR_IME));
+  bm_put("DTLB misses", dmiss);
+  bm_put("ITLB misses", imiss);
+#endif
 #ifdef WITH_TICKS
   MTSPR(SPR_SR, MFSPR(SPR_SR) & ~SR_TEE);
   MTSPR(SPR_TTMR, 0);
