@@ -9,8 +9,6 @@ import type { RunTarget } from './runner.ts';
 import type { FileDisk } from './file-disk.ts';
 import { createMachine, type Machine } from '../machine.ts';
 import type { CharBackend } from '../devices/char-backend.ts';
-import { parseDeviceArg, deviceHelpText } from '../qom/device-spec.ts';
-import { createVirtRegistry } from '../board/virt-types.ts';
 
 export interface BootMachineConfig {
   /** The kernel (or bare-metal program) ELF file's bytes. */
@@ -77,11 +75,4 @@ export function machineTarget(m: Machine): RunTarget {
     input: (bytes: Uint8Array) => m.input(bytes),
     reset: () => m.reset(),
   };
-}
-
-/** Text for `--device help` / `--device TYPE,help`, or undefined when `spec` is not a help request. */
-export function deviceHelp(spec: string): string | undefined {
-  const arg = parseDeviceArg(spec);
-  if (arg.kind === 'device') return undefined;
-  return deviceHelpText(createVirtRegistry(), arg);
 }

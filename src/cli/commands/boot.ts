@@ -16,7 +16,8 @@ import { loadToolConfig } from '../config.ts';
 import { guestVar } from '../../guest/vars.ts';
 import { FileDisk } from '../../../emulator/host/file-disk.ts';
 import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut } from '../../../emulator/host/console.ts';
-import { createBootMachine, deviceHelp, type BootMachine } from '../../../emulator/host/machine-target.ts';
+import { createBootMachine, type BootMachine } from '../../../emulator/host/machine-target.ts';
+import { deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 
