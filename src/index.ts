@@ -12,3 +12,7 @@ export { recipeJsonSchema } from './recipe/schema.ts';
 export { buildGuest } from './guest/index.ts';
 export { guestVar } from './guest/vars.ts';
 export { compileStatic } from './guest/compile.ts';
+export { BootScript } from './boot/expect.ts';
+export type { BootStep, BootOutcome, ScriptSpec } from './boot/expect.ts';
+export { BootSession } from './boot/session.ts';
+export { resolveBootOptions } from './boot/options.ts';
