@@ -161,8 +161,9 @@ export function runLinuxUser(elf: Uint8Array, opts: UserRunOptions): UserRunResu
         error = `unexpected exception vector 0x${cpu.stopVector.toString(16)} at pc 0x${cpu.pc.toString(16)}`;
         break;
       }
-      // The faulting instruction is not retried unless a handler fixes things (l.trap: skip it, like the kernel does for SIGTRAP).
-      if (cpu.stopVector === Vector.TRAP) cpu.jump(cpu.pc + 4);
+      // As in Linux, the handler returns to the faulting instruction (pc is
+      // left there). Known gap: a fault in a delay slot loses the pending
+      // branch if a handler returns (qemu-or1k never gets there either).
       signals.raise(sig, 0x80);
       if (!deliver()) break;
     } else if (why !== StopReason.BUDGET) {
