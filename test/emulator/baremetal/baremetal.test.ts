@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileBareMetal, makeBuildDir } from '../harness/compile.ts';
+import { mapLimited } from '../harness/limit.ts';
 import { runQemuSystem, type ProcResult } from '../harness/qemu.ts';
 import { runBareMetal } from '../harness/test-machine.ts';
 
@@ -23,11 +24,11 @@ const built = new Map<string, Built>();
 
 beforeAll(async () => {
   const out = makeBuildDir('baremetal');
-  await Promise.all(programs.map(async (p) => {
+  await mapLimited(programs, 3, async (p) => {
     const elf = await compileBareMetal({ srcDir: SRC, source: p, outDir: out });
     const qemu = await runQemuSystem(elf);
     built.set(p, { elf, qemu });
-  }));
+  });
 });
 
 describe('bare-metal programs: emulator vs qemu-system-or1k', () => {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileUser, makeBuildDir } from '../harness/compile.ts';
 import { guestCc } from '../harness/guest-tools.ts';
+import { mapLimited } from '../harness/limit.ts';
 import { runQemuUser, type ProcResult } from '../harness/qemu.ts';
 import { runLinuxUser } from './linux-user.ts';
 
@@ -72,12 +73,12 @@ const built = new Map<string, Built>();
 beforeAll(async () => {
   const cc = await guestCc();
   const out = makeBuildDir('usermode');
-  await Promise.all(CASES.map(async (c) => {
+  await mapLimited(CASES, 3, async (c) => {
     const elf = await compileUser({ cc, sources: [join(PROGRAMS, c.src)], out: join(out, c.name), cflags: ['-Wall', ...c.cflags], cwd: out });
     const qemu: ProcResult[] = [];
     for (const args of c.runs ?? [[]]) qemu.push(await runQemuUser(elf, args, { cwd: out, env: Object.fromEntries(ENV.map((e) => e.split('=', 2) as [string, string])) }));
     built.set(c.name, { elf, qemu });
-  }));
+  });
 });
 
 describe('static musl programs: emulator vs qemu-or1k', () => {
