@@ -1,6 +1,8 @@
 /* Reset values of the configuration and control SPRs (QEMU -cpu any). */
 #include "bm.h"
 
+extern char npc_at[], ppc_at[];
+
 void exc_handler(unsigned vector, unsigned *frame) {
   (void)frame;
   bm_put("unexpected exception", vector);
@@ -47,6 +49,20 @@ int main(void) {
   MTSPR(SPR_DTLBTR + 5, 0x0000a3c0);
   bm_put("DTLBMR5", MFSPR(SPR_DTLBMR + 5));
   bm_put("DTLBTR5", MFSPR(SPR_DTLBTR + 5));
+  /* NPC reads the address of the l.mfspr itself, PPC the previous instruction */
+  {
+    unsigned v, p;
+    __asm__ volatile(".global npc_at\n npc_at: l.mfspr %0, r0, 0x10\n" : "=r"(v));
+    bm_put("NPC-npc_at", v - (unsigned)npc_at);
+    __asm__ volatile(".global ppc_at\n ppc_at: l.nop\n l.mfspr %0, r0, 0x12\n" : "=r"(p));
+    bm_put("PPC-ppc_at", p - (unsigned)ppc_at);
+  }
+  /* FPCSR keeps 12 bits; NUMCORES */
+  bm_put("FPCSR", MFSPR(0x14));
+  MTSPR(0x14, 0xffffffff);
+  bm_put("FPCSR written", MFSPR(0x14));
+  MTSPR(0x14, 0);
+  bm_put("NUMCORES", MFSPR(0x81));
   bm_puts("done\n");
   return 0;
 }
