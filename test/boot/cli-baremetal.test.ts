@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,6 +97,21 @@ describe.skipIf(!hasGcc)('mkrootfs boot --kernel (bare-metal programs)', () => {
     expect(ja.instructions).toBe(jb.instructions);
     expect(ja.guestSeconds).toBe(jb.guestSeconds);
     expect(a.stderr.replace(/wall.*/g, '')).toBe(b.stderr.replace(/wall.*/g, ''));
+  });
+
+  it('SIGTERM stops a headless boot between slices, keeps out/boot.log, and ends the process by the signal', async () => {
+    const sub = join(dir, 'sig');
+    mkdirSync(sub, { recursive: true });
+    const child = spawn(process.execPath, [join(fixtures, '../../../bin/boot.js'), '--kernel', elf(3), '--timeout', '100000'], { cwd: sub });
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += String(d);
+      if (err.includes('headless')) setTimeout(() => child.kill('SIGTERM'), 300);
+    });
+    const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
+    expect(signal ?? code).toBe('SIGTERM');
+    expect(err).toMatch(/boot: stopped by SIGTERM at guest [\d.]+ s/);
+    expect(existsSync(join(sub, 'out/boot.log'))).toBe(true);
   });
 
   it('a failure code through the syscon is exit 1', async () => {

@@ -149,6 +149,9 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   let log: LogFile | undefined;
   let term: InteractiveConsole | undefined;
   let machine: BootMachine | undefined;
+  // Headless: Ctrl-C / SIGTERM stop the guest between slices, keep out/boot.log, then end the process by that signal.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => { interrupted = sig; };
   try {
     const headless = new HeadlessConsole((b) => (flags.json ? io.stderr : io.stdout).write(b));
     const session = new BootSession({
@@ -163,7 +166,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
         else headless.write(b);
       },
       takeUserInput: () => (term ? term.takeInput() : headless.takeInput()),
-      quitRequested: () => term?.quitRequested ?? false,
+      quitRequested: () => (term?.quitRequested ?? false) || interrupted !== undefined,
       rebootResets: interactive,
     });
     machine = machineStep(() => createBootMachine({
@@ -177,17 +180,28 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     log = new LogFile(logPath);
     if (!flags.json) info(io, describeStart(opts, interactive));
     if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process });
+    if (!interactive) for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     const result = await session.run(machine.target);
     term?.close();
     term = undefined;
     log.commit();
+    if (interrupted) {
+      const lines = result.transcript.lastLines();
+      io.stderr.write(`\nboot: stopped by ${interrupted} at guest ${(result.guestNs / 1e9).toFixed(3)} s; last console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
+      return ExitCode.runtime;
+    }
     return report(ctx, opts, result, logPath, flags.json, disk);
   } finally {
+    for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
     log?.commit();
     disk?.close();
+    // Re-raise, so the process ends the way the signal means (exit 128+n).
+    if (interrupted) process.kill(process.pid, interrupted);
   }
 }
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined): number {
   const { io } = ctx;
