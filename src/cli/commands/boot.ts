@@ -153,7 +153,12 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => { interrupted = sig; };
   try {
-    const headless = new HeadlessConsole((b) => (flags.json ? io.stderr : io.stdout).write(b));
+    // A closed pipe (`boot ... | head`) stops the echo, not the boot: the log still gets everything.
+    const echoTo = flags.json ? io.stderr : io.stdout;
+    let echoOpen = true;
+    const onEchoError = (): void => { echoOpen = false; };
+    echoTo.on('error', onEchoError);
+    const headless = new HeadlessConsole((b) => { if (echoOpen) echoTo.write(b); });
     const session = new BootSession({
       script: { steps: opts.steps, fail: opts.fail, panic: opts.panic, timeoutS: interactive ? Number.POSITIVE_INFINITY : opts.timeoutS },
       // Interactive sessions follow the wall clock: `sleep 1` takes a second and
