@@ -20,7 +20,7 @@
  *   once). With no steps, or when the last step ends with a `send` (such as
  *   `poweroff -f`), success is a clean power-off after it.
  */
-import { ExitCode, type ExitCodeValue } from '../errors.ts';
+import { ExitCode, usageError, type ExitCodeValue } from '../errors.ts';
 import { parsePattern, StreamMatcher, utf8ToLatin1, type Pattern } from './pattern.ts';
 
 export interface BootStep {
@@ -74,13 +74,13 @@ export class BootScript {
   private panicAtNs = -1;
   private panicPattern = '';
   private decided: BootOutcome | undefined;
-  /** Every step's send/expect, for reports. */
+  /** Guest time at which each completed step matched (or was typed). */
   readonly matchedAtNs: number[] = [];
 
   constructor(spec: ScriptSpec) {
     this.spec = spec;
     spec.steps.forEach((s, i) => {
-      if (s.expect === undefined && s.send === undefined) throw new Error(`boot step ${i + 1} has neither send nor expect`);
+      if (s.expect === undefined && s.send === undefined) throw usageError('BOOT_EMPTY_STEP', `boot step ${i + 1} has neither expect nor send`, 'give the step an expect: text, a send: text, or both');
       if (s.expect !== undefined) parsePattern(s.expect, 'expect'); // validate early
     });
     this.failMatchers = spec.fail.map((f) => new StreamMatcher(parsePattern(f, 'fail')));
@@ -124,27 +124,28 @@ export class BootScript {
     }
     const lastNl = text.lastIndexOf('\n');
     this.currentLine = capLine(lastNl < 0 ? openLine + text : text.slice(lastNl + 1));
+    // Within one piece of output, what happened first wins: find where the
+    // first panic / fail pattern ends, and let expectations match only before it.
+    let panicEnd = -1;
+    let panicSource = '';
     for (const m of this.panicMatchers) {
       const end = m.feed(text);
-      if (end < 0) continue;
-      this.panicPattern = m.pattern.source;
-      const lineStart = text.lastIndexOf('\n', end - 1);
-      const line = (lineStart < 0 ? openLine : '') + text.slice(lineStart + 1);
-      const nl = line.indexOf('\n', (lineStart < 0 ? openLine.length : 0) + end - lineStart - 1);
-      if (nl >= 0) this.decidePanic(nowNs, line.slice(0, nl));
-      else {
-        this.panicAtNs = nowNs;
-        this.currentLine = capLine(line);
+      if (end >= 0 && (panicEnd < 0 || end < panicEnd)) {
+        panicEnd = end;
+        panicSource = m.pattern.source;
       }
-      return;
     }
+    let failEnd = -1;
+    let failSource = '';
     for (const m of this.failMatchers) {
-      if (m.feed(text) >= 0) {
-        this.decide({ kind: 'fail-matched', exitCode: ExitCode.expectFailed, message: `console matched fail pattern "${m.pattern.source}"`, pattern: m.pattern.source }, nowNs);
-        return;
+      const end = m.feed(text);
+      if (end >= 0 && (failEnd < 0 || end < failEnd)) {
+        failEnd = end;
+        failSource = m.pattern.source;
       }
     }
-    let rest = text;
+    const cutoff = Math.min(panicEnd < 0 ? text.length : panicEnd, failEnd < 0 ? text.length : failEnd);
+    let rest = text.slice(0, cutoff);
     while (this.active && rest.length > 0) {
       const m = this.active.matcher;
       if (!m) break;
@@ -153,6 +154,22 @@ export class BootScript {
       this.completeStep(this.active.spec, nowNs);
       rest = rest.slice(end);
       this.advance(nowNs);
+    }
+    if (this.decided) return;
+    if (panicEnd >= 0 && (failEnd < 0 || panicEnd <= failEnd)) {
+      this.panicPattern = panicSource;
+      const lineStart = text.lastIndexOf('\n', panicEnd - 1);
+      const line = (lineStart < 0 ? openLine : '') + text.slice(lineStart + 1);
+      const nl = line.indexOf('\n', (lineStart < 0 ? openLine.length : 0) + panicEnd - lineStart - 1);
+      if (nl >= 0) this.decidePanic(nowNs, line.slice(0, nl));
+      else {
+        this.panicAtNs = nowNs;
+        this.currentLine = capLine(line);
+      }
+      return;
+    }
+    if (failEnd >= 0) {
+      this.decide({ kind: 'fail-matched', exitCode: ExitCode.expectFailed, message: `console matched fail pattern "${failSource}"`, pattern: failSource }, nowNs);
     }
   }
 

@@ -144,6 +144,25 @@ describe('BootScript', () => {
     expect(s.outcome).toMatchObject({ kind: 'fail-matched', exitCode: ExitCode.expectFailed, pattern: 'Oops', step: 0 });
   });
 
+  it('within one piece of output, whatever came first decides', () => {
+    const ok = new BootScript(spec({ steps: [{ expect: 'DONE' }], fail: ['Oops'] }));
+    ok.start(0);
+    ok.onOutput('DONE\nOops\n', 1);
+    expect(ok.outcome?.kind).toBe('ok');
+    const bad = new BootScript(spec({ steps: [{ expect: 'DONE' }], fail: ['Oops'] }));
+    bad.start(0);
+    bad.onOutput('Oops\nDONE\n', 1);
+    expect(bad.outcome?.kind).toBe('fail-matched');
+    const panic = new BootScript(spec({ steps: [{ expect: 'DONE' }], fail: ['Oops'] }));
+    panic.start(0);
+    panic.onOutput('Kernel panic - x\nOops\n', 1);
+    expect(panic.outcome?.kind).toBe('panic');
+  });
+
+  it('rejects a step with neither expect nor send as a usage error', () => {
+    expect(() => new BootScript(spec({ steps: [{ timeoutS: 3 }] }))).toThrowError(expect.objectContaining({ code: 'BOOT_EMPTY_STEP', exitCode: ExitCode.usage }));
+  });
+
   it('times out steps and the whole boot in guest time (exit 124)', () => {
     const s = new BootScript(spec({ steps: [{ expect: 'a' }, { expect: 'b', timeoutS: 2 }] }));
     s.start(0);
