@@ -22,7 +22,7 @@ import { encodeDir } from './dir-block.ts';
 import { IdentityHash, formatUuid } from './identity.ts';
 import { nodeImageFs, type ImageFs } from './image-fs.ts';
 import { streamImage, type HostFile, type Piece } from './image-stream.ts';
-import { InlineHasher, WorkerHasher, type ImageHasher } from './image-hash.ts';
+import { InlineHasher, type ImageHasher } from './image-hash.ts';
 import { encodeDevice, type Inode } from './inode.ts';
 import { planInodes, modeOf, type PlannedInode } from './inode-plan.ts';
 import { validateBlockSize, type BlockSize } from './layout.ts';
@@ -66,8 +66,6 @@ export interface WriteImageArgs {
 }
 
 const SCAN_CONCURRENCY = 16;
-/** Images at least this large are hashed on a worker thread, in parallel with the writes. */
-const PARALLEL_HASH_MIN = 64 << 20;
 const FAST_SYMLINK_MAX = 59;
 
 export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary> {
@@ -138,13 +136,12 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   // 4. Stream into a temp file, then rename.
   const tmp = join(dirname(args.output), `.${basename(args.output)}.tmp-${randomBytes(4).toString('hex')}`);
   const windowBytes = Math.min(8 << 20, geo.blocksCount * bs);
-  const hasher: ImageHasher = geo.blocksCount * bs >= PARALLEL_HASH_MIN ? new WorkerHasher(windowBytes) : new InlineHasher(windowBytes);
+  const hasher: ImageHasher = new InlineHasher(windowBytes);
   let sha256: string;
   let out;
   try {
     out = await fs.open(tmp, 'w', 0o644);
   } catch (err) {
-    if (hasher instanceof WorkerHasher) await hasher.dispose().catch(() => undefined);
     throw outputError(err, args.output);
   }
   try {
@@ -158,7 +155,6 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
     out = undefined;
     await fs.rename(tmp, args.output);
   } catch (err) {
-    if (hasher instanceof WorkerHasher) await hasher.dispose().catch(() => undefined);
     if (out) await out.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
     throw err instanceof MkrootfsError ? err : outputError(err, args.output);

@@ -69,7 +69,7 @@ describe('image sizing', () => {
     const output = join(dir, 'groups.img');
     const s = await writeImageFile({ tree: allTypesTree(), output, options: { size: 260 << 20, blockSize: 1024 } });
     e2fsckClean(output);
-    // Large images are hashed on a worker thread: the digest must still be the file's.
+    // The streamed digest must be the file's.
     expect(s.sha256).toBe(createHash('sha256').update(readFileSync(output)).digest('hex'));
     const h = dumpe2fsHeader(output);
     expect(h.get('Blocks per group')).toBe('8192');
