@@ -27,6 +27,7 @@ interface Sample {
   /** Ours only (from --json): instructions retired and the run loop's wall time. */
   instructions?: number;
   runMs?: number;
+  startupMs?: number;
 }
 
 /**
@@ -68,9 +69,10 @@ function timeRun(cmd: string, args: string[], banner: string, timeoutMs: number,
       }
       const sample: Sample = { bannerMs, exitMs, code };
       if (consoleOnStderr) {
-        const result = JSON.parse(out) as { instructions: number; wallSeconds: number };
+        const result = JSON.parse(out) as { instructions: number; wallSeconds: number; startupSeconds: number };
         sample.instructions = result.instructions;
         sample.runMs = result.wallSeconds * 1000;
+        sample.startupMs = result.startupSeconds * 1000;
       }
       resolveRun(sample);
     });
@@ -133,7 +135,7 @@ export async function run(): Promise<void> {
     `ours, inside the process: ${median(results.ours!.map((x) => x.instructions ?? 0)).toFixed(0)} instructions reset→power-off, ` +
       `run loop ${fmt(median(results.ours!.map((x) => x.runMs ?? 0)))} ` +
       `(${(median(results.ours!.map((x) => (x.instructions ?? 0) / (x.runMs ?? 1))) / 1000).toFixed(1)} MIPS); ` +
-      'the rest of the time to power-off is Node + tsx start-up and building the machine',
+      `process start to guest start (Node, tsx, CLI modules, kernel ELF, machine) ${fmt(median(results.ours!.map((x) => x.startupMs ?? 0)))}`,
   ];
   console.log(lines.join('\n'));
 }

@@ -186,6 +186,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     if (!flags.json) info(io, describeStart(opts, interactive));
     if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process });
     if (!interactive) for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+    const startupSeconds = process.uptime(); // process start → guest start (Node, tsx, modules, kernel load, machine)
     const result = await session.run(machine.target);
     term?.close();
     term = undefined;
@@ -195,7 +196,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       io.stderr.write(`\nboot: stopped by ${interrupted} at guest ${(result.guestNs / 1e9).toFixed(3)} s; last console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
       return ExitCode.runtime;
     }
-    return report(ctx, opts, result, logPath, flags.json, disk);
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds);
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
@@ -208,7 +209,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined): number {
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -217,7 +218,7 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
       status: o.kind, exitCode: o.exitCode, message: o.message, pattern: o.pattern ?? null,
       stepsCompleted: r.stepTimesNs.length, steps: opts.steps.length,
       stepGuestSeconds: r.stepTimesNs.map((ns) => ns / 1e9),
-      guestSeconds: r.guestNs / 1e9, instructions: r.run.instructions, wallSeconds: r.run.wallMs / 1000,
+      guestSeconds: r.guestNs / 1e9, instructions: r.run.instructions, wallSeconds: r.run.wallMs / 1000, startupSeconds,
       image: opts.image ?? null, kernel: opts.kernel, append: opts.append, write: opts.write, log: logPath,
       disk: disk ? { ...disk.stats } : null,
       lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
