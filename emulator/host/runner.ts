@@ -79,8 +79,9 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
   const slice = options.sliceInstructions ?? 1 << 20;
   const idleSkip = options.idleSkipNs ?? 10_000_000;
   const startWall = performance.now();
-  // Realtime: guest ns at wall start, to map guest time onto the wall clock.
-  const guestAtStart = target.nowNs();
+  // Realtime: guest time and wall time at a common instant (reset by a reboot), to map one onto the other.
+  let guestAtStart = target.nowNs();
+  let wallAtStart = startWall;
   let pendingInput: Uint8Array = new Uint8Array(0);
   let instructions = 0;
   let idleSkippedNs = 0;
@@ -97,7 +98,11 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
   const finish = (end: RunEnd): RunResult => ({ end, instructions, idleSkippedNs, slices, wallMs: performance.now() - startWall });
 
   for (;;) {
-    if (target.halted?.how === 'reset' && options.rebootResets && target.reset) target.reset();
+    if (target.halted?.how === 'reset' && options.rebootResets && target.reset) {
+      target.reset();
+      guestAtStart = target.nowNs();
+      wallAtStart = performance.now();
+    }
     deliverInput();
     if (target.halted) return finish('halted');
     if (!target.idle) {
@@ -117,12 +122,12 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
         // Guest time tracks the wall clock: sleep (in short steps, so typed keys
         // wake the guest promptly) until the wall reaches the next event.
         const goal = Number.isFinite(next) && next > now ? next : now + idleSkip;
-        const wallGuestNs = guestAtStart + (performance.now() - startWall) * 1e6;
+        const wallGuestNs = guestAtStart + (performance.now() - wallAtStart) * 1e6;
         if (wallGuestNs < goal) {
           await sleepMs(Math.min(10, (goal - wallGuestNs) / 1e6));
           deliverInput();
         }
-        const to = Math.min(goal, guestAtStart + (performance.now() - startWall) * 1e6);
+        const to = Math.min(goal, guestAtStart + (performance.now() - wallAtStart) * 1e6);
         if (to > now) {
           target.skipTo(to);
           idleSkippedNs += to - now;
@@ -135,7 +140,7 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
     }
     if (options.realtime && !target.idle) {
       // A busy guest faster than real time waits for the wall clock to catch up.
-      const aheadMs = (target.nowNs() - guestAtStart) / 1e6 - (performance.now() - startWall);
+      const aheadMs = (target.nowNs() - guestAtStart) / 1e6 - (performance.now() - wallAtStart);
       if (aheadMs > 20) await sleepMs(Math.min(aheadMs, 50));
     }
     if (hooks.afterSlice?.(target.nowNs())) return finish('stopped');
