@@ -5,7 +5,7 @@
  * (up to a total budget) so the writer need not open them again.
  */
 import { MkrootfsError } from '../errors.ts';
-import type { ContentSource } from '../tree/tree.ts';
+import { displayName, type ContentSource } from '../tree/tree.ts';
 import type { LogicalRun } from './block-map.ts';
 import { readFully, type ImageFs } from './image-fs.ts';
 
@@ -120,7 +120,9 @@ export async function scanContent(content: ContentSource, blockSize: number, fs:
   }
 }
 
-function changed(path: string, where: string, expected: number, got: number): MkrootfsError {
+/** `where` is the path inside the image as a binary string. */
+function changed(path: string, binaryWhere: string, expected: number, got: number): MkrootfsError {
+  const where = displayName(binaryWhere);
   return new MkrootfsError({
     code: 'HOST_FILE_CHANGED',
     message: `host file ${path} (for ${where}) has ${got} bytes, expected ${expected}: it changed during the build`,
@@ -129,8 +131,9 @@ function changed(path: string, where: string, expected: number, got: number): Mk
   });
 }
 
-export function hostError(err: unknown, path: string, where: string): MkrootfsError {
+export function hostError(err: unknown, path: string, binaryWhere: string): MkrootfsError {
   const e = err as NodeJS.ErrnoException;
+  const where = displayName(binaryWhere);
   return new MkrootfsError({
     code: 'HOST_FILE_UNREADABLE',
     message: `cannot read host file ${path} (for ${where}): ${e?.code ?? ''} ${e?.message ?? String(err)}`.trim(),

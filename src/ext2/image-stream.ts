@@ -12,7 +12,7 @@ import type { ImageHasher } from './image-hash.ts';
 /** A host file the writer reads again (too large to keep from the scan). */
 export interface HostFile {
   path: string;
-  /** Path inside the image, for messages. */
+  /** Path inside the image (binary string), for messages. */
   where: string;
   /** Pieces not yet copied; the handle is closed when this reaches zero. */
   remaining: number;

@@ -17,7 +17,7 @@ export const LINK_MAX = 32000;
 export interface PlannedInode {
   ino: number;
   node: Node;
-  /** First path the node was reached by (display form), for messages. */
+  /** First path the node was reached by (binary string; displayName() it for messages). */
   path: string;
   links: number;
   /** Directories: entries including '.' and '..', in on-disk order. */
@@ -50,8 +50,9 @@ export function fileTypeOf(node: Node): number {
   return DirFileType[node.type];
 }
 
-function checkAttrs(node: Node, path: string): void {
+function checkAttrs(node: Node, binaryPath: string): void {
   const bad = (what: string, value: unknown, hint: string): never => {
+    const path = displayName(binaryPath);
     throw usageError('EXT2_BAD_ATTRIBUTE', `${path}: ${what} ${String(value)} is out of range`, hint, { path, [what]: value });
   };
   if (!Number.isInteger(node.uid) || node.uid < 0 || node.uid > 0xffffffff) bad('uid', node.uid, 'use a uid between 0 and 4294967295');
@@ -63,8 +64,9 @@ function checkAttrs(node: Node, path: string): void {
     if (!Number.isInteger(node.minor) || node.minor < 0 || node.minor > 0xfffff) bad('minor', node.minor, 'device minors are 0-1048575');
   }
   if (node.type === 'symlink') {
-    if (node.target.length === 0) throw usageError('EXT2_SYMLINK_EMPTY', `${path}: symlink target is empty`, 'give the symlink a target', { path });
-    if (node.target.includes(0)) throw usageError('EXT2_SYMLINK_INVALID', `${path}: symlink target contains a NUL byte`, 'remove the NUL byte from the target', { path });
+    const path = (): string => displayName(binaryPath);
+    if (node.target.length === 0) throw usageError('EXT2_SYMLINK_EMPTY', `${path()}: symlink target is empty`, 'give the symlink a target', { path: path() });
+    if (node.target.includes(0)) throw usageError('EXT2_SYMLINK_INVALID', `${path()}: symlink target contains a NUL byte`, 'remove the NUL byte from the target', { path: path() });
   }
 }
 
@@ -99,8 +101,10 @@ export function planInodes(tree: Tree): InodePlan {
     const subdirs: PlannedInode[] = [];
     for (const name of names) {
       const child = dir === tree.root && name === LOST_FOUND ? lfNode : dir.entries.get(name)!;
-      const path = (self === root ? '' : self.path) + '/' + displayName(name);
-      validateName(name, path);
+      const path = (self === root ? '' : self.path) + '/' + name;
+      if (name.length === 0 || name.length > 255 || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
+        validateName(name, displayName(path)); // throws, naming the path
+      }
       let planned = byNode.get(child);
       if (!planned) {
         checkAttrs(child, path);
@@ -109,8 +113,8 @@ export function planInodes(tree: Tree): InodePlan {
         inodes.push(planned);
         if (child.type === 'dir') dirCount++;
       } else if (child.type === 'dir' && planned.seen) {
-        throw usageError('EXT2_DIR_HARDLINK', `${path}: directory is also at ${planned.path}; directories cannot be hard-linked`,
-          'copy the directory instead of linking it', { path, other: planned.path });
+        throw usageError('EXT2_DIR_HARDLINK', `${displayName(path)}: directory is also at ${displayName(planned.path)}; directories cannot be hard-linked`,
+          'copy the directory instead of linking it', { path: displayName(path), other: displayName(planned.path) });
       }
       if (child.type === 'dir') {
         if (child !== lfNode || lf) checkAttrs(child, path);
@@ -119,14 +123,14 @@ export function planInodes(tree: Tree): InodePlan {
         planned.links++;
         self.links++;
         if (self.links > LINK_MAX) {
-          throw usageError('EXT2_TOO_MANY_LINKS', `${self.path} has more than ${LINK_MAX - 2} subdirectories`,
-            'spread the subdirectories over several directories', { path: self.path });
+          throw usageError('EXT2_TOO_MANY_LINKS', `${displayName(self.path)} has more than ${LINK_MAX - 2} subdirectories`,
+            'spread the subdirectories over several directories', { path: displayName(self.path) });
         }
         subdirs.push(planned);
       } else {
         planned.links++;
         if (planned.links > LINK_MAX) {
-          throw usageError('EXT2_TOO_MANY_LINKS', `${planned.path} has more than ${LINK_MAX} hard links`, 'use fewer hard links', { path: planned.path });
+          throw usageError('EXT2_TOO_MANY_LINKS', `${displayName(planned.path)} has more than ${LINK_MAX} hard links`, 'use fewer hard links', { path: displayName(planned.path) });
         }
       }
       entries.push({ name, ino: planned.ino, fileType: fileTypeOf(child) });

@@ -14,7 +14,7 @@
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MkrootfsError, usageError } from '../errors.ts';
-import type { Tree } from '../tree/tree.ts';
+import { displayName, type Tree } from '../tree/tree.ts';
 import { CountingAllocator, SequentialAllocator } from './allocator.ts';
 import { indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
 import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
@@ -223,8 +223,8 @@ function describe(p: PlannedInode, bs: BlockSize, scan: ScannedContent | undefin
       const s = scan!;
       const blocksNeeded = Math.ceil(s.size / bs);
       if (blocksNeeded > maxLogicalBlocks(bs) || s.size > 2 ** 46) {
-        throw usageError('EXT2_FILE_TOO_LARGE', `${p.path} is ${s.size} bytes, more than ext2 with ${bs}-byte blocks can store`,
-          'use a larger --block-size', { path: p.path, size: s.size });
+        throw usageError('EXT2_FILE_TOO_LARGE', `${displayName(p.path)} is ${s.size} bytes, more than ext2 with ${bs}-byte blocks can store`,
+          'use a larger --block-size', { path: displayName(p.path), size: s.size });
       }
       const src = s.data ?? (s.hostPath ? { path: s.hostPath, where: p.path, remaining: 0 } : null);
       return { planned: p, size: s.size, runs: s.runs, src };
@@ -240,8 +240,8 @@ function describe(p: PlannedInode, bs: BlockSize, scan: ScannedContent | undefin
         return { planned: p, size: t.length, runs: [], src: null, fastTarget: words };
       }
       if (t.length >= bs) {
-        throw usageError('EXT2_SYMLINK_TOO_LONG', `${p.path}: symlink target is ${t.length} bytes; with ${bs}-byte blocks it must be shorter than ${bs}`,
-          'shorten the target or use a larger --block-size', { path: p.path, length: t.length, blockSize: bs });
+        throw usageError('EXT2_SYMLINK_TOO_LONG', `${displayName(p.path)}: symlink target is ${t.length} bytes; with ${bs}-byte blocks it must be shorter than ${bs}`,
+          'shorten the target or use a larger --block-size', { path: displayName(p.path), length: t.length, blockSize: bs });
       }
       return { planned: p, size: t.length, runs: [{ logical: 0, count: 1 }], src: t };
     }
