@@ -8,6 +8,7 @@
 import type { RunTarget } from './runner.ts';
 import type { FileDisk } from './file-disk.ts';
 import { createMachine, type Machine } from '../machine.ts';
+import { NS_PER_TICK } from '../cpu/cpu.ts';
 import type { CharBackend } from '../devices/char-backend.ts';
 
 export interface BootMachineConfig {
@@ -71,7 +72,8 @@ export function machineTarget(m: Machine): RunTarget {
     },
     nowNs: () => m.nowNs(),
     nextEventNs: () => m.nextEventNs(),
-    skipTo: (ns: number) => m.skipTo(ns),
+    // Guest time moves in whole timer ticks: round up so a skip never falls short of its goal.
+    skipTo: (ns: number) => m.skipTo(Math.ceil(ns / NS_PER_TICK) * NS_PER_TICK),
     input: (bytes: Uint8Array) => m.input(bytes),
     reset: () => m.reset(),
   };

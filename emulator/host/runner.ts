@@ -135,7 +135,9 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
       } else {
         const to = Number.isFinite(next) && next > now ? next : now + idleSkip;
         target.skipTo(to);
-        idleSkippedNs += to - now;
+        // A target whose clock cannot land on `to` must still move on, or this loop would spin.
+        if (target.nowNs() <= now && target.idle) target.skipTo(now + idleSkip);
+        idleSkippedNs += target.nowNs() - now;
       }
     }
     if (options.realtime && !target.idle) {

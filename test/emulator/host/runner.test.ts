@@ -140,3 +140,16 @@ describe('runMachine (guest reboot)', () => {
     expect(b.resets).toBe(2);
   });
 });
+
+describe('runMachine (coarse guest clock)', () => {
+  it('does not spin when the target cannot land exactly on a deadline', async () => {
+    class Coarse extends ToyMachine {
+      override skipTo(ns: number) { super.skipTo(Math.floor(ns / 50) * 50); }
+    }
+    const m = new Coarse(100, 1, 1e9, false);
+    const deadline = 12_345_678.9; // not a multiple of the 50 ns tick
+    const r = await runMachine(m, { guestDeadlineNs: () => deadline, afterSlice: (ns) => ns >= deadline }, { sliceInstructions: 64 });
+    expect(r.end).toBe('stopped');
+    expect(m.ns).toBeGreaterThanOrEqual(deadline);
+  });
+});
