@@ -6,11 +6,20 @@
 import { Command, CommanderError } from 'commander';
 import { MkrootfsError, ExitCode } from '../errors.ts';
 import { processIo, type CliIo } from './io.ts';
-import { defineBuild } from './commands/build.ts';
-import { defineInspect } from './commands/inspect.ts';
-import { defineSchema } from './commands/schema.ts';
-import { defineGuest } from './commands/guest.ts';
-import { defineBoot } from './commands/boot.ts';
+
+type Define = (program: Command, ctx: CommandContext) => void;
+
+/**
+ * Commands load lazily: `mkrootfs boot IMAGE` should not pay for importing the
+ * recipe stack, and the top-level help loads them all to list them.
+ */
+const COMMANDS: Record<string, () => Promise<Define>> = {
+  build: async () => (await import('./commands/build.ts')).defineBuild,
+  inspect: async () => (await import('./commands/inspect.ts')).defineInspect,
+  schema: async () => (await import('./commands/schema.ts')).defineSchema,
+  guest: async () => (await import('./commands/guest.ts')).defineGuest,
+  boot: async () => (await import('./commands/boot.ts')).defineBoot,
+};
 
 export interface CommandContext {
   io: CliIo;
@@ -41,18 +50,17 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
     });
-  defineBuild(program, ctx);
-  defineInspect(program, ctx);
-  defineSchema(program, ctx);
-  defineGuest(program, ctx);
-  defineBoot(program, ctx);
 
   // Shorthand: `mkrootfs recipe.yml` means `mkrootfs build recipe.yml`.
   const first = argv.find((a) => !a.startsWith('-'));
-  if (first && /\.ya?ml$/i.test(first) && !program.commands.some((c) => c.name() === first)) {
+  if (first && /\.ya?ml$/i.test(first) && !(first in COMMANDS)) {
     argv = ['build', ...argv];
   }
   if (argv.length === 0) argv = ['--help'];
+
+  const chosen = argv.find((a) => !a.startsWith('-'));
+  const names = chosen !== undefined && chosen in COMMANDS ? [chosen] : Object.keys(COMMANDS);
+  for (const name of names) (await COMMANDS[name]!())(program, ctx);
 
   try {
     await program.parseAsync(argv, { from: 'user' });

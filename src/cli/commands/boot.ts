@@ -11,9 +11,6 @@ import { ExitCode, MkrootfsError, usageError } from '../../errors.ts';
 import { resolveBootOptions, type BootFlags, type BootOptions, type RecipeBoot } from '../../boot/options.ts';
 import type { BootStep } from '../../boot/expect.ts';
 import { BootSession, type SessionResult } from '../../boot/session.ts';
-import { loadRecipe, imageOutputPath, buildFromRecipe } from '../../pipeline.ts';
-import { loadToolConfig } from '../config.ts';
-import { guestVar } from '../../guest/vars.ts';
 import { FileDisk } from '../../../emulator/host/file-disk.ts';
 import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut } from '../../../emulator/host/console.ts';
 import { createBootMachine, type BootMachine } from '../../../emulator/host/machine-target.ts';
@@ -312,6 +309,8 @@ class LogFile {
 /** The guest cache's kernel if the guest has been built (never builds it; else undefined). */
 async function guestKernelPath(io: CommandContext['io']): Promise<string | undefined> {
   try {
+    const { loadToolConfig } = await import('../config.ts');
+    const { guestVar } = await import('../../guest/vars.ts');
     const config = await loadToolConfig(io.cwd, io.env.HOME);
     const k = await guestVar('kernel', { cacheDir: config.cacheDir, env: io.env, build: false });
     return existsSync(k) ? k : undefined;
@@ -323,6 +322,9 @@ async function guestKernelPath(io: CommandContext['io']): Promise<string | undef
 /** A recipe's image path (built first when absent) and its boot: section. */
 async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined }> {
   requireFile(recipePath, 'recipe', 'check the path');
+  // The recipe stack loads only when a recipe is booted (keeps `boot IMAGE` start-up short).
+  const { loadToolConfig } = await import('../config.ts');
+  const { loadRecipe, imageOutputPath, buildFromRecipe } = await import('../../pipeline.ts');
   const config = await loadToolConfig(io.cwd, io.env.HOME);
   const args = { recipePath, env: io.env, cwd: io.cwd, cacheDir: config.cacheDir };
   const loaded = await loadRecipe(args);
