@@ -144,3 +144,28 @@ describe('times', () => {
     expect(existsSync(output)).toBe(true);
   });
 });
+
+describe('lost+found and tiny trees', () => {
+  it('keeps a lost+found from the tree (with contents) and pre-sizes it', async () => {
+    const tree = newTree(attrs());
+    setNode(tree, '/lost+found/stray', { type: 'file', content: { kind: 'bytes', data: new Uint8Array([1, 2, 3]) }, ...attrs() }, attrs({ perm: 0o700 }));
+    setNode(tree, '/lost+found/sub/x', { type: 'fifo', ...attrs() }, attrs());
+    for (const blockSize of [1024, 4096] as const) {
+      const output = join(dir, `lf-${blockSize}.img`);
+      await writeImageFile({ tree, output, options: { blockSize } });
+      e2fsckClean(output);
+      expectImageMatchesTree(output, tree);
+      const st = debugfsStat(output, '/lost+found');
+      expect(st.ino).toBe(11);
+      expect(st.size).toBe(16384);
+    }
+  });
+
+  it('writes an empty tree into a 64 KiB image', async () => {
+    const output = join(dir, 'empty.img');
+    const s = await writeImageFile({ tree: newTree(attrs()), output, options: { blockSize: 1024, size: 64 << 10 } });
+    e2fsckClean(output);
+    expect(s.bytes).toBe(65536);
+    expect(debugfsStat(output, '/lost+found')).toMatchObject({ ino: 11, perm: 0o700, size: 16384 });
+  });
+});
