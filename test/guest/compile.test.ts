@@ -50,7 +50,7 @@ describe('or1k-linux-musl-gcc', () => {
     expect(spawnSync(guest.cc, ['-o', out, join(work, 'hello.c')]).status).toBe(0);
     const hdr = spawnSync('or1k-elf-readelf', ['-h', '-l', '-s', '-W', out], { encoding: 'utf8' }).stdout;
     const entry = /Entry point address:\s+(0x[0-9a-f]+)/.exec(hdr)![1]!;
-    const start = /\s([0-9a-f]{8})\s+\d+\s+FUNC\s+GLOBAL\s+DEFAULT\s+\d+\s+_start$/m.exec(hdr)![1]!;
+    const start = /\s([0-9a-f]{8})\s+\d+\s+(?:FUNC|NOTYPE)\s+GLOBAL\s+DEFAULT\s+\d+\s+_start$/m.exec(hdr)![1]!;
     expect(Number(entry)).toBe(parseInt(start, 16));
     expect(Number(entry)).toBeGreaterThanOrEqual(0x2000);
     const firstLoad = /^\s+LOAD\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/m.exec(hdr)!;
