@@ -53,7 +53,7 @@ describe('QEMU reference boot (qemu-system-or1k -M virt)', () => {
     const r = qemuBoot(image, APPEND);
     expect(r.signal, r.console).toBeNull();
     expect(r.console).toMatch(/Linux version 6\.12\.\d+ \(mkrootfs@mkrootfs\)/);
-    expect(r.console).toMatch(/VFS: Mounted root \(ext2 filesystem\)/);
+    expect(r.console).toMatch(/VFS: Mounted root \(ext[24] filesystem\)/);
     expect(r.console).toContain('Run /sbin/init as init process');
     expect(r.console).toContain('mkrootfs: boot OK');
     expect(r.console).toMatch(/mkrootfs: Linux 6\.12\.\d+ openrisc on mkrootfs/);
