@@ -96,6 +96,8 @@ export async function buildGuest(opts: BuildGuestOptions = {}): Promise<GuestRes
     await buildBusybox(ctx, { dsc: inputs.dsc.busybox, workDir: work, binDir: dirname(out.cc), installDir: out.busybox, jobs, epoch: GUEST_EPOCH, configCopy: join(out.dir, 'busybox.config') });
 
     writeFileSync(join(out.dir, 'manifest.json'), JSON.stringify(manifest(out, inputs.key), null, 2) + '\n');
+    // An incomplete final directory (no manifest: not ours, or damaged) is replaced.
+    rmSync(dirs.final, { recursive: true, force: true });
     renameSync(out.dir, dirs.final);
     rmSync(dirs.build, { recursive: true, force: true });
     progress(`guest: ${key} ready in ${dirs.final} (${((performance.now() - started) / 1000).toFixed(0)} s)`);

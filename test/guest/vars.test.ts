@@ -1,13 +1,14 @@
 /** guestVar (recipes' ${guest.KEY}) and `mkrootfs guest --print` against the real cache. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildGuest, type GuestResult } from '../../src/guest/index.ts';
 import { guestVar } from '../../src/guest/vars.ts';
 import { MkrootfsError } from '../../src/errors.ts';
+import { guestDirs, resolveCacheDir } from '../../src/guest/cache.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 let guest: GuestResult;
@@ -41,6 +42,24 @@ describe('guestVar', () => {
     expect(err).toBeInstanceOf(MkrootfsError);
     expect((err as MkrootfsError).code).toBe('GUEST_NOT_BUILT');
     expect((err as MkrootfsError).hint).toBe('run: mkrootfs guest');
+  });
+});
+
+describe('an interrupted build', () => {
+  it('is never taken for a cached one: only a renamed, complete directory counts', async () => {
+    const cacheDir = mkdtempSync(join(tmpdir(), 'half-cache-'));
+    symlinkSync(guestDirs(resolveCacheDir({ env: process.env }), guest.key).sources, join(cacheDir, 'sources'));
+    const dirs = guestDirs(cacheDir, guest.key);
+    // What a build killed in its kernel step leaves behind.
+    mkdirSync(join(dirs.build, 'out', 'logs'), { recursive: true });
+    writeFileSync(join(dirs.build, 'out', 'vmlinux'), 'half');
+    const err = await buildGuest({ cacheDir, build: false }).catch((e: unknown) => e);
+    expect((err as MkrootfsError).code).toBe('GUEST_NOT_BUILT');
+    expect((err as MkrootfsError).message).toContain(`no guest build for key ${guest.key}`);
+    // A final directory without its manifest (written last) is not complete either.
+    mkdirSync(dirs.final, { recursive: true });
+    writeFileSync(join(dirs.final, 'vmlinux'), 'half');
+    await expect(buildGuest({ cacheDir, build: false })).rejects.toMatchObject({ code: 'GUEST_NOT_BUILT' });
   });
 });
 
