@@ -10,6 +10,7 @@ export { loadRecipe, buildFromRecipe } from './pipeline.ts';
 export type { Recipe, BootSection, LoadedRecipe, RecipeBuildSummary } from './pipeline.ts';
 export { recipeJsonSchema } from './recipe/schema.ts';
 export { buildGuest } from './guest/index.ts';
+export type { BuildGuestOptions, GuestResult, GuestPaths } from './guest/index.ts';
 export { guestVar } from './guest/vars.ts';
 export { compileStatic } from './guest/compile.ts';
 export { BootScript } from './boot/expect.ts';
