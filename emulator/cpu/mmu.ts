@@ -39,13 +39,20 @@ export class Mmu {
 
   /** Identity map of RAM pages (MMU off). */
   readonly identity: Int32Array;
-  readonly supRead = new Int32Array(PAGES);
-  readonly supWrite = new Int32Array(PAGES);
-  readonly userRead = new Int32Array(PAGES);
-  readonly userWrite = new Int32Array(PAGES);
-  readonly supExec = new Int32Array(PAGES);
-  readonly userExec = new Int32Array(PAGES);
   private readonly ramSize: number;
+  /** The six MMU-on tables, allocated on first use (12 MiB a machine that never enables its MMU skips). */
+  private tables: Int32Array[] | undefined;
+
+  private all(): Int32Array[] {
+    if (!this.tables) this.tables = Array.from({ length: 6 }, () => new Int32Array(PAGES));
+    return this.tables;
+  }
+  get supRead(): Int32Array { return this.all()[0]!; }
+  get supWrite(): Int32Array { return this.all()[1]!; }
+  get userRead(): Int32Array { return this.all()[2]!; }
+  get userWrite(): Int32Array { return this.all()[3]!; }
+  get supExec(): Int32Array { return this.all()[4]!; }
+  get userExec(): Int32Array { return this.all()[5]!; }
 
   constructor(ramSize: number) {
     this.ramSize = ramSize;
@@ -58,29 +65,30 @@ export class Mmu {
     this.dtlbTr.fill(0);
     this.itlbMr.fill(0);
     this.itlbTr.fill(0);
-    this.supRead.fill(0);
-    this.supWrite.fill(0);
-    this.userRead.fill(0);
-    this.userWrite.fill(0);
-    this.supExec.fill(0);
-    this.userExec.fill(0);
+    if (this.tables) for (const t of this.tables) t.fill(0);
   }
 
   /** Writes a DTLB match (tr=false) or translate (tr=true) register. */
   writeDtlb(set: number, tr: boolean, value: number): void {
     const old = this.dtlbMr[set]! >>> PAGE_BITS;
-    this.supRead[old] = 0;
-    this.supWrite[old] = 0;
-    this.userRead[old] = 0;
-    this.userWrite[old] = 0;
+    const t = this.tables;
+    if (t) {
+      t[0]![old] = 0;
+      t[1]![old] = 0;
+      t[2]![old] = 0;
+      t[3]![old] = 0;
+    }
     if (tr) this.dtlbTr[set] = value;
     else this.dtlbMr[set] = value;
   }
 
   writeItlb(set: number, tr: boolean, value: number): void {
     const old = this.itlbMr[set]! >>> PAGE_BITS;
-    this.supExec[old] = 0;
-    this.userExec[old] = 0;
+    const t = this.tables;
+    if (t) {
+      t[4]![old] = 0;
+      t[5]![old] = 0;
+    }
     if (tr) this.itlbTr[set] = value;
     else this.itlbMr[set] = value;
   }
