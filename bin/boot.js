@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // Short form of `mkrootfs boot ...`.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/main.ts');
+import { loadMain } from './launch.js';
+const main = await loadMain();
 process.exitCode = await main(['boot', ...process.argv.slice(2)]);

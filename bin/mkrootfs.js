@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: runs the TypeScript CLI through tsx's loader.
-import { register } from 'tsx/esm/api';
-register();
-const { main } = await import('../src/cli/main.ts');
+// Thin launcher for the mkrootfs CLI.
+import { loadMain } from './launch.js';
+const main = await loadMain();
 process.exitCode = await main(process.argv.slice(2));

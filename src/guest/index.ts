@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MkrootfsError } from '../errors.ts';
 import { guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, sha256Hex, type GuestKeyInputs, type GuestPaths } from './cache.ts';
@@ -24,7 +24,12 @@ export type { GuestPaths } from './cache.ts';
 export type { GuestProgress } from './step.ts';
 
 /** Assets shipped with the repository that shape the build (hashed into the key). */
-export const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
+export const ASSETS_DIR = assetsDir(dirname(fileURLToPath(import.meta.url)));
+
+/** The assets stay in src/guest/assets whether this runs from the sources or from the bundle in dist/. */
+function assetsDir(here: string): string {
+  return basename(here) === 'dist' ? join(here, '..', 'src', 'guest', 'assets') : join(here, 'assets');
+}
 
 /** busybox's build date (SOURCE_DATE_EPOCH): fixed, like the kernel's KBUILD_BUILD_TIMESTAMP. */
 export const GUEST_EPOCH = 0;
