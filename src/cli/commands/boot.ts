@@ -71,7 +71,7 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('boot')
     .description('Boot Linux on an image with the bundled or1k emulator (headless checks or interactive console)')
-    .argument('[target]', 'a recipe (.yml: its image, built if missing, and its boot: section) or a disk image')
+    .argument('[target]', 'a recipe (.yml: its image, rebuilt first, and its boot: section) or a disk image')
     .option('--kernel <vmlinux>', 'kernel ELF to boot (default: the guest cache\'s); alone: a bare-metal program, no disk')
     .option('--append <args>', 'kernel command line (default "console=ttyS0 root=/dev/vda rw")')
     .option('--memory <size>', 'guest RAM, e.g. 128M (default 128M)')
@@ -319,7 +319,12 @@ async function guestKernelPath(io: CommandContext['io']): Promise<string | undef
   }
 }
 
-/** A recipe's image path (built first when absent) and its boot: section. */
+/**
+ * A recipe's image path and its boot: section. The image is always rebuilt
+ * from the recipe first (it is cheap and deterministic), so a boot never runs
+ * a stale image — or another recipe's image at the same output path. Boot the
+ * IMAGE path instead to keep what an earlier `--write` boot changed.
+ */
 async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined }> {
   requireFile(recipePath, 'recipe', 'check the path');
   // The recipe stack loads only when a recipe is booted (keeps `boot IMAGE` start-up short).
@@ -329,10 +334,8 @@ async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Pro
   const args = { recipePath, env: io.env, cwd: io.cwd, cacheDir: config.cacheDir };
   const loaded = await loadRecipe(args);
   const image = imageOutputPath(loaded, { cwd: io.cwd, outputDir: config.outputDir });
-  if (!existsSync(image)) {
-    info(io, `boot: ${image} does not exist yet; building it from ${recipePath}`);
-    await buildFromRecipe({ ...args, output: image });
-    requireFile(image, 'disk image (after building the recipe)', 'check the recipe\'s image.output');
-  }
+  info(io, `boot: building ${image} from ${recipePath}`);
+  await buildFromRecipe({ ...args, output: image });
+  requireFile(image, 'disk image (after building the recipe)', 'check the recipe\'s image.output');
   return { image, boot: loaded.recipe.boot };
 }
