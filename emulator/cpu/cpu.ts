@@ -88,6 +88,20 @@ export type StopReason = (typeof StopReason)[keyof typeof StopReason];
 export const NS_PER_TICK = 50;
 
 const NONE = -1;
+
+/**
+ * l.sf* / l.sf*i by condition code (bits 25..21): bit k of the entry is the
+ * flag for outcome k = (a < b ? 2 : 0) | (a === b ? 1 : 0); 0 = not a
+ * condition (illegal). One table-driven path instead of a ten-way switch
+ * keeps V8's type feedback complete from the first compare on.
+ */
+const SF_TRUTH = new Uint8Array(32);
+SF_TRUTH[0x0] = 0b010; // eq
+SF_TRUTH[0x1] = 0b101; // ne
+SF_TRUTH[0x2] = SF_TRUTH[0xa] = 0b001; // gtu / gts
+SF_TRUTH[0x3] = SF_TRUTH[0xb] = 0b011; // geu / ges
+SF_TRUTH[0x4] = SF_TRUTH[0xc] = 0b100; // ltu / lts
+SF_TRUTH[0x5] = SF_TRUTH[0xd] = 0b110; // leu / les
 const SR_KEEP = ~(SR.F | SR.CY | SR.OV);
 
 export interface CpuOptions {
@@ -669,7 +683,10 @@ export class Cpu {
       let limit = budget - retired;
       const toEvent = this.timerEvent - now;
       if (toEvent < limit) limit = toEvent;
-      retired += this.exec(limit);
+      // exec() wants a small integer (a double limit deoptimises it): round up
+      // (same count of whole instructions) and cap; run() just loops again.
+      limit = Math.ceil(limit);
+      retired += this.exec(limit > 0x3fffffff ? 0x3fffffff : limit | 0);
       if (this.stopReason !== NONE) {
         const s = this.stopReason as StopReason;
         this.stopReason = NONE;
@@ -993,20 +1010,15 @@ export class Cpu {
         case 0x2f: { // l.sf*i
           const a = r[(insn >>> 16) & 31]!;
           const b = (insn << 16) >> 16;
-          switch ((insn >>> 21) & 31) {
-            case 0x0: flag = a === b ? 1 : 0; break;
-            case 0x1: flag = a !== b ? 1 : 0; break;
-            case 0x2: flag = (a >>> 0) > (b >>> 0) ? 1 : 0; break;
-            case 0x3: flag = (a >>> 0) >= (b >>> 0) ? 1 : 0; break;
-            case 0x4: flag = (a >>> 0) < (b >>> 0) ? 1 : 0; break;
-            case 0x5: flag = (a >>> 0) <= (b >>> 0) ? 1 : 0; break;
-            case 0xa: flag = a > b ? 1 : 0; break;
-            case 0xb: flag = a >= b ? 1 : 0; break;
-            case 0xc: flag = a < b ? 1 : 0; break;
-            case 0xd: flag = a <= b ? 1 : 0; break;
-            default:
-              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-              this.illegal(); fault = 1;
+          const c = (insn >>> 21) & 31;
+          const m = SF_TRUTH[c]!;
+          if (m !== 0) {
+            // Unsigned conditions compare with the sign bit flipped.
+            const bias = ((c & 8) ^ 8) << 28;
+            flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.illegal(); fault = 1;
           }
           break;
         }
@@ -1234,20 +1246,15 @@ export class Cpu {
         case 0x39: { // l.sf*
           const a = r[(insn >>> 16) & 31]!;
           const b = r[(insn >>> 11) & 31]!;
-          switch ((insn >>> 21) & 31) {
-            case 0x0: flag = a === b ? 1 : 0; break;
-            case 0x1: flag = a !== b ? 1 : 0; break;
-            case 0x2: flag = (a >>> 0) > (b >>> 0) ? 1 : 0; break;
-            case 0x3: flag = (a >>> 0) >= (b >>> 0) ? 1 : 0; break;
-            case 0x4: flag = (a >>> 0) < (b >>> 0) ? 1 : 0; break;
-            case 0x5: flag = (a >>> 0) <= (b >>> 0) ? 1 : 0; break;
-            case 0xa: flag = a > b ? 1 : 0; break;
-            case 0xb: flag = a >= b ? 1 : 0; break;
-            case 0xc: flag = a < b ? 1 : 0; break;
-            case 0xd: flag = a <= b ? 1 : 0; break;
-            default:
-              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-              this.illegal(); fault = 1;
+          const c = (insn >>> 21) & 31;
+          const m = SF_TRUTH[c]!;
+          if (m !== 0) {
+            // Unsigned conditions compare with the sign bit flipped.
+            const bias = ((c & 8) ^ 8) << 28;
+            flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.illegal(); fault = 1;
           }
           break;
         }
