@@ -22,6 +22,8 @@ export interface BootMachineConfig {
   serial: CharBackend;
   /** Extra `--device TYPE,prop=value` specs. */
   devices: string[];
+  /** Further drives by id (e.g. a second disk named by its file path in `drive=`). */
+  drives?: Record<string, FileDisk>;
   /** RTC wall clock at reset (seconds since 1970; SOURCE_DATE_EPOCH), for reproducible boots. */
   rtcEpochSeconds?: number;
 }
@@ -40,7 +42,7 @@ export function createBootMachine(cfg: BootMachineConfig): BootMachine {
     memoryBytes: cfg.memoryBytes,
     // The image is drive hd0; the first virtio-blk-device on it is /dev/vda,
     // unless the user attached hd0 to a device of their own.
-    drives: cfg.disk ? { hd0: cfg.disk } : {},
+    drives: { ...cfg.drives, ...(cfg.disk ? { hd0: cfg.disk } : {}) },
     devices: cfg.disk && !cfg.devices.some(usesHd0) ? ['virtio-blk-device,drive=hd0', ...cfg.devices] : cfg.devices,
     serial: cfg.serial,
     rtcEpochSeconds: cfg.rtcEpochSeconds,

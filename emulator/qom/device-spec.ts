@@ -44,7 +44,17 @@ function splitItems(text: string): string[] {
   return items;
 }
 
+/** Short names accepted for `--device`, as QEMU's qdev alias table does (virtio-blk → the virtio-mmio flavour). */
+const TYPE_ALIASES: Readonly<Record<string, string>> = { 'virtio-blk': 'virtio-blk-device' };
+
 export function parseDeviceArg(text: string): DeviceArg {
+  const arg = parseDeviceArgRaw(text);
+  if (arg.kind === 'device') arg.spec.type = TYPE_ALIASES[arg.spec.type] ?? arg.spec.type;
+  if (arg.kind === 'type-help') arg.type = TYPE_ALIASES[arg.type] ?? arg.type;
+  return arg;
+}
+
+function parseDeviceArgRaw(text: string): DeviceArg {
   const where = `--device '${text}'`;
   const items = splitItems(text.trim());
   const first = items[0]!;

@@ -88,6 +88,24 @@ describe('mkrootfs boot on the bundled emulator', () => {
     expect(r.stdout).toMatch(/proc \/proc proc/);
   });
 
+  it('a second disk (--device virtio-blk,drive=FILE) takes the next slot, appears as /dev/vdb and mounts', () => {
+    const img = join(work, 'twodisks.img');
+    copyFileSync(shellImage, img);
+    const dataDir = mkdtempSync(join(work, 'data-'));
+    writeFileSync(join(dataDir, 'marker.txt'), 'second-disk-content\n');
+    const data = join(work, 'data.img');
+    const b = node('bin/mkrootfs.js', ['build', '--from-dir', dataDir, '-o', data, '--size', '1M']);
+    expect(b.code, b.stderr).toBe(0);
+    const r = boot([img, '--device', 'virtio-blk,drive=data.img,serial=data0', '--expect', 'rcS-DONE',
+      '--expect', '# ', '--send', 'mkdir -p /root/d && mount -t ext2 /dev/vdb /root/d && cat /root/d/marker.txt',
+      '--expect', 'second-disk-content\r\n', '--expect', '# ', '--send', 'poweroff -f',
+      '--expect', 'reboot: Power down']);
+    expect(r.code, r.stderr + r.stdout.slice(-2000)).toBe(0);
+    // Slot 7 (the image) is probed first → vda; the data disk on slot 6 → vdb, 1 MiB = 2048 sectors.
+    expect(r.stdout).toMatch(/virtio_blk virtio\d: \[vda\]/);
+    expect(r.stdout).toMatch(/virtio_blk virtio\d: \[vdb\] 2048 512-byte logical blocks/);
+  });
+
   it('a missing init panics the kernel: exit 4 as it happens, with the panic line', () => {
     const p = join(work, 'noinit.yml');
     writeFileSync(p, 'image:\n  output: noinit.img\n  size: 8M\nfiles:\n  - path: /etc/motd\n    content: "no init here\\n"\n');

@@ -16,6 +16,7 @@ import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut 
 import { createBootMachine, type BootMachine } from '../../../emulator/host/machine-target.ts';
 import { deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
+import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 
 const HELP = `
@@ -44,7 +45,7 @@ Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts), 3 expectation not met, 4 guest panic, 124 timeout.
 
 Examples:
-  $ mkrootfs boot recipes/busybox.yml                     build if needed, then boot (recipe's checks)
+  $ mkrootfs boot recipes/busybox.yml                     rebuild its image, boot, run its checks
   $ mkrootfs boot out/rootfs.img --expect 'BOOT-OK'       boot an image until the text appears
   $ mkrootfs boot out/rootfs.img --expect '/ # ' --send 'ls /' --expect 'etc'
   $ mkrootfs boot --kernel test.elf                        a bare-metal or1k program, no disk
@@ -142,6 +143,8 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     if (disk.sectorCount === 0) throw usageError('BOOT_IMAGE_EMPTY', `disk image ${opts.image} is smaller than one 512-byte sector`, 'rebuild the image');
   }
 
+  const extraDrives = openExtraDrives(opts.devices, io.cwd, opts.write);
+
   const logPath = resolve(io.cwd, 'out/boot.log');
   let log: LogFile | undefined;
   let term: InteractiveConsole | undefined;
@@ -173,6 +176,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     });
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,
+      drives: extraDrives,
       rtcEpochSeconds: rtcEpoch(io.env),
     }), opts.kernel);
     if (flags.printMachine) {
@@ -317,6 +321,31 @@ async function guestKernelPath(io: CommandContext['io']): Promise<string | undef
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `--device virtio-blk-device,drive=data.img`: a drive value that is not the
+ * image's id (hd0) names a disk file, opened like the image (copy-on-write
+ * unless --write). The machine then places the device on the next free slot.
+ */
+function openExtraDrives(devices: readonly string[], cwd: string, write: boolean): Record<string, FileDisk> {
+  const drives: Record<string, FileDisk> = {};
+  for (const text of devices) {
+    let arg;
+    try { arg = parseDeviceArg(text); } catch { continue; } // reported with its hint when the machine is built
+    if (arg.kind !== 'device') continue;
+    const drive = arg.spec.props.find(([name]) => name === 'drive')?.[1];
+    if (drive === undefined || drive === 'hd0' || drive in drives) continue;
+    const path = resolve(cwd, drive);
+    requireFile(path, `disk image for --device '${text}'`, 'give an existing image file as drive=PATH');
+    try {
+      drives[drive] = new FileDisk(path, { write });
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      throw usageError('BOOT_IMAGE_OPEN', `cannot open disk image ${path}${write ? ' for writing' : ''}: ${e.code ?? e.message}`, 'check the path and permissions');
+    }
+  }
+  return drives;
 }
 
 /**

@@ -95,6 +95,12 @@ describe('QOM registry and properties', () => {
     expect(() => parseDeviceArg('drive=hd0')).toThrow(expect.objectContaining({ code: 'bad-device-spec' }));
   });
 
+  it('accepts the alias virtio-blk for virtio-blk-device (as QEMU\'s qdev alias table does)', () => {
+    const a = parseDeviceArg('virtio-blk,drive=data.img');
+    expect(a).toMatchObject({ kind: 'device', spec: { type: 'virtio-blk-device', props: [['drive', 'data.img']] } });
+    expect(parseDeviceArg('virtio-blk,help')).toEqual({ kind: 'type-help', type: 'virtio-blk-device' });
+  });
+
   it('links check the target type; the composition tree has paths', () => {
     const r = registry();
     const root = r.create('gadget');
