@@ -89,6 +89,11 @@ export const NS_PER_TICK = 50;
 
 const NONE = -1;
 
+/** execRare() results. */
+const RARE_OK = 0;
+const RARE_FAULT = 1;
+const RARE_EXIT = 2;
+
 /**
  * l.sf* / l.sf*i by condition code (bits 25..21): bit k of the entry is the
  * flag for outcome k = (a < b ? 2 : 0) | (a === b ? 1 : 0); 0 = not a
@@ -657,6 +662,182 @@ export class Cpu {
     this.carry = cy;
   }
 
+  // ---------------------------------------------------------------- rare instructions
+
+  /**
+   * The instructions the boot executes seldom (l.sys/l.trap/syncs, MAC unit,
+   * l.lwa/l.swa, l.muli and the l.mul/l.div/l.ext/l.ff1 family) and every
+   * illegal encoding, kept out of exec() so that their first execution late
+   * in a run deoptimises this small function instead of the big loop.
+   * exec() has stored pc, ds, flag and instret in the fields before the call.
+   * Returns RARE_OK (retired; SR[F] is in this.flag), RARE_FAULT (exception
+   * taken, state in the fields) or RARE_EXIT (retired; leave the inner loop).
+   */
+  private execRare(insn: number): number {
+    const r = this.gpr;
+    switch (insn >>> 26) {
+      case 0x06:
+        if ((insn & 0xffff) === 0) { // (l.movhi is handled by exec)
+          r[(insn >>> 21) & 31] = this.macLo; // l.macrc
+          this.macLo = 0;
+          this.macHi = 0;
+          return RARE_OK;
+        }
+        break;
+      case 0x08: {
+        const sub = (insn >>> 16) & 0x3ff;
+        if (sub === 0x000) { // l.sys
+          if (this.linuxUserMode) {
+            this.stopReason = StopReason.SYSCALL;
+            return RARE_EXIT;
+          }
+          this.exception(Vector.SYSCALL, (this.pcr + 4 - (this.ds ? 4 : 0)) | 0, 0, false);
+          return RARE_FAULT;
+        }
+        if (sub === 0x100) { // l.trap
+          this.syncException(Vector.TRAP, 0, false);
+          return RARE_FAULT;
+        }
+        if ((insn & 0xffff) === 0 && (sub === 0x200 || sub === 0x280 || sub === 0x300)) {
+          return RARE_OK; // l.msync / l.psync / l.csync: no-ops for an in-order core
+        }
+        break;
+      }
+      case 0x13: // l.maci
+        this.macOp(r[(insn >>> 16) & 31]!, (insn << 16) >> 16, true, false);
+        return this.rangeCheck(this.overflow);
+      case 0x1b: { // l.lwa
+        const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) >>> 0;
+        const v = this.loadSlow(va, 4);
+        if (this.fault !== 0) return RARE_FAULT;
+        r[(insn >>> 21) & 31] = v;
+        this.resValid = true;
+        this.resAddr = va;
+        this.resValue = v | 0;
+        return this.exitLoop ? RARE_EXIT : RARE_OK;
+      }
+      case 0x2c: { // l.muli
+        const a = r[(insn >>> 16) & 31]!;
+        const b = (insn << 16) >> 16;
+        const p = Math.imul(a, b);
+        r[(insn >>> 21) & 31] = p;
+        this.overflow = a * b !== p ? 1 : 0;
+        return this.rangeCheck(this.overflow);
+      }
+      case 0x31: { // l.mac / l.msb / l.macu / l.msbu
+        const op = insn & 0xf;
+        if (op < 1 || op > 4) break;
+        this.macOp(r[(insn >>> 16) & 31]!, r[(insn >>> 11) & 31]!, op === 1 || op === 2, op === 2 || op === 4);
+        return this.rangeCheck(op <= 2 ? this.overflow : this.carry);
+      }
+      case 0x33: { // l.swa
+        const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) >>> 0;
+        // Like QEMU: no memory access at all unless the address matches the reservation.
+        let ok = false;
+        if (this.resValid && this.resAddr === va) {
+          const cur = this.loadSlow(va, 4);
+          if (this.fault !== 0) return RARE_FAULT;
+          ok = this.resValue === (cur | 0);
+        }
+        if (ok) {
+          this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
+          if (this.fault !== 0) return RARE_FAULT;
+        }
+        this.resValid = false;
+        this.flag = ok ? 1 : 0;
+        return this.exitLoop ? RARE_EXIT : RARE_OK;
+      }
+      case 0x38: // the register-register ALU operations exec() leaves here
+        return this.aluRare(insn);
+      default:
+        break;
+    }
+    this.illegal();
+    return RARE_FAULT;
+  }
+
+  /** l.mul, l.muld, l.div, l.divu, l.mulu, l.muldu, l.ext*, l.ff1, l.fl1 (or illegal). */
+  private aluRare(insn: number): number {
+    const r = this.gpr;
+    const d = (insn >>> 21) & 31;
+    const a = r[(insn >>> 16) & 31]!;
+    const b = r[(insn >>> 11) & 31]!;
+    const op2 = (insn >>> 8) & 3;
+    switch (insn & 0xf) {
+      case 0x6: { // l.mul
+        if (op2 !== 3) break;
+        const p = Math.imul(a, b);
+        r[d] = p;
+        this.overflow = a * b !== p ? 1 : 0;
+        return this.rangeCheck(this.overflow);
+      }
+      case 0x7: // l.muld
+        if (op2 !== 3) break;
+        this.macSet(a, b, true);
+        return RARE_OK;
+      case 0x9: // l.div
+        if (op2 !== 3) break;
+        if (b === 0) {
+          r[d] = a; // QEMU: divides by 1
+          this.overflow = 1;
+        } else if (a === -0x80000000 && b === -1) {
+          r[d] = a;
+          this.overflow = 1;
+        } else {
+          r[d] = (a / b) | 0;
+          this.overflow = 0;
+        }
+        return this.rangeCheck(this.overflow);
+      case 0xa: // l.divu
+        if (op2 !== 3) break;
+        if (b === 0) {
+          r[d] = a;
+          this.carry = 1;
+        } else {
+          r[d] = ((a >>> 0) / (b >>> 0)) >>> 0;
+          this.carry = 0;
+        }
+        return this.rangeCheck(this.carry);
+      case 0xb: { // l.mulu
+        if (op2 !== 3) break;
+        r[d] = Math.imul(a, b);
+        this.carry = (a >>> 0) * (b >>> 0) > 0xffffffff ? 1 : 0;
+        return this.rangeCheck(this.carry);
+      }
+      case 0xc:
+        if (op2 === 3) { this.macSet(a, b, false); return RARE_OK; } // l.muldu
+        if (op2 !== 0) break;
+        switch ((insn >>> 6) & 3) {
+          case 0: r[d] = (a << 16) >> 16; break; // l.exths
+          case 1: r[d] = (a << 24) >> 24; break; // l.extbs
+          case 2: r[d] = a & 0xffff; break; // l.exthz
+          default: r[d] = a & 0xff; break; // l.extbz
+        }
+        return RARE_OK;
+      case 0xd: // l.extws / l.extwz (32-bit: a move)
+        if (op2 !== 0 || ((insn >>> 6) & 3) > 1) break;
+        r[d] = a;
+        return RARE_OK;
+      case 0xf: // l.ff1 / l.fl1
+        if (op2 === 0) { r[d] = a === 0 ? 0 : 32 - Math.clz32(a & -a); return RARE_OK; }
+        if (op2 === 1) { r[d] = 32 - Math.clz32(a); return RARE_OK; }
+        break;
+      default:
+        break;
+    }
+    this.illegal();
+    return RARE_FAULT;
+  }
+
+  /** The range exception (SR[OVE]) after a result with this OV/CY bit was written. */
+  private rangeCheck(bit: number): number {
+    if ((this.srBits & SR.OVE) !== 0 && bit !== 0) {
+      this.syncException(Vector.RANGE, 0, false);
+      return RARE_FAULT;
+    }
+    return RARE_OK;
+  }
+
   // ---------------------------------------------------------------- run loop
 
   /**
@@ -779,490 +960,326 @@ export class Cpu {
       let nds = 0;
 
       // ---- execute
-      sw: switch (insn >>> 26) {
-        case 0x00: // l.j
-          target = (pc + ((insn << 6) >> 4)) | 0;
-          nds = 1;
-          break;
-        case 0x01: // l.jal
-          r[9] = (pc + 8) | 0;
-          target = (pc + ((insn << 6) >> 4)) | 0;
-          nds = 1;
-          break;
-        case 0x02: // l.adrp
-          r[(insn >>> 21) & 31] = (pc & ~PAGE_MASK) + (((insn << 11) >> 11) << 13);
-          break;
-        case 0x03: // l.bnf
-          target = flag === 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
-          nds = 1;
-          break;
-        case 0x04: // l.bf
-          target = flag !== 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
-          nds = 1;
-          break;
-        case 0x05: // l.nop
-          if ((insn & 0x03000000) !== 0x01000000) {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.illegal(); fault = 1; break;
-          }
-          if (this.nopHooks) {
-            const k = insn & 0xffff;
-            if (k === 1) {
-              this.exitCode = r[3]!;
-              this.stopReason = StopReason.HALT;
-              limit = 0;
-            } else if (k === 4) {
-              this.putcByte = r[3]! & 0xff;
-              this.stopReason = StopReason.PUTC;
-              limit = 0;
-            }
-          }
-          break;
-        case 0x06:
-          if ((insn & 0x10000) === 0) {
-            r[(insn >>> 21) & 31] = insn << 16; // l.movhi
-          } else if ((insn & 0xffff) === 0) {
-            r[(insn >>> 21) & 31] = this.macLo; // l.macrc
-            this.macLo = 0;
-            this.macHi = 0;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.illegal(); fault = 1;
-          }
-          break;
-        case 0x08: {
-          const sub = (insn >>> 16) & 0x3ff;
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          if (sub === 0x000) { // l.sys
-            if (this.linuxUserMode) {
-              this.stopReason = StopReason.SYSCALL;
-              limit = 0;
+      // Common instructions run inline; `break rare` hands the rest to execRare().
+      sw: {
+        rare: {
+          switch (insn >>> 26) {
+            case 0x00: // l.j
+              target = (pc + ((insn << 6) >> 4)) | 0;
+              nds = 1;
+              break;
+            case 0x01: // l.jal
+              r[9] = (pc + 8) | 0;
+              target = (pc + ((insn << 6) >> 4)) | 0;
+              nds = 1;
+              break;
+            case 0x02: // l.adrp
+              r[(insn >>> 21) & 31] = (pc & ~PAGE_MASK) + (((insn << 11) >> 11) << 13);
+              break;
+            case 0x03: // l.bnf
+              target = flag === 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
+              nds = 1;
+              break;
+            case 0x04: // l.bf
+              target = flag !== 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
+              nds = 1;
+              break;
+            case 0x05: // l.nop
+              if ((insn & 0x03000000) !== 0x01000000) {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.illegal(); fault = 1; break;
+              }
+              if (this.nopHooks) {
+                const k = insn & 0xffff;
+                if (k === 1) {
+                  this.exitCode = r[3]!;
+                  this.stopReason = StopReason.HALT;
+                  limit = 0;
+                } else if (k === 4) {
+                  this.putcByte = r[3]! & 0xff;
+                  this.stopReason = StopReason.PUTC;
+                  limit = 0;
+                }
+              }
+              break;
+            case 0x06:
+              if ((insn & 0x10000) === 0) {
+                r[(insn >>> 21) & 31] = insn << 16; // l.movhi
+                break;
+              }
+              break rare; // l.macrc
+            case 0x09: // l.rfe
+              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+              this.setSrValue(this.esr);
+              this.resValid = false;
+              pc = this.epcr | 0;
+              ds = 0;
+              flag = this.flag;
+              rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
+              if (this.exitLoop || this.interruptDeliverable()) break loop;
+              continue loop; // retired; pc already set
+
+            case 0x11: // l.jr
+              target = r[(insn >>> 11) & 31]!;
+              nds = 1;
+              break;
+            case 0x12: // l.jalr
+              target = r[(insn >>> 11) & 31]!;
+              r[9] = (pc + 8) | 0;
+              nds = 1;
+              break;
+            case 0x21: // l.lwz
+            case 0x22: { // l.lws
+              const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+              const e = rt[va >>> PAGE_BITS]!;
+              if ((e & 1) !== 0 && (va & 3) === 0) {
+                r[(insn >>> 21) & 31] = mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2]!;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                const v = this.loadSlow(va, 4);
+                if (this.fault !== 0) { fault = 1; break; }
+                r[(insn >>> 21) & 31] = v;
+                if (this.exitLoop) limit = 0;
+              }
               break;
             }
-            this.exception(Vector.SYSCALL, (pc + 4 - (ds ? 4 : 0)) | 0, 0, false);
-            fault = 1;
-          } else if (sub === 0x100) { // l.trap
-            this.syncException(Vector.TRAP, 0, false);
-            fault = 1;
-          } else if ((insn & 0xffff) === 0 && (sub === 0x200 || sub === 0x280 || sub === 0x300)) {
-            // l.msync / l.psync / l.csync: no-ops for an in-order core
-          } else {
-            this.illegal(); fault = 1;
-          }
-          break;
-        }
-        case 0x09: // l.rfe
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
-          this.setSrValue(this.esr);
-          this.resValid = false;
-          pc = this.epcr | 0;
-          ds = 0;
-          flag = this.flag;
-          rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
-          if (this.exitLoop || this.interruptDeliverable()) break loop;
-          continue loop; // retired; pc already set
-
-        case 0x11: // l.jr
-          target = r[(insn >>> 11) & 31]!;
-          nds = 1;
-          break;
-        case 0x12: // l.jalr
-          target = r[(insn >>> 11) & 31]!;
-          r[9] = (pc + 8) | 0;
-          nds = 1;
-          break;
-        case 0x13: { // l.maci
-          this.macOp(r[(insn >>> 16) & 31]!, (insn << 16) >> 16, true, false);
-          if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.syncException(Vector.RANGE, 0, false); fault = 1;
-          }
-          break;
-        }
-        case 0x1b: { // l.lwa
-          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) >>> 0;
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          const v = this.loadSlow(va, 4);
-          if (this.fault !== 0) { fault = 1; break; }
-          r[(insn >>> 21) & 31] = v;
-          this.resValid = true;
-          this.resAddr = va;
-          this.resValue = v | 0;
-          if (this.exitLoop) limit = 0;
-          break;
-        }
-        case 0x21: // l.lwz
-        case 0x22: { // l.lws
-          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
-          const e = rt[va >>> PAGE_BITS]!;
-          if ((e & 1) !== 0 && (va & 3) === 0) {
-            r[(insn >>> 21) & 31] = mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2]!;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            const v = this.loadSlow(va, 4);
-            if (this.fault !== 0) { fault = 1; break; }
-            r[(insn >>> 21) & 31] = v;
-            if (this.exitLoop) limit = 0;
-          }
-          break;
-        }
-        case 0x23: // l.lbz
-        case 0x24: { // l.lbs
-          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
-          const e = rt[va >>> PAGE_BITS]!;
-          let v: number;
-          if ((e & 1) !== 0) {
-            v = bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3]!;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            v = this.loadSlow(va, 1);
-            if (this.fault !== 0) { fault = 1; break; }
-            if (this.exitLoop) limit = 0;
-          }
-          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 24) >> 24 : v; // 0x24 l.lbs
-          break;
-        }
-        case 0x25: // l.lhz
-        case 0x26: { // l.lhs
-          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
-          const e = rt[va >>> PAGE_BITS]!;
-          let v: number;
-          if ((e & 1) !== 0 && (va & 1) === 0) {
-            v = halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1]!;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            v = this.loadSlow(va, 2);
-            if (this.fault !== 0) { fault = 1; break; }
-            if (this.exitLoop) limit = 0;
-          }
-          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 16) >> 16 : v; // 0x26 l.lhs
-          break;
-        }
-        case 0x27: { // l.addi
-          const a = r[(insn >>> 16) & 31]!;
-          const b = (insn << 16) >> 16;
-          const s = (a + b) | 0;
-          r[(insn >>> 21) & 31] = s;
-          this.carry = (s >>> 0) < (a >>> 0) ? 1 : 0;
-          this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
-          if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.syncException(Vector.RANGE, 0, false); fault = 1;
-          }
-          break;
-        }
-        case 0x28: { // l.addic
-          const a = r[(insn >>> 16) & 31]!;
-          const b = (insn << 16) >> 16;
-          const c = this.carry;
-          const s = (a + b + c) | 0;
-          r[(insn >>> 21) & 31] = s;
-          const us = (a >>> 0) + (b >>> 0) + c;
-          this.carry = us > 0xffffffff ? 1 : 0;
-          this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
-          if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.syncException(Vector.RANGE, 0, false); fault = 1;
-          }
-          break;
-        }
-        case 0x29: // l.andi
-          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! & (insn & 0xffff);
-          break;
-        case 0x2a: // l.ori
-          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! | (insn & 0xffff);
-          break;
-        case 0x2b: // l.xori
-          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! ^ ((insn << 16) >> 16);
-          break;
-        case 0x2c: { // l.muli
-          const a = r[(insn >>> 16) & 31]!;
-          const b = (insn << 16) >> 16;
-          const p = Math.imul(a, b);
-          r[(insn >>> 21) & 31] = p;
-          this.overflow = a * b !== p ? 1 : 0;
-          if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.syncException(Vector.RANGE, 0, false); fault = 1;
-          }
-          break;
-        }
-        case 0x2d: { // l.mfspr
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
-          r[(insn >>> 21) & 31] = this.getSpr(r[(insn >>> 16) & 31]! | (insn & 0xffff));
-          break;
-        }
-        case 0x2e: { // l.slli / l.srli / l.srai / l.rori
-          const a = r[(insn >>> 16) & 31]!;
-          const l = insn & 31;
-          let v: number;
-          switch ((insn >>> 6) & 3) {
-            case 0: v = a << l; break;
-            case 1: v = a >>> l; break;
-            case 2: v = a >> l; break;
-            default: v = (a >>> l) | (a << (32 - l)); break;
-          }
-          r[(insn >>> 21) & 31] = v;
-          break;
-        }
-        case 0x2f: { // l.sf*i
-          const a = r[(insn >>> 16) & 31]!;
-          const b = (insn << 16) >> 16;
-          const c = (insn >>> 21) & 31;
-          const m = SF_TRUTH[c]!;
-          if (m !== 0) {
-            // Unsigned conditions compare with the sign bit flipped.
-            const bias = ((c & 8) ^ 8) << 28;
-            flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.illegal(); fault = 1;
-          }
-          break;
-        }
-        case 0x30: { // l.mtspr
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
-          const spr = r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff));
-          this.setSpr(spr, r[(insn >>> 11) & 31]!);
-          flag = this.flag;
-          if (this.exitLoop) {
-            if (this.pcr !== pc) { // NPC write: a jump
-              pc = this.pcr; ds = 0;
-              break loop;
+            case 0x23: // l.lbz
+            case 0x24: { // l.lbs
+              const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+              const e = rt[va >>> PAGE_BITS]!;
+              let v: number;
+              if ((e & 1) !== 0) {
+                v = bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3]!;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                v = this.loadSlow(va, 1);
+                if (this.fault !== 0) { fault = 1; break; }
+                if (this.exitLoop) limit = 0;
+              }
+              r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 24) >> 24 : v; // 0x24 l.lbs
+              break;
             }
-            limit = 0;
-          }
-          break;
-        }
-        case 0x31: { // l.mac / l.msb / l.macu / l.msbu
-          const a = r[(insn >>> 16) & 31]!;
-          const b = r[(insn >>> 11) & 31]!;
-          const op = insn & 0xf;
-          if (op < 1 || op > 4) {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.illegal(); fault = 1; break;
-          }
-          this.macOp(a, b, op === 1 || op === 2, op === 2 || op === 4);
-          if ((this.srBits & SR.OVE) !== 0 && (op <= 2 ? this.overflow : this.carry) !== 0) {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.syncException(Vector.RANGE, 0, false); fault = 1;
-          }
-          break;
-        }
-        case 0x33: { // l.swa
-          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) >>> 0;
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          // Like QEMU: no memory access at all unless the address matches the reservation.
-          let ok = false;
-          if (this.resValid && this.resAddr === va) {
-            const cur = this.loadSlow(va, 4);
-            if (this.fault !== 0) { fault = 1; break; }
-            ok = this.resValue === (cur | 0);
-          }
-          if (ok) {
-            this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
-            if (this.fault !== 0) { fault = 1; break; }
-          }
-          this.resValid = false;
-          flag = ok ? 1 : 0;
-          if (this.exitLoop) limit = 0;
-          break;
-        }
-        case 0x35: { // l.sw
-          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
-          const e = wt[va >>> PAGE_BITS]!;
-          if ((e & 1) !== 0 && (va & 3) === 0) {
-            mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2] = r[(insn >>> 11) & 31]!;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
-            if (this.fault !== 0) { fault = 1; break; }
-            if (this.exitLoop) limit = 0;
-          }
-          break;
-        }
-        case 0x36: { // l.sb
-          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
-          const e = wt[va >>> PAGE_BITS]!;
-          if ((e & 1) !== 0) {
-            bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3] = r[(insn >>> 11) & 31]!;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.storeSlow(va, 1, r[(insn >>> 11) & 31]! & 0xff);
-            if (this.fault !== 0) { fault = 1; break; }
-            if (this.exitLoop) limit = 0;
-          }
-          break;
-        }
-        case 0x37: { // l.sh
-          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
-          const e = wt[va >>> PAGE_BITS]!;
-          if ((e & 1) !== 0 && (va & 1) === 0) {
-            halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1] = r[(insn >>> 11) & 31]!;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.storeSlow(va, 2, r[(insn >>> 11) & 31]! & 0xffff);
-            if (this.fault !== 0) { fault = 1; break; }
-            if (this.exitLoop) limit = 0;
-          }
-          break;
-        }
-        case 0x38: { // register-register ALU
-          const d = (insn >>> 21) & 31;
-          const a = r[(insn >>> 16) & 31]!;
-          const b = r[(insn >>> 11) & 31]!;
-          const op2 = (insn >>> 8) & 3;
-          switch (insn & 0xf) {
-            case 0x0: // l.add
-            case 0x1: { // l.addc
-              if (op2 !== 0) break;
-              const c = (insn & 1) !== 0 ? this.carry : 0;
-              const s = (a + b + c) | 0;
-              r[d] = s;
-              this.carry = (a >>> 0) + (b >>> 0) + c > 0xffffffff ? 1 : 0;
+            case 0x25: // l.lhz
+            case 0x26: { // l.lhs
+              const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+              const e = rt[va >>> PAGE_BITS]!;
+              let v: number;
+              if ((e & 1) !== 0 && (va & 1) === 0) {
+                v = halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1]!;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                v = this.loadSlow(va, 2);
+                if (this.fault !== 0) { fault = 1; break; }
+                if (this.exitLoop) limit = 0;
+              }
+              r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 16) >> 16 : v; // 0x26 l.lhs
+              break;
+            }
+            case 0x27: { // l.addi
+              const a = r[(insn >>> 16) & 31]!;
+              const b = (insn << 16) >> 16;
+              const s = (a + b) | 0;
+              r[(insn >>> 21) & 31] = s;
+              this.carry = (s >>> 0) < (a >>> 0) ? 1 : 0;
               this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
               if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
                 this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
-              break sw;
+              break;
             }
-            case 0x2: { // l.sub
-              if (op2 !== 0) break;
-              const s = (a - b) | 0;
-              r[d] = s;
-              this.carry = (a >>> 0) < (b >>> 0) ? 1 : 0;
-              this.overflow = (((a ^ b) & (a ^ s)) >>> 31);
+            case 0x28: { // l.addic
+              const a = r[(insn >>> 16) & 31]!;
+              const b = (insn << 16) >> 16;
+              const c = this.carry;
+              const s = (a + b + c) | 0;
+              r[(insn >>> 21) & 31] = s;
+              const us = (a >>> 0) + (b >>> 0) + c;
+              this.carry = us > 0xffffffff ? 1 : 0;
+              this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
               if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
                 this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
                 this.syncException(Vector.RANGE, 0, false); fault = 1;
               }
-              break sw;
-            }
-            case 0x3: if (op2 !== 0) break; r[d] = a & b; break sw; // l.and
-            case 0x4: if (op2 !== 0) break; r[d] = a | b; break sw; // l.or
-            case 0x5: if (op2 !== 0) break; r[d] = a ^ b; break sw; // l.xor
-            case 0x6: { // l.mul
-              if (op2 !== 3) break;
-              const p = Math.imul(a, b);
-              r[d] = p;
-              this.overflow = a * b !== p ? 1 : 0;
-              if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.syncException(Vector.RANGE, 0, false); fault = 1;
-              }
-              break sw;
-            }
-            case 0x7: // l.muld
-              if (op2 !== 3) break;
-              this.macSet(a, b, true);
-              break sw;
-            case 0x8: { // shifts / rotate by register
-              if (((insn >>> 8) & 3) !== 0) break;
-              const l = b & 31;
-              switch ((insn >>> 6) & 3) {
-                case 0: r[d] = a << l; break;
-                case 1: r[d] = a >>> l; break;
-                case 2: r[d] = a >> l; break;
-                default: r[d] = (a >>> l) | (a << (32 - l)); break;
-              }
-              break sw;
-            }
-            case 0x9: { // l.div
-              if (op2 !== 3) break;
-              if (b === 0) {
-                r[d] = a; // QEMU: divides by 1
-                this.overflow = 1;
-              } else if (a === -0x80000000 && b === -1) {
-                r[d] = a;
-                this.overflow = 1;
-              } else {
-                r[d] = (a / b) | 0;
-                this.overflow = 0;
-              }
-              if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.syncException(Vector.RANGE, 0, false); fault = 1;
-              }
-              break sw;
-            }
-            case 0xa: { // l.divu
-              if (op2 !== 3) break;
-              if (b === 0) {
-                r[d] = a;
-                this.carry = 1;
-              } else {
-                r[d] = ((a >>> 0) / (b >>> 0)) >>> 0;
-                this.carry = 0;
-              }
-              if ((this.srBits & SR.OVE) !== 0 && this.carry !== 0) {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.syncException(Vector.RANGE, 0, false); fault = 1;
-              }
-              break sw;
-            }
-            case 0xb: { // l.mulu
-              if (op2 !== 3) break;
-              const p = Math.imul(a, b);
-              r[d] = p;
-              this.carry = (a >>> 0) * (b >>> 0) > 0xffffffff ? 1 : 0;
-              if ((this.srBits & SR.OVE) !== 0 && this.carry !== 0) {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.syncException(Vector.RANGE, 0, false); fault = 1;
-              }
-              break sw;
-            }
-            case 0xc:
-              if (op2 === 3) { this.macSet(a, b, false); break sw; } // l.muldu
-              if (op2 !== 0) break;
-              switch ((insn >>> 6) & 3) {
-                case 0: r[d] = (a << 16) >> 16; break; // l.exths
-                case 1: r[d] = (a << 24) >> 24; break; // l.extbs
-                case 2: r[d] = a & 0xffff; break; // l.exthz
-                default: r[d] = a & 0xff; break; // l.extbz
-              }
-              break sw;
-            case 0xd: // l.extws / l.extwz (32-bit: a move)
-              if (op2 !== 0 || ((insn >>> 6) & 3) > 1) break;
-              r[d] = a;
-              break sw;
-            case 0xe: // l.cmov
-              if (op2 !== 0) break;
-              r[d] = flag !== 0 ? a : b;
-              break sw;
-            case 0xf: // l.ff1 / l.fl1
-              if (op2 === 0) { r[d] = a === 0 ? 0 : 32 - Math.clz32(a & -a); break sw; }
-              if (op2 === 1) { r[d] = 32 - Math.clz32(a); break sw; }
               break;
+            }
+            case 0x29: // l.andi
+              r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! & (insn & 0xffff);
+              break;
+            case 0x2a: // l.ori
+              r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! | (insn & 0xffff);
+              break;
+            case 0x2b: // l.xori
+              r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! ^ ((insn << 16) >> 16);
+              break;
+            case 0x2d: { // l.mfspr
+              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+              r[(insn >>> 21) & 31] = this.getSpr(r[(insn >>> 16) & 31]! | (insn & 0xffff));
+              break;
+            }
+            case 0x2e: { // l.slli / l.srli / l.srai / l.rori
+              const a = r[(insn >>> 16) & 31]!;
+              const l = insn & 31;
+              let v: number;
+              switch ((insn >>> 6) & 3) {
+                case 0: v = a << l; break;
+                case 1: v = a >>> l; break;
+                case 2: v = a >> l; break;
+                default: v = (a >>> l) | (a << (32 - l)); break;
+              }
+              r[(insn >>> 21) & 31] = v;
+              break;
+            }
+            case 0x2f: { // l.sf*i
+              const a = r[(insn >>> 16) & 31]!;
+              const b = (insn << 16) >> 16;
+              const c = (insn >>> 21) & 31;
+              const m = SF_TRUTH[c]!;
+              if (m !== 0) {
+                // Unsigned conditions compare with the sign bit flipped.
+                const bias = ((c & 8) ^ 8) << 28;
+                flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.illegal(); fault = 1;
+              }
+              break;
+            }
+            case 0x30: { // l.mtspr
+              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+              const spr = r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff));
+              this.setSpr(spr, r[(insn >>> 11) & 31]!);
+              flag = this.flag;
+              if (this.exitLoop) {
+                if (this.pcr !== pc) { // NPC write: a jump
+                  pc = this.pcr; ds = 0;
+                  break loop;
+                }
+                limit = 0;
+              }
+              break;
+            }
+            case 0x35: { // l.sw
+              const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
+              const e = wt[va >>> PAGE_BITS]!;
+              if ((e & 1) !== 0 && (va & 3) === 0) {
+                mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2] = r[(insn >>> 11) & 31]!;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
+                if (this.fault !== 0) { fault = 1; break; }
+                if (this.exitLoop) limit = 0;
+              }
+              break;
+            }
+            case 0x36: { // l.sb
+              const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
+              const e = wt[va >>> PAGE_BITS]!;
+              if ((e & 1) !== 0) {
+                bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3] = r[(insn >>> 11) & 31]!;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.storeSlow(va, 1, r[(insn >>> 11) & 31]! & 0xff);
+                if (this.fault !== 0) { fault = 1; break; }
+                if (this.exitLoop) limit = 0;
+              }
+              break;
+            }
+            case 0x37: { // l.sh
+              const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
+              const e = wt[va >>> PAGE_BITS]!;
+              if ((e & 1) !== 0 && (va & 1) === 0) {
+                halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1] = r[(insn >>> 11) & 31]!;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.storeSlow(va, 2, r[(insn >>> 11) & 31]! & 0xffff);
+                if (this.fault !== 0) { fault = 1; break; }
+                if (this.exitLoop) limit = 0;
+              }
+              break;
+            }
+            case 0x38: { // register-register ALU
+              const d = (insn >>> 21) & 31;
+              const a = r[(insn >>> 16) & 31]!;
+              const b = r[(insn >>> 11) & 31]!;
+              const op2 = (insn >>> 8) & 3;
+              switch (insn & 0xf) {
+                case 0x0: // l.add
+                case 0x1: { // l.addc
+                  if (op2 !== 0) break;
+                  const c = (insn & 1) !== 0 ? this.carry : 0;
+                  const s = (a + b + c) | 0;
+                  r[d] = s;
+                  this.carry = (a >>> 0) + (b >>> 0) + c > 0xffffffff ? 1 : 0;
+                  this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
+                  if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+                    this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                    this.syncException(Vector.RANGE, 0, false); fault = 1;
+                  }
+                  break sw;
+                }
+                case 0x2: { // l.sub
+                  if (op2 !== 0) break;
+                  const s = (a - b) | 0;
+                  r[d] = s;
+                  this.carry = (a >>> 0) < (b >>> 0) ? 1 : 0;
+                  this.overflow = (((a ^ b) & (a ^ s)) >>> 31);
+                  if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+                    this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                    this.syncException(Vector.RANGE, 0, false); fault = 1;
+                  }
+                  break sw;
+                }
+                case 0x3: if (op2 !== 0) break; r[d] = a & b; break sw; // l.and
+                case 0x4: if (op2 !== 0) break; r[d] = a | b; break sw; // l.or
+                case 0x5: if (op2 !== 0) break; r[d] = a ^ b; break sw; // l.xor
+                case 0x8: { // shifts / rotate by register
+                  if (((insn >>> 8) & 3) !== 0) break;
+                  const l = b & 31;
+                  switch ((insn >>> 6) & 3) {
+                    case 0: r[d] = a << l; break;
+                    case 1: r[d] = a >>> l; break;
+                    case 2: r[d] = a >> l; break;
+                    default: r[d] = (a >>> l) | (a << (32 - l)); break;
+                  }
+                  break sw;
+                }
+                case 0xe: // l.cmov
+                  if (op2 !== 0) break;
+                  r[d] = flag !== 0 ? a : b;
+                  break sw;
+              }
+              break rare; // l.mul, l.div, l.ext*, ... or not decoded
+            }
+            case 0x39: { // l.sf*
+              const a = r[(insn >>> 16) & 31]!;
+              const b = r[(insn >>> 11) & 31]!;
+              const c = (insn >>> 21) & 31;
+              const m = SF_TRUTH[c]!;
+              if (m !== 0) {
+                // Unsigned conditions compare with the sign bit flipped.
+                const bias = ((c & 8) ^ 8) << 28;
+                flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
+              } else {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.illegal(); fault = 1;
+              }
+              break;
+            }
+            default:
+              break rare;
           }
-          // not decoded
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          this.illegal(); fault = 1;
-          break;
-        }
-        case 0x39: { // l.sf*
-          const a = r[(insn >>> 16) & 31]!;
-          const b = r[(insn >>> 11) & 31]!;
-          const c = (insn >>> 21) & 31;
-          const m = SF_TRUTH[c]!;
-          if (m !== 0) {
-            // Unsigned conditions compare with the sign bit flipped.
-            const bias = ((c & 8) ^ 8) << 28;
-            flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
-          } else {
-            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-            this.illegal(); fault = 1;
-          }
-          break;
-        }
-        default:
-          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-          this.illegal(); fault = 1;
-          break;
-      }
+          break sw;
+        } // rare
+        this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+        const st = this.execRare(insn);
+        flag = this.flag;
+        if (st === RARE_FAULT) fault = 1;
+        else if (st === RARE_EXIT) limit = 0;
+      } // sw
 
       if (fault !== 0) {
         // Exception taken by this instruction: it did not retire; state is in the fields.
