@@ -70,7 +70,7 @@
 import type { Clock, IrqLine } from '../device.ts';
 import type { Bus } from '../memory/bus.ts';
 import type { Ram } from '../memory/ram.ts';
-import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, type AccessKind } from './mmu.ts';
+import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, TABLE, type AccessKind } from './mmu.ts';
 import { CPU_ANY, PMR, SPR, SR, TTMR, Vector } from './spr.ts';
 
 export const StopReason = {
@@ -243,15 +243,17 @@ export class Cpu {
     this.flag = (value >>> 9) & 1;
     this.carry = (value >>> 10) & 1;
     this.overflow = (value >>> 11) & 1;
-    const sup = (value & SR.SM) !== 0;
+    // One table() call site per kind (not a getter per privilege) so that the
+    // first user-mode SR, late in a boot, brings no new code path into exec().
+    const user = (value & SR.SM) !== 0 ? 0 : 1;
     const m = this.mmu;
     if (value & SR.DME) {
-      this.curRead = sup ? m.supRead : m.userRead;
-      this.curWrite = sup ? m.supWrite : m.userWrite;
+      this.curRead = m.table(TABLE.SUP_READ + 2 * user);
+      this.curWrite = m.table(TABLE.SUP_WRITE + 2 * user);
     } else {
       this.curRead = this.curWrite = m.identity;
     }
-    this.curExec = value & SR.IME ? (sup ? m.supExec : m.userExec) : m.identity;
+    this.curExec = value & SR.IME ? m.table(TABLE.SUP_EXEC + user) : m.identity;
   }
 
   // ---------------------------------------------------------------- time
@@ -375,8 +377,12 @@ export class Cpu {
 
   /** An interrupt would be taken now if we were between instructions. */
   private interruptDeliverable(): boolean {
+    // Every operation runs on every call (no short-circuit): inlined into
+    // exec(), a path first taken late would deoptimise it.
     const sr = this.srBits;
-    return ((this.ttmr & TTMR.IP) !== 0 && (sr & SR.TEE) !== 0) || ((this.picsr & this.picmr) !== 0 && (sr & SR.IEE) !== 0);
+    const tee = sr & SR.TEE, iee = sr & SR.IEE;
+    const tick = (this.ttmr & TTMR.IP) !== 0, ext = (this.picsr & this.picmr) !== 0;
+    return ((tick ? tee : 0) | (ext ? iee : 0)) !== 0;
   }
 
   /** Takes a pending, enabled interrupt (between instructions, not before a delay slot). */
@@ -461,13 +467,13 @@ export class Cpu {
       for (let i = 0; i < size; i++) {
         const pa = this.translate((va + i) >>> 0, Access.READ);
         if (pa < 0) return 0;
-        v = (v << 8) | this.bus.read(pa, 1);
+        v = (v << 8) | this.bus.read(pa | 0, 1);
       }
       return v >>> 0;
     }
     const pa = this.translate(va, Access.READ);
     if (pa < 0) return 0;
-    return this.bus.read(pa, size);
+    return this.bus.read(pa | 0, size);
   }
 
   private storeSlow(va: number, size: 1 | 2 | 4, value: number): void {
@@ -480,12 +486,12 @@ export class Cpu {
         if (pa < 0) return;
         pas[i] = pa;
       }
-      for (let i = 0; i < size; i++) this.bus.write(pas[i]!, 1, (value >>> ((size - 1 - i) * 8)) & 0xff);
+      for (let i = 0; i < size; i++) this.bus.write(pas[i]! | 0, 1, (value >>> ((size - 1 - i) * 8)) & 0xff);
       return;
     }
     const pa = this.translate(va, Access.WRITE);
     if (pa < 0) return;
-    this.bus.write(pa, size, value);
+    this.bus.write(pa | 0, size, value);
   }
 
   /** Fetch-page refill: returns the page's fast entry (PA | 1), 0 for non-RAM, -1 on a fault. */

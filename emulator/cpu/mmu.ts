@@ -29,6 +29,9 @@ export const MISS = -1;
 export const FAULT = -2;
 
 export const Access = { READ: 0, WRITE: 1, EXEC: 2 } as const;
+
+/** Indexes of the MMU-on tables for `Mmu.table` (user = supervisor + 2 for data, + 1 for exec). */
+export const TABLE = { SUP_READ: 0, SUP_WRITE: 1, USER_READ: 2, USER_WRITE: 3, SUP_EXEC: 4, USER_EXEC: 5 } as const;
 export type AccessKind = (typeof Access)[keyof typeof Access];
 
 export class Mmu {
@@ -47,6 +50,8 @@ export class Mmu {
     if (!this.tables) this.tables = Array.from({ length: 6 }, () => new Int32Array(PAGES));
     return this.tables;
   }
+  /** The MMU-on table `i` (a TABLE value). */
+  table(i: number): Int32Array { return this.all()[i]!; }
   get supRead(): Int32Array { return this.all()[0]!; }
   get supWrite(): Int32Array { return this.all()[1]!; }
   get userRead(): Int32Array { return this.all()[2]!; }
@@ -113,10 +118,9 @@ export class Mmu {
     const pageBase = (tr >>> PAGE_BITS) << PAGE_BITS;
     const pa = (pageBase | (va & PAGE_MASK)) >>> 0;
     if ((pageBase >>> 0) < this.ramSize) {
-      const entry = pageBase | 1;
-      if (exec) (supervisor ? this.supExec : this.userExec)[vpn] = entry;
-      else if (kind === Access.WRITE) (supervisor ? this.supWrite : this.userWrite)[vpn] = entry;
-      else (supervisor ? this.supRead : this.userRead)[vpn] = entry;
+      const user = supervisor ? 0 : 1;
+      const i = exec ? TABLE.SUP_EXEC + user : (kind === Access.WRITE ? TABLE.SUP_WRITE : TABLE.SUP_READ) + 2 * user;
+      this.table(i)[vpn] = pageBase | 1;
     }
     return pa;
   }
