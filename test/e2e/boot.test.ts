@@ -69,6 +69,12 @@ describe('mkrootfs boot on the bundled emulator', () => {
     expect(r.stderr).toMatch(/boot: ok .* all 2 boot steps completed/);
   });
 
+  it('recipes/hello.yml: a C program cross-compiled into the image runs under our emulator', () => {
+    const r = boot([join(ROOT, 'recipes/hello.yml')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Hello from mkrootfs: Linux 6\.12\.\d+ on openrisc/);
+  });
+
   it('runs a scripted shell session and checks the output of each command', () => {
     const img = join(work, 'session.img');
     copyFileSync(shellImage, img);
