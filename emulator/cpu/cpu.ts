@@ -484,9 +484,9 @@ export class Cpu {
       for (let i = 0; i < size; i++) {
         const pa = this.translate((va + i) >>> 0, Access.WRITE);
         if (pa < 0) return;
-        pas[i] = pa;
+        pas[i] = pa | 0; // int32 elements (a uint32 above 2^31 would make them doubles)
       }
-      for (let i = 0; i < size; i++) this.bus.write(pas[i]! | 0, 1, (value >>> ((size - 1 - i) * 8)) & 0xff);
+      for (let i = 0; i < size; i++) this.bus.write(pas[i]!, 1, (value >>> ((size - 1 - i) * 8)) & 0xff);
       return;
     }
     const pa = this.translate(va, Access.WRITE);
@@ -762,7 +762,7 @@ export class Cpu {
     return RARE_FAULT;
   }
 
-  /** l.mul, l.muld, l.div, l.divu, l.mulu, l.muldu, l.ext*, l.ff1, l.fl1 (or illegal). */
+  /** l.sra, l.ror, l.mul, l.muld, l.div, l.divu, l.mulu, l.muldu, l.ext*, l.ff1, l.fl1 (or illegal). */
   private aluRare(insn: number): number {
     const r = this.gpr;
     const d = (insn >>> 21) & 31;
@@ -820,6 +820,12 @@ export class Cpu {
           default: r[d] = a & 0xff; break; // l.extbz
         }
         return RARE_OK;
+      case 0x8: { // l.sra / l.ror by register (l.sll / l.srl are handled by exec)
+        if (op2 !== 0 || (insn & 0x80) === 0) break;
+        const l = b & 31;
+        r[d] = (insn & 0x40) === 0 ? a >> l : (a >>> l) | (a << (32 - l));
+        return RARE_OK;
+      }
       case 0xd: // l.extws / l.extwz (32-bit: a move)
         if (op2 !== 0 || ((insn >>> 6) & 3) > 1) break;
         r[d] = a;
@@ -1242,15 +1248,10 @@ export class Cpu {
                 case 0x3: if (op2 !== 0) break; r[d] = a & b; break sw; // l.and
                 case 0x4: if (op2 !== 0) break; r[d] = a | b; break sw; // l.or
                 case 0x5: if (op2 !== 0) break; r[d] = a ^ b; break sw; // l.xor
-                case 0x8: { // shifts / rotate by register
-                  if (((insn >>> 8) & 3) !== 0) break;
+                case 0x8: { // l.sll / l.srl (l.sra / l.ror by register: execRare)
+                  if (((insn >>> 8) & 3) !== 0 || (insn & 0x80) !== 0) break;
                   const l = b & 31;
-                  switch ((insn >>> 6) & 3) {
-                    case 0: r[d] = a << l; break;
-                    case 1: r[d] = a >>> l; break;
-                    case 2: r[d] = a >> l; break;
-                    default: r[d] = (a >>> l) | (a << (32 - l)); break;
-                  }
+                  r[d] = (insn & 0x40) === 0 ? a << l : a >>> l;
                   break sw;
                 }
                 case 0xe: // l.cmov
