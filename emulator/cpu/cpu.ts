@@ -94,19 +94,6 @@ const RARE_OK = 0;
 const RARE_FAULT = 1;
 const RARE_EXIT = 2;
 
-/**
- * l.sf* / l.sf*i by condition code (bits 25..21): bit k of the entry is the
- * flag for outcome k = (a < b ? 2 : 0) | (a === b ? 1 : 0); 0 = not a
- * condition (illegal). One table-driven path instead of a ten-way switch
- * keeps V8's type feedback complete from the first compare on.
- */
-const SF_TRUTH = new Uint8Array(32);
-SF_TRUTH[0x0] = 0b010; // eq
-SF_TRUTH[0x1] = 0b101; // ne
-SF_TRUTH[0x2] = SF_TRUTH[0xa] = 0b001; // gtu / gts
-SF_TRUTH[0x3] = SF_TRUTH[0xb] = 0b011; // geu / ges
-SF_TRUTH[0x4] = SF_TRUTH[0xc] = 0b100; // ltu / lts
-SF_TRUTH[0x5] = SF_TRUTH[0xd] = 0b110; // leu / les
 const SR_KEEP = ~(SR.F | SR.CY | SR.OV);
 
 export interface CpuOptions {
@@ -672,7 +659,7 @@ export class Cpu {
 
   /**
    * The instructions the boot executes seldom (l.sys/l.trap/syncs, MAC unit,
-   * l.lwa/l.swa, l.muli and the l.mul/l.div/l.ext/l.ff1 family) and every
+   * l.lwa/l.swa, l.sra/l.ror by register, l.div/l.ext/l.ff1 ...) and every
    * illegal encoding, kept out of exec() so that their first execution late
    * in a run deoptimises this small function instead of the big loop.
    * exec() has stored pc, ds, flag and instret in the fields before the call.
@@ -722,14 +709,6 @@ export class Cpu {
         this.resValue = v | 0;
         return this.exitLoop ? RARE_EXIT : RARE_OK;
       }
-      case 0x2c: { // l.muli
-        const a = r[(insn >>> 16) & 31]!;
-        const b = (insn << 16) >> 16;
-        const p = Math.imul(a, b);
-        r[(insn >>> 21) & 31] = p;
-        this.overflow = a * b !== p ? 1 : 0;
-        return this.rangeCheck(this.overflow);
-      }
       case 0x31: { // l.mac / l.msb / l.macu / l.msbu
         const op = insn & 0xf;
         if (op < 1 || op > 4) break;
@@ -762,7 +741,7 @@ export class Cpu {
     return RARE_FAULT;
   }
 
-  /** l.sra, l.ror, l.mul, l.muld, l.div, l.divu, l.mulu, l.muldu, l.ext*, l.ff1, l.fl1 (or illegal). */
+  /** l.sra, l.ror, l.muld, l.div, l.divu, l.mulu, l.muldu, l.ext*, l.ff1, l.fl1 (or illegal). */
   private aluRare(insn: number): number {
     const r = this.gpr;
     const d = (insn >>> 21) & 31;
@@ -770,13 +749,6 @@ export class Cpu {
     const b = r[(insn >>> 11) & 31]!;
     const op2 = (insn >>> 8) & 3;
     switch (insn & 0xf) {
-      case 0x6: { // l.mul
-        if (op2 !== 3) break;
-        const p = Math.imul(a, b);
-        r[d] = p;
-        this.overflow = a * b !== p ? 1 : 0;
-        return this.rangeCheck(this.overflow);
-      }
       case 0x7: // l.muld
         if (op2 !== 3) break;
         this.macSet(a, b, true);
@@ -972,321 +944,365 @@ export class Cpu {
       let nds = 0;
 
       // ---- execute
-      // Common instructions run inline; `break rare` hands the rest to execRare().
-      sw: {
-        rare: {
-          switch (insn >>> 26) {
-            case 0x00: // l.j
-              target = (pc + ((insn << 6) >> 4)) | 0;
-              nds = 1;
-              break;
-            case 0x01: // l.jal
-              r[9] = (pc + 8) | 0;
-              target = (pc + ((insn << 6) >> 4)) | 0;
-              nds = 1;
-              break;
-            case 0x02: // l.adrp
-              r[(insn >>> 21) & 31] = (pc & ~PAGE_MASK) + (((insn << 11) >> 11) << 13);
-              break;
-            case 0x03: // l.bnf
-              target = flag === 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
-              nds = 1;
-              break;
-            case 0x04: // l.bf
-              target = flag !== 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
-              nds = 1;
-              break;
-            case 0x05: // l.nop
-              if ((insn & 0x03000000) !== 0x01000000) {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.illegal(); fault = 1; break;
-              }
-              if (this.nopHooks) {
-                const k = insn & 0xffff;
-                if (k === 1) {
-                  this.exitCode = r[3]!;
-                  this.stopReason = StopReason.HALT;
-                  limit = 0;
-                } else if (k === 4) {
-                  this.putcByte = r[3]! & 0xff;
-                  this.stopReason = StopReason.PUTC;
-                  limit = 0;
-                }
-              }
-              break;
-            case 0x06:
-              if ((insn & 0x10000) === 0) {
-                r[(insn >>> 21) & 31] = insn << 16; // l.movhi
-                break;
-              }
-              break rare; // l.macrc
-            case 0x09: // l.rfe
-              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-              if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
-              this.setSrValue(this.esr);
-              this.resValid = false;
-              pc = this.epcr | 0;
-              ds = 0;
-              flag = this.flag;
-              rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
-              if (this.exitLoop || this.interruptDeliverable()) break loop;
-              continue loop; // retired; pc already set
-
-            case 0x11: // l.jr
-              target = r[(insn >>> 11) & 31]!;
-              nds = 1;
-              break;
-            case 0x12: // l.jalr
-              target = r[(insn >>> 11) & 31]!;
-              r[9] = (pc + 8) | 0;
-              nds = 1;
-              break;
-            case 0x21: // l.lwz
-            case 0x22: { // l.lws
-              const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
-              const e = rt[va >>> PAGE_BITS]!;
-              if ((e & 1) !== 0 && (va & 3) === 0) {
-                r[(insn >>> 21) & 31] = mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2]!;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                const v = this.loadSlow(va, 4);
-                if (this.fault !== 0) { fault = 1; break; }
-                r[(insn >>> 21) & 31] = v;
-                if (this.exitLoop) limit = 0;
-              }
-              break;
-            }
-            case 0x23: // l.lbz
-            case 0x24: { // l.lbs
-              const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
-              const e = rt[va >>> PAGE_BITS]!;
-              let v: number;
-              if ((e & 1) !== 0) {
-                v = bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3]!;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                v = this.loadSlow(va, 1);
-                if (this.fault !== 0) { fault = 1; break; }
-                if (this.exitLoop) limit = 0;
-              }
-              r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 24) >> 24 : v; // 0x24 l.lbs
-              break;
-            }
-            case 0x25: // l.lhz
-            case 0x26: { // l.lhs
-              const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
-              const e = rt[va >>> PAGE_BITS]!;
-              let v: number;
-              if ((e & 1) !== 0 && (va & 1) === 0) {
-                v = halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1]!;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                v = this.loadSlow(va, 2);
-                if (this.fault !== 0) { fault = 1; break; }
-                if (this.exitLoop) limit = 0;
-              }
-              r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 16) >> 16 : v; // 0x26 l.lhs
-              break;
-            }
-            case 0x27: { // l.addi
-              const a = r[(insn >>> 16) & 31]!;
-              const b = (insn << 16) >> 16;
-              const s = (a + b) | 0;
-              r[(insn >>> 21) & 31] = s;
-              this.carry = (s >>> 0) < (a >>> 0) ? 1 : 0;
-              this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
-              if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.syncException(Vector.RANGE, 0, false); fault = 1;
-              }
-              break;
-            }
-            case 0x28: { // l.addic
-              const a = r[(insn >>> 16) & 31]!;
-              const b = (insn << 16) >> 16;
-              const c = this.carry;
-              const s = (a + b + c) | 0;
-              r[(insn >>> 21) & 31] = s;
-              const us = (a >>> 0) + (b >>> 0) + c;
-              this.carry = us > 0xffffffff ? 1 : 0;
-              this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
-              if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.syncException(Vector.RANGE, 0, false); fault = 1;
-              }
-              break;
-            }
-            case 0x29: // l.andi
-              r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! & (insn & 0xffff);
-              break;
-            case 0x2a: // l.ori
-              r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! | (insn & 0xffff);
-              break;
-            case 0x2b: // l.xori
-              r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! ^ ((insn << 16) >> 16);
-              break;
-            case 0x2d: { // l.mfspr
-              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-              if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
-              r[(insn >>> 21) & 31] = this.getSpr(r[(insn >>> 16) & 31]! | (insn & 0xffff));
-              break;
-            }
-            case 0x2e: { // l.slli / l.srli / l.srai / l.rori
-              const a = r[(insn >>> 16) & 31]!;
-              const l = insn & 31;
-              let v: number;
-              switch ((insn >>> 6) & 3) {
-                case 0: v = a << l; break;
-                case 1: v = a >>> l; break;
-                case 2: v = a >> l; break;
-                default: v = (a >>> l) | (a << (32 - l)); break;
-              }
-              r[(insn >>> 21) & 31] = v;
-              break;
-            }
-            case 0x2f: { // l.sf*i
-              const a = r[(insn >>> 16) & 31]!;
-              const b = (insn << 16) >> 16;
-              const c = (insn >>> 21) & 31;
-              const m = SF_TRUTH[c]!;
-              if (m !== 0) {
-                // Unsigned conditions compare with the sign bit flipped.
-                const bias = ((c & 8) ^ 8) << 28;
-                flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.illegal(); fault = 1;
-              }
-              break;
-            }
-            case 0x30: { // l.mtspr
-              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-              if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
-              const spr = r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff));
-              this.setSpr(spr, r[(insn >>> 11) & 31]!);
-              flag = this.flag;
-              if (this.exitLoop) {
-                if (this.pcr !== pc) { // NPC write: a jump
-                  pc = this.pcr; ds = 0;
-                  break loop;
-                }
-                limit = 0;
-              }
-              break;
-            }
-            case 0x35: { // l.sw
-              const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
-              const e = wt[va >>> PAGE_BITS]!;
-              if ((e & 1) !== 0 && (va & 3) === 0) {
-                mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2] = r[(insn >>> 11) & 31]!;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
-                if (this.fault !== 0) { fault = 1; break; }
-                if (this.exitLoop) limit = 0;
-              }
-              break;
-            }
-            case 0x36: { // l.sb
-              const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
-              const e = wt[va >>> PAGE_BITS]!;
-              if ((e & 1) !== 0) {
-                bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3] = r[(insn >>> 11) & 31]!;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.storeSlow(va, 1, r[(insn >>> 11) & 31]! & 0xff);
-                if (this.fault !== 0) { fault = 1; break; }
-                if (this.exitLoop) limit = 0;
-              }
-              break;
-            }
-            case 0x37: { // l.sh
-              const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
-              const e = wt[va >>> PAGE_BITS]!;
-              if ((e & 1) !== 0 && (va & 1) === 0) {
-                halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1] = r[(insn >>> 11) & 31]!;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.storeSlow(va, 2, r[(insn >>> 11) & 31]! & 0xffff);
-                if (this.fault !== 0) { fault = 1; break; }
-                if (this.exitLoop) limit = 0;
-              }
-              break;
-            }
-            case 0x38: { // register-register ALU
-              const d = (insn >>> 21) & 31;
-              const a = r[(insn >>> 16) & 31]!;
-              const b = r[(insn >>> 11) & 31]!;
-              const op2 = (insn >>> 8) & 3;
-              switch (insn & 0xf) {
-                case 0x0: // l.add
-                case 0x1: { // l.addc
-                  if (op2 !== 0) break;
-                  const c = (insn & 1) !== 0 ? this.carry : 0;
-                  const s = (a + b + c) | 0;
-                  r[d] = s;
-                  this.carry = (a >>> 0) + (b >>> 0) + c > 0xffffffff ? 1 : 0;
-                  this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
-                  if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-                    this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                    this.syncException(Vector.RANGE, 0, false); fault = 1;
-                  }
-                  break sw;
-                }
-                case 0x2: { // l.sub
-                  if (op2 !== 0) break;
-                  const s = (a - b) | 0;
-                  r[d] = s;
-                  this.carry = (a >>> 0) < (b >>> 0) ? 1 : 0;
-                  this.overflow = (((a ^ b) & (a ^ s)) >>> 31);
-                  if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
-                    this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                    this.syncException(Vector.RANGE, 0, false); fault = 1;
-                  }
-                  break sw;
-                }
-                case 0x3: if (op2 !== 0) break; r[d] = a & b; break sw; // l.and
-                case 0x4: if (op2 !== 0) break; r[d] = a | b; break sw; // l.or
-                case 0x5: if (op2 !== 0) break; r[d] = a ^ b; break sw; // l.xor
-                case 0x8: { // l.sll / l.srl (l.sra / l.ror by register: execRare)
-                  if (((insn >>> 8) & 3) !== 0 || (insn & 0x80) !== 0) break;
-                  const l = b & 31;
-                  r[d] = (insn & 0x40) === 0 ? a << l : a >>> l;
-                  break sw;
-                }
-                case 0xe: // l.cmov
-                  if (op2 !== 0) break;
-                  r[d] = flag !== 0 ? a : b;
-                  break sw;
-              }
-              break rare; // l.mul, l.div, l.ext*, ... or not decoded
-            }
-            case 0x39: { // l.sf*
-              const a = r[(insn >>> 16) & 31]!;
-              const b = r[(insn >>> 11) & 31]!;
-              const c = (insn >>> 21) & 31;
-              const m = SF_TRUTH[c]!;
-              if (m !== 0) {
-                // Unsigned conditions compare with the sign bit flipped.
-                const bias = ((c & 8) ^ 8) << 28;
-                flag = (m >> (((a ^ bias) < (b ^ bias) ? 2 : 0) | (a === b ? 1 : 0))) & 1;
-              } else {
-                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-                this.illegal(); fault = 1;
-              }
-              break;
-            }
-            default:
-              break rare;
+      sw: switch (insn >>> 26) {
+        case 0x00: // l.j
+          target = (pc + ((insn << 6) >> 4)) | 0;
+          nds = 1;
+          break;
+        case 0x01: // l.jal
+          r[9] = (pc + 8) | 0;
+          target = (pc + ((insn << 6) >> 4)) | 0;
+          nds = 1;
+          break;
+        case 0x02: // l.adrp
+          r[(insn >>> 21) & 31] = (pc & ~PAGE_MASK) + (((insn << 11) >> 11) << 13);
+          break;
+        case 0x03: // l.bnf
+          target = flag === 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
+          nds = 1;
+          break;
+        case 0x04: // l.bf
+          target = flag !== 0 ? (pc + ((insn << 6) >> 4)) | 0 : (pc + 8) | 0;
+          nds = 1;
+          break;
+        case 0x05: // l.nop
+          if ((insn & 0x03000000) !== 0x01000000) {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.illegal(); fault = 1; break;
           }
-          break sw;
-        } // rare
-        this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
-        const st = this.execRare(insn);
-        flag = this.flag;
-        if (st === RARE_FAULT) fault = 1;
-        else if (st === RARE_EXIT) limit = 0;
-      } // sw
+          if (this.nopHooks) {
+            const k = insn & 0xffff;
+            if (k === 1) {
+              this.exitCode = r[3]!;
+              this.stopReason = StopReason.HALT;
+              limit = 0;
+            } else if (k === 4) {
+              this.putcByte = r[3]! & 0xff;
+              this.stopReason = StopReason.PUTC;
+              limit = 0;
+            }
+          }
+          break;
+        case 0x06:
+          if ((insn & 0x10000) === 0) {
+            r[(insn >>> 21) & 31] = insn << 16; // l.movhi
+            break;
+          }
+          // l.macrc: execRare()
+          {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            const st = this.execRare(insn);
+            flag = this.flag;
+            if (st === RARE_FAULT) fault = 1;
+            else if (st === RARE_EXIT) limit = 0;
+          }
+          break;
+        case 0x09: // l.rfe
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+          this.setSrValue(this.esr);
+          this.resValid = false;
+          pc = this.epcr | 0;
+          ds = 0;
+          flag = this.flag;
+          rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
+          if (this.exitLoop || this.interruptDeliverable()) break loop;
+          continue loop; // retired; pc already set
+
+        case 0x11: // l.jr
+          target = r[(insn >>> 11) & 31]!;
+          nds = 1;
+          break;
+        case 0x12: // l.jalr
+          target = r[(insn >>> 11) & 31]!;
+          r[9] = (pc + 8) | 0;
+          nds = 1;
+          break;
+        case 0x21: // l.lwz
+        case 0x22: { // l.lws
+          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+          const e = rt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0 && (va & 3) === 0) {
+            r[(insn >>> 21) & 31] = mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2]!;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            const v = this.loadSlow(va, 4);
+            if (this.fault !== 0) { fault = 1; break; }
+            r[(insn >>> 21) & 31] = v;
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x23: // l.lbz
+        case 0x24: { // l.lbs
+          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+          const e = rt[va >>> PAGE_BITS]!;
+          let v: number;
+          if ((e & 1) !== 0) {
+            v = bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3]!;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            v = this.loadSlow(va, 1);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 24) >> 24 : v; // 0x24 l.lbs
+          break;
+        }
+        case 0x25: // l.lhz
+        case 0x26: { // l.lhs
+          const va = (r[(insn >>> 16) & 31]! + ((insn << 16) >> 16)) | 0;
+          const e = rt[va >>> PAGE_BITS]!;
+          let v: number;
+          if ((e & 1) !== 0 && (va & 1) === 0) {
+            v = halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1]!;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            v = this.loadSlow(va, 2);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          r[(insn >>> 21) & 31] = (insn & 0x04000000) === 0 ? (v << 16) >> 16 : v; // 0x26 l.lhs
+          break;
+        }
+        case 0x27: { // l.addi
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          const s = (a + b) | 0;
+          r[(insn >>> 21) & 31] = s;
+          this.carry = (s >>> 0) < (a >>> 0) ? 1 : 0;
+          this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
+          if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x28: { // l.addic
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          const c = this.carry;
+          const s = (a + b + c) | 0;
+          r[(insn >>> 21) & 31] = s;
+          const us = (a >>> 0) + (b >>> 0) + c;
+          this.carry = us > 0xffffffff ? 1 : 0;
+          this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
+          if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x29: // l.andi
+          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! & (insn & 0xffff);
+          break;
+        case 0x2a: // l.ori
+          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! | (insn & 0xffff);
+          break;
+        case 0x2b: // l.xori
+          r[(insn >>> 21) & 31] = r[(insn >>> 16) & 31]! ^ ((insn << 16) >> 16);
+          break;
+        case 0x2c: { // l.muli
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          const p = Math.imul(a, b);
+          r[(insn >>> 21) & 31] = p;
+          this.overflow = a * b !== p ? 1 : 0;
+          if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.syncException(Vector.RANGE, 0, false); fault = 1;
+          }
+          break;
+        }
+        case 0x2d: { // l.mfspr
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+          r[(insn >>> 21) & 31] = this.getSpr(r[(insn >>> 16) & 31]! | (insn & 0xffff));
+          break;
+        }
+        case 0x2e: { // l.slli / l.srli / l.srai / l.rori
+          const a = r[(insn >>> 16) & 31]!;
+          const l = insn & 31;
+          let v: number;
+          switch ((insn >>> 6) & 3) {
+            case 0: v = a << l; break;
+            case 1: v = a >>> l; break;
+            case 2: v = a >> l; break;
+            default: v = (a >>> l) | (a << (32 - l)); break;
+          }
+          r[(insn >>> 21) & 31] = v;
+          break;
+        }
+        case 0x2f: { // l.sf*i
+          const a = r[(insn >>> 16) & 31]!;
+          const b = (insn << 16) >> 16;
+          switch ((insn >>> 21) & 31) {
+            case 0x0: flag = a === b ? 1 : 0; break;
+            case 0x1: flag = a !== b ? 1 : 0; break;
+            case 0x2: flag = (a >>> 0) > (b >>> 0) ? 1 : 0; break;
+            case 0x3: flag = (a >>> 0) >= (b >>> 0) ? 1 : 0; break;
+            case 0x4: flag = (a >>> 0) < (b >>> 0) ? 1 : 0; break;
+            case 0x5: flag = (a >>> 0) <= (b >>> 0) ? 1 : 0; break;
+            case 0xa: flag = a > b ? 1 : 0; break;
+            case 0xb: flag = a >= b ? 1 : 0; break;
+            case 0xc: flag = a < b ? 1 : 0; break;
+            case 0xd: flag = a <= b ? 1 : 0; break;
+            default:
+              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              this.illegal(); fault = 1;
+          }
+          break;
+        }
+        case 0x30: { // l.mtspr
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
+          const spr = r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff));
+          this.setSpr(spr, r[(insn >>> 11) & 31]!);
+          flag = this.flag;
+          if (this.exitLoop) {
+            if (this.pcr !== pc) { // NPC write: a jump
+              pc = this.pcr; ds = 0;
+              break loop;
+            }
+            limit = 0;
+          }
+          break;
+        }
+        case 0x35: { // l.sw
+          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
+          const e = wt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0 && (va & 3) === 0) {
+            mem[((e ^ 1) | (va & PAGE_MASK)) >>> 2] = r[(insn >>> 11) & 31]!;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x36: { // l.sb
+          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
+          const e = wt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0) {
+            bytes[((e ^ 1) | (va & PAGE_MASK)) ^ 3] = r[(insn >>> 11) & 31]!;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.storeSlow(va, 1, r[(insn >>> 11) & 31]! & 0xff);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x37: { // l.sh
+          const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) | 0;
+          const e = wt[va >>> PAGE_BITS]!;
+          if ((e & 1) !== 0 && (va & 1) === 0) {
+            halves[(((e ^ 1) | (va & PAGE_MASK)) ^ 2) >>> 1] = r[(insn >>> 11) & 31]!;
+          } else {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            this.storeSlow(va, 2, r[(insn >>> 11) & 31]! & 0xffff);
+            if (this.fault !== 0) { fault = 1; break; }
+            if (this.exitLoop) limit = 0;
+          }
+          break;
+        }
+        case 0x38: { // register-register ALU
+          const d = (insn >>> 21) & 31;
+          const a = r[(insn >>> 16) & 31]!;
+          const b = r[(insn >>> 11) & 31]!;
+          const op2 = (insn >>> 8) & 3;
+          switch (insn & 0xf) {
+            case 0x0: // l.add
+            case 0x1: { // l.addc
+              if (op2 !== 0) break;
+              const c = (insn & 1) !== 0 ? this.carry : 0;
+              const s = (a + b + c) | 0;
+              r[d] = s;
+              this.carry = (a >>> 0) + (b >>> 0) + c > 0xffffffff ? 1 : 0;
+              this.overflow = ((~(a ^ b) & (a ^ s)) >>> 31);
+              if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0x2: { // l.sub
+              if (op2 !== 0) break;
+              const s = (a - b) | 0;
+              r[d] = s;
+              this.carry = (a >>> 0) < (b >>> 0) ? 1 : 0;
+              this.overflow = (((a ^ b) & (a ^ s)) >>> 31);
+              if ((this.srBits & SR.OVE) !== 0 && (this.carry | this.overflow) !== 0) {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0x3: if (op2 !== 0) break; r[d] = a & b; break sw; // l.and
+            case 0x4: if (op2 !== 0) break; r[d] = a | b; break sw; // l.or
+            case 0x5: if (op2 !== 0) break; r[d] = a ^ b; break sw; // l.xor
+            case 0x6: { // l.mul
+              if (op2 !== 3) break;
+              const p = Math.imul(a, b);
+              r[d] = p;
+              this.overflow = a * b !== p ? 1 : 0;
+              if ((this.srBits & SR.OVE) !== 0 && this.overflow !== 0) {
+                this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+                this.syncException(Vector.RANGE, 0, false); fault = 1;
+              }
+              break sw;
+            }
+            case 0x8: { // l.sll / l.srl (l.sra / l.ror by register: execRare)
+              if (((insn >>> 8) & 3) !== 0 || (insn & 0x80) !== 0) break;
+              const l = b & 31;
+              r[d] = (insn & 0x40) === 0 ? a << l : a >>> l;
+              break sw;
+            }
+            case 0xe: // l.cmov
+              if (op2 !== 0) break;
+              r[d] = flag !== 0 ? a : b;
+              break sw;
+          }
+          // l.mul, l.div, l.ext*, ... or not decoded: execRare()
+          {
+            this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+            const st = this.execRare(insn);
+            flag = this.flag;
+            if (st === RARE_FAULT) fault = 1;
+            else if (st === RARE_EXIT) limit = 0;
+          }
+          break;
+        }
+        case 0x39: { // l.sf*
+          const a = r[(insn >>> 16) & 31]!;
+          const b = r[(insn >>> 11) & 31]!;
+          switch ((insn >>> 21) & 31) {
+            case 0x0: flag = a === b ? 1 : 0; break;
+            case 0x1: flag = a !== b ? 1 : 0; break;
+            case 0x2: flag = (a >>> 0) > (b >>> 0) ? 1 : 0; break;
+            case 0x3: flag = (a >>> 0) >= (b >>> 0) ? 1 : 0; break;
+            case 0x4: flag = (a >>> 0) < (b >>> 0) ? 1 : 0; break;
+            case 0x5: flag = (a >>> 0) <= (b >>> 0) ? 1 : 0; break;
+            case 0xa: flag = a > b ? 1 : 0; break;
+            case 0xb: flag = a >= b ? 1 : 0; break;
+            case 0xc: flag = a < b ? 1 : 0; break;
+            case 0xd: flag = a <= b ? 1 : 0; break;
+            default:
+              this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+              this.illegal(); fault = 1;
+          }
+          break;
+        }
+        default: { // everything else: execRare()
+          this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
+          const st = this.execRare(insn);
+          flag = this.flag;
+          if (st === RARE_FAULT) fault = 1;
+          else if (st === RARE_EXIT) limit = 0;
+          break;
+        }
+      }
 
       if (fault !== 0) {
         // Exception taken by this instruction: it did not retire; state is in the fields.
