@@ -58,6 +58,15 @@
  * (entry masks interrupts). Measured (bench/cpu.bench.ts): ~130 guest MIPS on
  * a user-mode compute loop, ~55 MIPS (CPU time) on the kernel boot mix.
  *
+ * V8 (node --trace-deopt): TurboFan compiles exec() early in a boot, and any
+ * operation whose type feedback is still empty then (a case not yet run)
+ * becomes a deoptimisation point; each first use later throws the whole big
+ * function back to the interpreter until it is recompiled (~100 ms each on
+ * the boot). So instructions the boot runs seldom live in execRare(), the
+ * helpers inlined into exec() do the same operations on every call
+ * (interruptDeliverable, setSrValue's table choice), and exec() gets int32
+ * arguments only (its limit; bus addresses as int32).
+ *
  * Choices where QEMU 7.2 and the architecture manual differ (documented so
  * differential tests know): l.mulu sets CY from the unsigned product (QEMU
  * uses the signed one); l.extws/l.extwz execute (QEMU: illegal); unknown SPRs
