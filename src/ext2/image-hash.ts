@@ -7,7 +7,7 @@
 import { createHash, type Hash } from 'node:crypto';
 
 export interface ImageHasher {
-  /** A window buffer of `bytes` bytes, zero-filled. */
+  /** The window buffer (`windowBytes` bytes). Its content is left over from the previous window: the writer overwrites or zeroes every byte it uses. */
   take(): Promise<Uint8Array>;
   /** Hashes `buf[0, len)` next; the buffer goes back to the pool once hashed. */
   update(buf: Uint8Array, len: number): void;
@@ -20,15 +20,12 @@ export class InlineHasher implements ImageHasher {
   private readonly h: Hash = createHash('sha256');
   private readonly buf: Uint8Array;
   private zero: Uint8Array | null = null;
-  private dirty = false;
 
   constructor(private readonly windowBytes: number) {
     this.buf = new Uint8Array(windowBytes);
   }
 
   async take(): Promise<Uint8Array> {
-    if (this.dirty) this.buf.fill(0);
-    this.dirty = true;
     return this.buf;
   }
 
@@ -49,15 +46,12 @@ export class InlineHasher implements ImageHasher {
 /** Lends the window buffer and hashes nothing (options.hash false); digest() is ''. */
 export class NoHasher implements ImageHasher {
   private readonly buf: Uint8Array;
-  private dirty = false;
 
   constructor(windowBytes: number) {
     this.buf = new Uint8Array(windowBytes);
   }
 
   async take(): Promise<Uint8Array> {
-    if (this.dirty) this.buf.fill(0);
-    this.dirty = true;
     return this.buf;
   }
 

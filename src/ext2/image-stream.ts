@@ -74,11 +74,22 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
           state.fill(p.src instanceof Uint8Array && p.metadata ? 2 : 1, b0 - ws, b1 - ws);
           if (p.src instanceof Uint8Array) buf.set(p.src.subarray(p.offset + inPiece, p.offset + inPiece + len), dest);
           else reads.push(readHost(p.src, buf, dest, len, p.offset + inPiece, last));
+          // The buffer is not cleared between windows: zero the rest of the piece's last block.
+          const end = (b1 - ws) * bs;
+          if (dest + len < end) buf.fill(0, dest + len, end);
         } else if (last && !(p.src instanceof Uint8Array)) {
           reads.push(readHost(p.src, buf, dest, 0, 0, true));
         }
         if (!last) break;
         pi++;
+      }
+      // Blocks no piece touched are zero (the hasher sees them; the output skips them).
+      for (let i = 0, n = we - ws; i < n;) {
+        if (state[i] !== 0) { i++; continue; }
+        let j = i + 1;
+        while (j < n && state[j] === 0) j++;
+        buf.fill(0, i * bs, j * bs);
+        i = j;
       }
       if (reads.length > 0) await Promise.all(reads);
       for (const [file, h] of handles) {
