@@ -1,43 +1,19 @@
 /**
- * `mkrootfs build recipe.yml` (and the shorthand `mkrootfs recipe.yml`):
- * recipe-only options and the recipe build itself. `build.ts` calls these
- * when it gets a recipe path. Progress goes to stderr (listr2 on a terminal,
+ * `mkrootfs build recipe.yml` (and the shorthand `mkrootfs recipe.yml`): the
+ * recipe build itself (its options are in recipe-options.ts). `build.ts` loads
+ * this module only when it gets a recipe path. Progress goes to stderr (listr2 on a terminal,
  * plain lines otherwise); the result goes to stdout (--json for machines).
  */
 import { relative } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { stringify } from 'yaml';
-import type { Command } from 'commander';
 import type { CommandContext } from '../main.ts';
 import { usageError } from '../../errors.ts';
 import { loadToolConfig } from '../config.ts';
+import { parseSets } from './recipe-options.ts';
 import {
   loadRecipe, buildFromRecipe, imageOutputPath, type BuildFromRecipeArgs, type RecipeBuildSummary, type RecipeProgress,
 } from '../../pipeline.ts';
-
-export function addRecipeOptions(cmd: Command): Command {
-  const has = (flag: string): boolean => cmd.options.some((o) => o.long === flag);
-  cmd.option('--set <name=value>', 'set a recipe variable (repeatable); overrides its env and default', collect, [] as string[]);
-  if (!has('--output')) cmd.option('-o, --output <path>', 'image path (overrides the recipe\'s image.output)');
-  cmd.option('--print-recipe', 'print the resolved recipe (includes merged, variables substituted, defaults filled) as YAML and stop');
-  if (!has('--json')) cmd.option('--json', 'print a machine-readable summary (output path, sha256, size, block and inode counts)');
-  return cmd;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-/** `--set a=1 --set b=2` → { a: '1', b: '2' }. */
-export function parseSets(values: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values) {
-    const eq = v.indexOf('=');
-    if (eq <= 0) throw usageError('BAD_SET', `--set ${v}: expected name=value`, 'write --set name=value');
-    out[v.slice(0, eq)] = v.slice(eq + 1);
-  }
-  return out;
-}
 
 const STEP_TITLES: Record<RecipeProgress['step'], string> = {
   load: 'Load recipe',

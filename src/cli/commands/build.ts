@@ -10,7 +10,7 @@ import { importDir, type Owner } from '../../tree/import-dir.ts';
 import { newTree } from '../../tree/tree.ts';
 import { parseImageSize, sizeOptions } from '../../tree/size.ts';
 import { writeImageFile, type ImageOptions, type ImageSummary } from '../../ext2/write-image.ts';
-import { addRecipeOptions, runRecipeBuild } from './build-recipe.ts';
+import { addRecipeOptions } from './recipe-options.ts';
 import type { CliIo } from '../io.ts';
 
 const HELP = `
@@ -67,6 +67,7 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
   cmd.action(async (recipe: string | undefined, flags: BuildFlags & Record<string, unknown>) => {
     if (recipe !== undefined) {
       if (flags.fromDir !== undefined) throw usageError('BUILD_CONFLICT', 'give either a recipe or --from-dir, not both', 'drop one of them');
+      const { runRecipeBuild } = await import('./build-recipe.ts');
       await runRecipeBuild(recipe, flags, ctx);
       return;
     }
