@@ -325,7 +325,7 @@ async function guestKernelPath(io: CommandContext['io']): Promise<string | undef
 
 /**
  * `--device virtio-blk-device,drive=data.img`: a drive value that is not the
- * image's id (hd0) names a disk file, opened like the image (copy-on-write
+ * image's id (hd0) and names an existing file is that disk file, opened like the image (copy-on-write
  * unless --write). The machine then places the device on the next free slot.
  */
 function openExtraDrives(devices: readonly string[], cwd: string, write: boolean): Record<string, FileDisk> {
@@ -337,7 +337,7 @@ function openExtraDrives(devices: readonly string[], cwd: string, write: boolean
     const drive = arg.spec.props.find(([name]) => name === 'drive')?.[1];
     if (drive === undefined || drive === 'hd0' || drive in drives) continue;
     const path = resolve(cwd, drive);
-    requireFile(path, `disk image for --device '${text}'`, 'give an existing image file as drive=PATH');
+    if (!existsSync(path)) continue; // not a file: an unknown drive id, reported by the machine with its hint
     try {
       drives[drive] = new FileDisk(path, { write });
     } catch (err) {
