@@ -45,10 +45,7 @@ export class HeadlessConsole implements HostConsole {
   }
 
   takeInput(): Uint8Array {
-    if (this.queued.length === 0) return EMPTY;
-    const out = Uint8Array.from(this.queued);
-    this.queued = [];
-    return out;
+    return drain(this.queued);
   }
 
   close(): void {
@@ -57,6 +54,14 @@ export class HeadlessConsole implements HostConsole {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Empties a queue of typed bytes into one array (shared by both consoles). */
+function drain(queue: number[]): Uint8Array {
+  if (queue.length === 0) return EMPTY;
+  const out = Uint8Array.from(queue);
+  queue.length = 0;
+  return out;
+}
 const CTRL_A = 0x01;
 
 export const CONSOLE_HELP =
@@ -139,10 +144,7 @@ export class InteractiveConsole implements HostConsole {
   }
 
   takeInput(): Uint8Array {
-    if (this.queued.length === 0) return EMPTY;
-    const out = Uint8Array.from(this.queued);
-    this.queued = [];
-    return out;
+    return drain(this.queued);
   }
 
   /** Leaves raw mode and detaches every hook. Idempotent. */
