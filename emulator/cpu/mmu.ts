@@ -15,6 +15,11 @@
  * exactly: a fast entry for virtual page V can only have been filled from TLB
  * set V & 127, so writing that set clears the entries of the page the set
  * mapped before the write.
+ *
+ * Pages holding translated code (`watch[ppn]` non-zero, see
+ * emulator/memory/ram.ts) never get a fast *write* entry: stores to them take
+ * the slow path, whose RAM write tells the code cache. With the MMU off,
+ * stores use `identityWrite`, the identity map minus the watched pages.
  */
 import { TLB } from './spr.ts';
 
@@ -42,12 +47,15 @@ export class Mmu {
 
   /** Identity map of RAM pages (MMU off). */
   readonly identity: Int32Array;
+  /** The identity map for stores: watched (code) pages left out. */
+  readonly identityWrite: Int32Array;
   private readonly ramSize: number;
-  /** The six MMU-on tables, allocated on first use (12 MiB a machine that never enables its MMU skips). */
+  private readonly watch: Uint8Array;
+  /** The six MMU-on tables, allocated on first use (a machine that never enables its MMU never touches them). */
   private tables: Int32Array[] | undefined;
 
   private all(): Int32Array[] {
-    if (!this.tables) this.tables = Array.from({ length: 6 }, () => new Int32Array(PAGES));
+    if (!this.tables) this.tables = Array.from({ length: 6 }, () => this.alloc(PAGES));
     return this.tables;
   }
   /** The MMU-on table `i` (a TABLE value). */
@@ -59,10 +67,40 @@ export class Mmu {
   get supExec(): Int32Array { return this.all()[4]!; }
   get userExec(): Int32Array { return this.all()[5]!; }
 
-  constructor(ramSize: number) {
+  /**
+   * `alloc` provides the tables' memory (the CPU passes Ram.arena, so that
+   * translated code reads them in place); plain arrays by default.
+   */
+  constructor(
+    ramSize: number,
+    watch: Uint8Array = new Uint8Array(ramSize >>> PAGE_BITS),
+    private readonly alloc: (words: number) => Int32Array = (words) => new Int32Array(words),
+  ) {
     this.ramSize = ramSize;
-    this.identity = new Int32Array(PAGES);
+    this.watch = watch;
+    this.identity = alloc(PAGES);
     for (let p = 0; p < ramSize >>> PAGE_BITS; p++) this.identity[p] = (p << PAGE_BITS) | 1;
+    this.identityWrite = alloc(PAGES);
+    this.identityWrite.set(this.identity);
+  }
+
+  /** Drops every fast store entry that reaches physical page `ppn` (it now holds code). */
+  protectPage(ppn: number): void {
+    this.identityWrite[ppn] = 0;
+    const t = this.tables;
+    if (!t) return;
+    for (let set = 0; set < TLB_SETS; set++) {
+      const mr = this.dtlbMr[set]!;
+      if ((mr & 1) !== 0 && this.dtlbTr[set]! >>> PAGE_BITS === ppn) {
+        t[TABLE.SUP_WRITE]![mr >>> PAGE_BITS] = 0;
+        t[TABLE.USER_WRITE]![mr >>> PAGE_BITS] = 0;
+      }
+    }
+  }
+
+  /** Page `ppn` holds no code any more: stores may take the fast path again (MMU-on entries refill lazily). */
+  unprotectPage(ppn: number): void {
+    this.identityWrite[ppn] = this.identity[ppn]!;
   }
 
   reset(): void {
@@ -71,6 +109,7 @@ export class Mmu {
     this.itlbMr.fill(0);
     this.itlbTr.fill(0);
     if (this.tables) for (const t of this.tables) t.fill(0);
+    this.identityWrite.set(this.identity);
   }
 
   /** Writes a DTLB match (tr=false) or translate (tr=true) register. */
@@ -117,7 +156,7 @@ export class Mmu {
     if ((tr & need) === 0) return FAULT;
     const pageBase = (tr >>> PAGE_BITS) << PAGE_BITS;
     const pa = (pageBase | (va & PAGE_MASK)) >>> 0;
-    if ((pageBase >>> 0) < this.ramSize) {
+    if ((pageBase >>> 0) < this.ramSize && (kind !== Access.WRITE || this.watch[pageBase >>> PAGE_BITS] === 0)) {
       const user = supervisor ? 0 : 1;
       const i = exec ? TABLE.SUP_EXEC + user : (kind === Access.WRITE ? TABLE.SUP_WRITE : TABLE.SUP_READ) + 2 * user;
       this.table(i)[vpn] = pageBase | 1;

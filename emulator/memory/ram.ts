@@ -7,28 +7,48 @@
  * halfword `(pa ^ 2) >>> 1`. (Every Node/browser host we target is
  * little-endian; the constructor refuses a big-endian host.)
  *
- * Code coherence: the CPU fetches every instruction straight from `words`
- * (there is no decoded-instruction cache, see emulator/cpu/cpu.ts), so CPU
- * stores and device DMA are visible to the very next fetch with nothing to
- * invalidate: self-modifying code (vector patching, signal trampolines, text
- * arriving by virtio DMA) is coherent by construction.
+ * Code coherence: the CPU translates hot guest code into JS functions keyed
+ * by physical page (emulator/cpu/jit/). Such a page is *watched*:
+ * `watch[pa >>> PAGE_SHIFT]` is non-zero, every writer below then calls
+ * `onWatchedWrite(page)` (the code cache drops the page's translation), and
+ * the CPU keeps its fast store path away from the page. So device DMA (text
+ * arriving by virtio) and CPU stores alike invalidate, and self-modifying
+ * code (vector patching, signal trampolines) stays coherent. Code that
+ * writes `words`/`bytes`/`halves` directly must call `written(pa, length)`.
  *
  * Implements GuestRam (emulator/device.ts) for devices. Callers check
  * `contains` before DMA; the accessors do no bounds checks of their own.
  */
 import type { GuestRam } from '../device.ts';
+import { wasmApi, type WasmMemory } from './wasm-api.ts';
 
 /** 8 KiB, the or1k page size: the granule of code-cache bookkeeping. */
 export const PAGE_SHIFT = 13;
 
+/**
+ * Bytes reserved after RAM in the same buffer for the CPU's state that
+ * translated code reads in place: the host translation tables (8 x 2 MiB)
+ * and the registers. See `arena`.
+ */
+export const ARENA_BYTES = 17 << 20;
+const WASM_PAGE = 65536;
+
 export class Ram implements GuestRam {
   readonly size: number;
+  /** RAM, then the arena. A WebAssembly.Memory's buffer when the host has WebAssembly. */
   readonly buffer: ArrayBuffer;
+  /** The memory translated code (WebAssembly) runs on; null without WebAssembly. */
+  readonly memory: WasmMemory | null;
+  private arenaNext: number;
   /** Host-endian words; words[pa >>> 2] is the big-endian guest word at pa. */
   readonly words: Int32Array;
   /** Host bytes; the guest byte at pa is bytes[pa ^ 3]. */
   readonly bytes: Uint8Array;
   readonly halves: Uint16Array;
+  /** One byte per 8 KiB page: non-zero while the page holds translated code. */
+  readonly watch: Uint8Array;
+  /** Called once per watched page a write touches (set by the CPU's code cache). */
+  onWatchedWrite: ((page: number) => void) | null = null;
 
   constructor(size: number) {
     if (size <= 0 || size % 8192 !== 0 || size > 0x80000000) {
@@ -38,10 +58,41 @@ export class Ram implements GuestRam {
       throw new Error('the emulator needs a little-endian host');
     }
     this.size = size;
-    this.buffer = new ArrayBuffer(size);
-    this.words = new Int32Array(this.buffer);
-    this.bytes = new Uint8Array(this.buffer);
-    this.halves = new Uint16Array(this.buffer);
+    const total = size + ARENA_BYTES;
+    if (wasmApi !== null) {
+      const pages = Math.ceil(total / WASM_PAGE);
+      this.memory = new wasmApi.Memory({ initial: pages, maximum: pages });
+      this.buffer = this.memory.buffer;
+    } else {
+      this.memory = null;
+      this.buffer = new ArrayBuffer(total);
+    }
+    this.arenaNext = size;
+    this.words = new Int32Array(this.buffer, 0, size >>> 2);
+    this.bytes = new Uint8Array(this.buffer, 0, size);
+    this.halves = new Uint16Array(this.buffer, 0, size >>> 1);
+    this.watch = new Uint8Array(size >>> PAGE_SHIFT);
+  }
+
+  /**
+   * `words` 32-bit words of the arena after RAM (zeroed, 64-byte aligned),
+   * for CPU state that translated code accesses at fixed addresses.
+   */
+  arena(words: number): Int32Array {
+    const at = this.arenaNext;
+    const bytes = Math.ceil((words * 4) / 64) * 64;
+    if (at + bytes > this.size + ARENA_BYTES) throw new RangeError('ram: arena exhausted');
+    this.arenaNext = at + bytes;
+    return new Int32Array(this.buffer, at, words);
+  }
+
+  /** Reports a write of [pa, pa+length) to the watcher (no-op unless a page there is watched). */
+  written(pa: number, length: number): void {
+    if (length <= 0) return;
+    const last = (pa + length - 1) >>> PAGE_SHIFT;
+    for (let p = pa >>> PAGE_SHIFT; p <= last; p++) {
+      if (this.watch[p] !== 0 && this.onWatchedWrite !== null) this.onWatchedWrite(p);
+    }
   }
 
   contains(pa: number, length: number): boolean {
@@ -54,6 +105,7 @@ export class Ram implements GuestRam {
   }
   write8(pa: number, value: number): void {
     this.bytes[pa ^ 3] = value;
+    if (this.watch[pa >>> PAGE_SHIFT] !== 0) this.written(pa, 1);
   }
   read16(pa: number): number {
     if ((pa & 1) === 0) return this.halves[(pa ^ 2) >>> 1]!;
@@ -65,6 +117,7 @@ export class Ram implements GuestRam {
       this.bytes[pa ^ 3] = value >>> 8;
       this.bytes[(pa + 1) ^ 3] = value;
     }
+    if ((this.watch[pa >>> PAGE_SHIFT]! | this.watch[(pa + 1) >>> PAGE_SHIFT]!) !== 0) this.written(pa, 2);
   }
   /** Unsigned 32-bit big-endian read. */
   read32(pa: number): number {
@@ -72,8 +125,10 @@ export class Ram implements GuestRam {
     return ((this.read16(pa) << 16) | this.read16(pa + 2)) >>> 0;
   }
   write32(pa: number, value: number): void {
-    if ((pa & 3) === 0) this.words[pa >>> 2] = value;
-    else {
+    if ((pa & 3) === 0) {
+      this.words[pa >>> 2] = value;
+      if (this.watch[pa >>> PAGE_SHIFT] !== 0) this.written(pa, 4);
+    } else {
       this.write16(pa, value >>> 16);
       this.write16(pa + 2, value & 0xffff);
     }
@@ -96,10 +151,12 @@ export class Ram implements GuestRam {
   writeU16LE(pa: number, value: number): void {
     this.bytes[pa ^ 3] = value;
     this.bytes[(pa + 1) ^ 3] = value >>> 8;
+    if ((this.watch[pa >>> PAGE_SHIFT]! | this.watch[(pa + 1) >>> PAGE_SHIFT]!) !== 0) this.written(pa, 2);
   }
   writeU32LE(pa: number, value: number): void {
     if ((pa & 3) === 0) {
       this.words[pa >>> 2] = ((value & 0xff) << 24) | ((value & 0xff00) << 8) | ((value >>> 8) & 0xff00) | (value >>> 24);
+      if (this.watch[pa >>> PAGE_SHIFT] !== 0) this.written(pa, 4);
       return;
     }
     this.writeU16LE(pa, value & 0xffff);
@@ -145,10 +202,12 @@ export class Ram implements GuestRam {
       b[h] = data[i + 3]!;
     }
     for (; i < length; i++) b[(pa + i) ^ 3] = data[i]!;
+    this.written(pa, length);
   }
 
   /** Zero-fills [pa, pa+length). */
   fill0(pa: number, length: number): void {
     for (let i = 0; i < length; i++) this.bytes[(pa + i) ^ 3] = 0;
+    this.written(pa, length);
   }
 }
