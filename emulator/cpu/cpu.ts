@@ -79,6 +79,8 @@
 import type { Clock, IrqLine } from '../device.ts';
 import type { Bus } from '../memory/bus.ts';
 import type { Ram } from '../memory/ram.ts';
+import { CodeCache, type CodeCacheStats } from './jit/code-cache.ts';
+import { STATE, STATUS } from './jit/translate.ts';
 import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, TABLE, type AccessKind } from './mmu.ts';
 import { CPU_ANY, PMR, SPR, SR, TTMR, Vector } from './spr.ts';
 
@@ -113,7 +115,8 @@ export class Cpu {
   readonly bus: Bus;
   readonly ram: Ram;
   readonly mmu: Mmu;
-  readonly gpr = new Int32Array(32);
+  /** In Ram's arena, where translated code reads and writes them. */
+  readonly gpr: Int32Array;
   /** Shadow GPR sets 1..15 (set 0 aliases gpr), 32 registers each. */
   readonly shadow = new Int32Array(16 * 32);
 
@@ -158,6 +161,12 @@ export class Cpu {
 
   linuxUserMode = false;
   nopHooks = true;
+  /**
+   * Run translated code (emulator/cpu/jit/) for hot pages; false = interpret
+   * everything (same results, instruction for instruction; for A/B tests and
+   * hosts that forbid `new Function`).
+   */
+  jit = true;
   exitCode = 0;
   putcByte = 0;
   stopVector = 0;
@@ -177,12 +186,30 @@ export class Cpu {
   private curExec: Int32Array;
   private readonly lines: IrqLine[] = [];
   readonly clock: Clock;
+  private readonly code: CodeCache;
+  /** Translated code's out-of-band results (translate.ts STATE). */
+  private readonly jitState: Int32Array;
+  /** instret when the running page function was entered (its slow paths count from it). */
+  private jitBase = 0;
 
   constructor(opts: CpuOptions) {
     this.bus = opts.bus;
     this.ram = opts.bus.ram;
-    this.mmu = new Mmu(this.ram.size);
+    this.gpr = this.ram.arena(32);
+    this.jitState = this.ram.arena(STATE.WORDS);
+    this.mmu = new Mmu(this.ram.size, this.ram.watch, (words) => this.ram.arena(words));
     this.curRead = this.curWrite = this.curExec = this.mmu.identity;
+    const layout = { gpr: this.gpr.byteOffset, state: this.jitState.byteOffset, memPages: this.ram.buffer.byteLength / 65536 };
+    const slow = {
+      ld: (va: number, size: number, pcds: number, retired: number, flags: number): number =>
+        this.jitLoad(va, size, pcds, retired, flags),
+      st: (va: number, size: number, value: number, pcds: number, retired: number, flags: number): void =>
+        this.jitStore(va, size, value, pcds, retired, flags),
+    };
+    this.code = new CodeCache(this.ram, this.mmu, layout, slow, () => {
+      this.exitLoop = true;
+    });
+    this.jit = this.code.available;
     this.clock = { nowNs: () => this.nowNs() };
     this.reset();
   }
@@ -210,7 +237,26 @@ export class Cpu {
     this.stopReason = NONE;
     this.stopRequested = false;
     this.mmu.reset();
+    this.code.reset();
     this.setSrValue(SR.FO | SR.SM);
+  }
+
+  /** Block-start visits before a page is translated (emulator/cpu/jit/code-cache.ts); 1 = at once. */
+  get jitThreshold(): number {
+    return this.code.hot;
+  }
+  set jitThreshold(n: number) {
+    this.code.hot = Math.min(0xfffe, Math.max(1, Math.floor(n)));
+  }
+
+  /** Translation counters (benchmarks, tests). */
+  get codeStats(): Readonly<CodeCacheStats> {
+    return this.code.stats;
+  }
+
+  /** Drops all translated code (after writing RAM through its typed arrays directly). */
+  flushCode(): void {
+    this.code.reset();
   }
 
   /** Sets pc, dropping any pending delay slot. */
@@ -247,7 +293,8 @@ export class Cpu {
       this.curRead = m.table(TABLE.SUP_READ + 2 * user);
       this.curWrite = m.table(TABLE.SUP_WRITE + 2 * user);
     } else {
-      this.curRead = this.curWrite = m.identity;
+      this.curRead = m.identity;
+      this.curWrite = m.identityWrite;
     }
     this.curExec = value & SR.IME ? m.table(TABLE.SUP_EXEC + user) : m.identity;
   }
@@ -496,6 +543,41 @@ export class Cpu {
     if (pa < 0) return -1;
     if (pa < this.ram.size) return ((pa >>> PAGE_BITS) << PAGE_BITS) | 1;
     return 0;
+  }
+
+  /**
+   * Translated code's state at a slow access: the instruction's pc (bit 0:
+   * in a delay slot), the instructions the function retired before it, and
+   * the flags (F | CY << 1 | OV << 2), so exceptions and devices see what
+   * the interpreter would show them.
+   */
+  private jitSync(pcds: number, retired: number, flags: number): void {
+    this.pcr = pcds & ~1;
+    this.ds = pcds & 1;
+    this.instret = this.jitBase + retired;
+    this.flag = flags & 1;
+    this.carry = (flags >>> 1) & 1;
+    this.overflow = (flags >>> 2) & 1;
+  }
+
+  /** STATUS for translated code after a slow access. */
+  private jitStatus(): number {
+    return this.fault !== 0 ? STATUS.FAULT : this.exitLoop ? STATUS.EXIT : STATUS.OK;
+  }
+
+  /** Slow-path load for translated code (a miss in the fast table: TLB walk, fault or MMIO). */
+  private jitLoad(va: number, size: number, pcds: number, retired: number, flags: number): number {
+    this.jitSync(pcds, retired, flags);
+    const v = this.loadSlow(va, size as 1 | 2 | 4);
+    this.jitState[STATE.STATUS] = this.jitStatus();
+    return v;
+  }
+
+  /** Slow-path store for translated code (see jitLoad); a store into a code page lands here too. */
+  private jitStore(va: number, size: number, value: number, pcds: number, retired: number, flags: number): void {
+    this.jitSync(pcds, retired, flags);
+    this.storeSlow(va, size as 1 | 2 | 4, value);
+    this.jitState[STATE.STATUS] = this.jitStatus();
   }
 
   // ---------------------------------------------------------------- SPRs
@@ -860,7 +942,8 @@ export class Cpu {
       // exec() wants a small integer (a double limit deoptimises it): round up
       // (same count of whole instructions) and cap; run() just loops again.
       limit = Math.ceil(limit);
-      retired += this.exec(limit > 0x3fffffff ? 0x3fffffff : limit | 0);
+      limit = limit > 0x3fffffff ? 0x3fffffff : limit | 0;
+      retired += this.jit ? this.execJit(limit) : this.exec(limit, 0);
       if (this.stopReason !== NONE) {
         const s = this.stopReason as StopReason;
         this.stopReason = NONE;
@@ -886,7 +969,7 @@ export class Cpu {
     }
     if (this.checkInterrupts()) return StopReason.BUDGET;
     this.stepping = true;
-    this.exec(1);
+    this.exec(1, 0);
     this.stepping = false;
     if (this.stopReason !== NONE) {
       const s = this.stopReason as StopReason;
@@ -896,8 +979,61 @@ export class Cpu {
     return StopReason.BUDGET;
   }
 
-  /** The interpreter proper: at most `limit` instructions. Returns how many retired. */
-  private exec(limit: number): number {
+  /**
+   * Runs at most `limit` instructions, translated code where a page has it
+   * (emulator/cpu/jit/), the interpreter one block at a time elsewhere (each
+   * block start it reaches counts towards translating its page). Returns when
+   * the limit is reached or something asks to leave the loop, like exec().
+   */
+  private execJit(limit: number): number {
+    let count = 0;
+    const code = this.code;
+    while (count < limit) {
+      const pc = this.pcr;
+      if (this.ds === 0 && (this.srBits & SR.OVE) === 0 && (pc & 3) === 0) {
+        const e = this.curExec[pc >>> PAGE_BITS]!;
+        if ((e & 1) !== 0) {
+          const fn = code.lookup(e >>> PAGE_BITS, pc & PAGE_MASK);
+          if (fn !== null) {
+            this.exitLoop = false;
+            const base = this.instret;
+            this.jitBase = base;
+            const flags = this.flag | (this.carry << 1) | (this.overflow << 2);
+            const n = fn(pc & ~PAGE_MASK, pc & PAGE_MASK, limit - count, flags, this.curRead.byteOffset, this.curWrite.byteOffset);
+            count += n;
+            this.instret = base + n;
+            const st = this.jitState;
+            if (st[STATE.FLT] !== 0) {
+              // Exception entry done (state in the fields); interrupts are masked by it.
+              this.fault = 0;
+              this.ds = 0;
+              if (this.stopReason !== NONE) break;
+              continue;
+            }
+            this.pcr = st[STATE.NPC]!;
+            this.ds = 0;
+            const fl = st[STATE.FLAGS]!;
+            this.flag = fl & 1;
+            this.carry = (fl >>> 1) & 1;
+            this.overflow = (fl >>> 2) & 1;
+            if (this.exitLoop || this.stopReason !== NONE) break;
+            if (n !== 0) continue;
+            // The first block did not fit in the limit: interpret up to it.
+          }
+        }
+      }
+      count += this.exec(limit - count, 1);
+      if (this.exitLoop || this.stopReason !== NONE) break;
+    }
+    return count;
+  }
+
+  /**
+   * The interpreter proper: at most `limit` instructions. Returns how many
+   * retired. With `block` = 1 it also returns after a branch's delay slot,
+   * an l.rfe and an exception entry (the dispatcher's block boundaries).
+   */
+  private exec(limit: number, block: number): number {
     const r = this.gpr;
     const ram = this.ram;
     const mem = ram.words;
@@ -934,7 +1070,7 @@ export class Cpu {
           if (f < 0) {
             // ITLB miss / insn page fault: now at the vector, MMU off, interrupts off.
             pc = this.pcr; ds = 0; this.fault = 0;
-            if (this.stopReason !== NONE || this.stepping) break loop;
+            if (this.stopReason !== NONE || this.stepping || block !== 0) break loop;
             rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
             continue loop;
           }
@@ -1015,7 +1151,11 @@ export class Cpu {
           ds = 0;
           flag = this.flag;
           rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
-          if (this.exitLoop || this.interruptDeliverable()) break loop;
+          if (this.exitLoop || this.interruptDeliverable()) {
+            this.exitLoop = true;
+            break loop;
+          }
+          if (block !== 0) break loop;
           continue loop; // retired; pc already set
 
         case 0x11: // l.jr
@@ -1322,13 +1462,20 @@ export class Cpu {
         pc = this.pcr;
         ds = 0;
         flag = this.flag;
-        if (this.stopReason !== NONE || this.stepping) break;
+        if (this.stopReason !== NONE || this.stepping || block !== 0) break;
         rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
         continue;
       }
       r[0] = 0;
-      if (ds !== 0) pc = target;
-      else pc = (pc + 4) | 0;
+      if (ds !== 0) {
+        pc = target;
+        if (block > nds) { // a delay slot retired: end of a block
+          ds = 0;
+          break;
+        }
+      } else {
+        pc = (pc + 4) | 0;
+      }
       ds = nds;
     }
     r[0] = 0;

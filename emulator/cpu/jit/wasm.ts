@@ -1,0 +1,262 @@
+/**
+ * A minimal WebAssembly binary writer for the translator: one module with
+ * one exported function, its imports (the shared memory and the CPU's slow
+ * paths) and structured control flow with named labels.
+ *
+ * Only what translate.ts emits is here (i32/i64 integer ops, loads and
+ * stores, block/loop/if/br/br_if/br_table, calls, locals). Encoding facts:
+ * WebAssembly Core Specification 2.0, §5 (binary format).
+ */
+
+/** Opcodes (spec §5.4). */
+export const Op = {
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b,
+  br: 0x0c, br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22,
+  i32_load: 0x28, i32_load8_u: 0x2d, i32_load16_u: 0x2f,
+  i32_store: 0x36, i32_store8: 0x3a, i32_store16: 0x3b,
+  i32_const: 0x41, i64_const: 0x42,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a,
+  i32_gt_u: 0x4b, i32_le_s: 0x4c, i32_le_u: 0x4d, i32_ge_s: 0x4e, i32_ge_u: 0x4f,
+  i64_ne: 0x52,
+  i32_clz: 0x67, i32_ctz: 0x68, i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_div_s: 0x6d,
+  i32_div_u: 0x6e, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_s: 0x75,
+  i32_shr_u: 0x76, i32_rotr: 0x78,
+  i64_add: 0x7c, i64_mul: 0x7e, i64_shr_u: 0x88,
+  i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
+  i32_extend8_s: 0xc0, i32_extend16_s: 0xc1,
+} as const;
+
+export const I32 = 0x7f;
+export const I64 = 0x7e;
+const VOID = 0x40;
+
+/** Growable byte buffer with LEB128 writers. */
+export class Bytes {
+  buf = new Uint8Array(4096);
+  len = 0;
+
+  byte(b: number): void {
+    if (this.len === this.buf.length) {
+      const n = new Uint8Array(this.buf.length * 2);
+      n.set(this.buf);
+      this.buf = n;
+    }
+    this.buf[this.len++] = b;
+  }
+  u32(v: number): void {
+    v >>>= 0;
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v !== 0) b |= 0x80;
+      this.byte(b);
+    } while (v !== 0);
+  }
+  s32(v: number): void {
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && (b & 0x40) === 0) || (v === -1 && (b & 0x40) !== 0)) {
+        this.byte(b);
+        return;
+      }
+      this.byte(b | 0x80);
+    }
+  }
+  bytes(src: Uint8Array | readonly number[]): void {
+    for (const b of src) this.byte(b);
+  }
+  str(s: string): void {
+    this.u32(s.length);
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+  }
+  /** Appends `inner` as a length-prefixed section or body. */
+  sized(inner: Bytes): void {
+    this.u32(inner.len);
+    for (let i = 0; i < inner.len; i++) this.byte(inner.buf[i]!);
+  }
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+/**
+ * Function-body writer. Labels are strings: `block(name)`/`loop(name)`/
+ * `if_()` push one, `end()` pops, and `br(name)` computes the depth.
+ */
+export class Code extends Bytes {
+  private labels: string[] = [];
+
+  op(o: number): this {
+    this.byte(o);
+    return this;
+  }
+  i32(v: number): this {
+    this.byte(Op.i32_const);
+    this.s32(v);
+    return this;
+  }
+  get(l: number): this {
+    this.byte(Op.local_get);
+    this.u32(l);
+    return this;
+  }
+  set(l: number): this {
+    this.byte(Op.local_set);
+    this.u32(l);
+    return this;
+  }
+  tee(l: number): this {
+    this.byte(Op.local_tee);
+    this.u32(l);
+    return this;
+  }
+  /** A memory access with a static offset (alignment hint 0: any address). */
+  mem(o: number, offset = 0): this {
+    this.byte(o);
+    this.u32(0);
+    this.u32(offset);
+    return this;
+  }
+  call(f: number): this {
+    this.byte(Op.call);
+    this.u32(f);
+    return this;
+  }
+  block(name = ''): this {
+    this.byte(Op.block);
+    this.byte(VOID);
+    this.labels.push(name);
+    return this;
+  }
+  loop(name = ''): this {
+    this.byte(Op.loop);
+    this.byte(VOID);
+    this.labels.push(name);
+    return this;
+  }
+  if_(): this {
+    this.byte(Op.if);
+    this.byte(VOID);
+    this.labels.push('');
+    return this;
+  }
+  else_(): this {
+    this.byte(Op.else);
+    return this;
+  }
+  end(): this {
+    this.byte(Op.end);
+    this.labels.pop();
+    return this;
+  }
+  depth(name: string): number {
+    const i = this.labels.lastIndexOf(name);
+    if (i < 0) throw new Error(`wasm: no label ${name}`);
+    return this.labels.length - 1 - i;
+  }
+  br(name: string): this {
+    this.byte(Op.br);
+    this.u32(this.depth(name));
+    return this;
+  }
+  brIf(name: string): this {
+    this.byte(Op.br_if);
+    this.u32(this.depth(name));
+    return this;
+  }
+  brTable(names: readonly string[], fallback: string): this {
+    const depths = new Map<string, number>();
+    const depthOf = (n: string): number => {
+      let d = depths.get(n);
+      if (d === undefined) {
+        d = this.depth(n);
+        depths.set(n, d);
+      }
+      return d;
+    };
+    this.byte(Op.br_table);
+    this.u32(names.length);
+    for (const n of names) this.u32(depthOf(n));
+    this.u32(depthOf(fallback));
+    return this;
+  }
+}
+
+export interface FuncType {
+  params: number[];
+  results: number[];
+}
+
+/**
+ * A module: imports `env.mem` (memory) and the functions `imports` (in
+ * order: function indexes 0..n-1), and exports one function `f` of type
+ * `type` with `locals` extra locals of type i32 (and `locals64` of i64).
+ */
+export function buildModule(
+  imports: ReadonlyArray<{ name: string; type: FuncType }>,
+  type: FuncType,
+  locals: { i32: number; i64: number },
+  body: Code,
+  memoryPages: number,
+): Uint8Array {
+  const types = [...imports.map((i) => i.type), type];
+  const m = new Bytes();
+  m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  const section = (id: number, fill: (s: Bytes) => void): void => {
+    const s = new Bytes();
+    fill(s);
+    m.byte(id);
+    m.sized(s);
+  };
+  section(1, (s) => { // types
+    s.u32(types.length);
+    for (const t of types) {
+      s.byte(0x60);
+      s.u32(t.params.length);
+      s.bytes(t.params);
+      s.u32(t.results.length);
+      s.bytes(t.results);
+    }
+  });
+  section(2, (s) => { // imports
+    s.u32(imports.length + 1);
+    s.str('env');
+    s.str('mem');
+    s.byte(0x02); // memory
+    s.byte(0x00);
+    s.u32(memoryPages);
+    imports.forEach((imp, i) => {
+      s.str('env');
+      s.str(imp.name);
+      s.byte(0x00); // function
+      s.u32(i);
+    });
+  });
+  section(3, (s) => { // functions
+    s.u32(1);
+    s.u32(imports.length);
+  });
+  section(7, (s) => { // exports
+    s.u32(1);
+    s.str('f');
+    s.byte(0x00);
+    s.u32(imports.length);
+  });
+  section(10, (s) => { // code
+    s.u32(1);
+    const f = new Bytes();
+    const groups = [[locals.i32, I32], [locals.i64, I64]].filter(([n]) => n! > 0);
+    f.u32(groups.length);
+    for (const [n, t] of groups) {
+      f.u32(n!);
+      f.byte(t!);
+    }
+    for (let i = 0; i < body.len; i++) f.byte(body.buf[i]!);
+    f.byte(Op.end);
+    s.sized(f);
+  });
+  return m.view();
+}
