@@ -80,7 +80,7 @@ import type { Clock, IrqLine } from '../device.ts';
 import type { Bus } from '../memory/bus.ts';
 import type { Ram } from '../memory/ram.ts';
 import { CodeCache, type CodeCacheStats } from './jit/code-cache.ts';
-import { STATE, STATUS } from './jit/translate.ts';
+import { STATE } from './jit/translate.ts';
 import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, TABLE, type AccessKind } from './mmu.ts';
 import { CPU_ANY, PMR, SPR, SR, TTMR, Vector } from './spr.ts';
 
@@ -201,10 +201,10 @@ export class Cpu {
     this.curRead = this.curWrite = this.curExec = this.mmu.identity;
     const layout = { gpr: this.gpr.byteOffset, state: this.jitState.byteOffset, memPages: this.ram.buffer.byteLength / 65536 };
     const slow = {
-      ld: (va: number, size: number, pcds: number, retired: number, flags: number): number =>
-        this.jitLoad(va, size, pcds, retired, flags),
-      st: (va: number, size: number, value: number, pcds: number, retired: number, flags: number): void =>
-        this.jitStore(va, size, value, pcds, retired, flags),
+      ld: (va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number =>
+        this.jitLoad(va, kind, pcds, retired, f, cy, ov, after),
+      st: (va: number, size: number, value: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number =>
+        this.jitStore(va, size, value, pcds, retired, f, cy, ov, after),
     };
     this.code = new CodeCache(this.ram, this.mmu, layout, slow, () => {
       this.exitLoop = true;
@@ -548,36 +548,56 @@ export class Cpu {
   /**
    * Translated code's state at a slow access: the instruction's pc (bit 0:
    * in a delay slot), the instructions the function retired before it, and
-   * the flags (F | CY << 1 | OV << 2), so exceptions and devices see what
-   * the interpreter would show them.
+   * the flags, so exceptions and devices see what the interpreter would
+   * show them.
    */
-  private jitSync(pcds: number, retired: number, flags: number): void {
+  private jitSync(pcds: number, retired: number, f: number, cy: number, ov: number): void {
     this.pcr = pcds & ~1;
     this.ds = pcds & 1;
     this.instret = this.jitBase + retired;
-    this.flag = flags & 1;
-    this.carry = (flags >>> 1) & 1;
-    this.overflow = (flags >>> 2) & 1;
+    this.flag = f;
+    this.carry = cy;
+    this.overflow = ov;
   }
 
-  /** STATUS for translated code after a slow access. */
-  private jitStatus(): number {
-    return this.fault !== 0 ? STATUS.FAULT : this.exitLoop ? STATUS.EXIT : STATUS.OK;
+  /**
+   * After a slow access of translated code: 0 to go on, or 1 with the state
+   * words filled (translate.ts STATE) when it took an exception, or asked to
+   * leave the run loop (then the instruction retired and `after` is next).
+   */
+  private jitLeave(retired: number, after: number): number {
+    const st = this.jitState;
+    if (this.fault !== 0) {
+      st[STATE.FLT] = 1;
+      st[STATE.RETIRED] = retired;
+      return 1;
+    }
+    if (!this.exitLoop) return 0;
+    st[STATE.FLT] = 0;
+    st[STATE.RETIRED] = retired + 1;
+    st[STATE.NPC] = after;
+    st[STATE.FLAGS] = this.flag | (this.carry << 1) | (this.overflow << 2);
+    return 1;
   }
 
-  /** Slow-path load for translated code (a miss in the fast table: TLB walk, fault or MMIO). */
-  private jitLoad(va: number, size: number, pcds: number, retired: number, flags: number): number {
-    this.jitSync(pcds, retired, flags);
-    const v = this.loadSlow(va, size as 1 | 2 | 4);
-    this.jitState[STATE.STATUS] = this.jitStatus();
-    return v;
+  /** Slow-path load of translated code (a miss in the fast table: TLB walk, fault or MMIO); writes rD. */
+  private jitLoad(va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number {
+    this.jitSync(pcds, retired, f, cy, ov);
+    const size = kind & 7;
+    let v = this.loadSlow(va, size as 1 | 2 | 4);
+    if (this.fault === 0) {
+      const d = kind >>> 4;
+      if ((kind & 8) !== 0) v = size === 1 ? (v << 24) >> 24 : (v << 16) >> 16;
+      if (d !== 0) this.gpr[d] = v;
+    }
+    return this.jitLeave(retired, after);
   }
 
-  /** Slow-path store for translated code (see jitLoad); a store into a code page lands here too. */
-  private jitStore(va: number, size: number, value: number, pcds: number, retired: number, flags: number): void {
-    this.jitSync(pcds, retired, flags);
+  /** Slow-path store of translated code (see jitLoad); a store into a code page lands here too. */
+  private jitStore(va: number, size: number, value: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number {
+    this.jitSync(pcds, retired, f, cy, ov);
     this.storeSlow(va, size as 1 | 2 | 4, value);
-    this.jitState[STATE.STATUS] = this.jitStatus();
+    return this.jitLeave(retired, after);
   }
 
   // ---------------------------------------------------------------- SPRs

@@ -5,11 +5,17 @@
  * - Keyed by physical page (8 KiB): one page function per page
  *   (translate.ts), valid for any virtual mapping of the page.
  * - Heat: the CPU's dispatcher asks `lookup(page, offset)` at every block
- *   boundary the interpreter reaches. A block start seen `HOT` times makes
- *   its page (re)translated with every block start already compiled or seen
- *   `WARM` times. Only hot code is worth it: compiling costs V8 some
- *   microseconds per guest instruction, and in a Linux boot 1 % of the
- *   blocks (those run 1,000+ times) retire ~80 % of the instructions.
+ *   boundary the interpreter reaches. A block start seen `hot` times makes
+ *   its page (re)translated with every block start already translated or
+ *   seen hot/8 times. Only really hot code is worth it. In the busybox boot
+ *   (42.8 M instructions), the blocks run 1,000+ times are 2 % of those run
+ *   at all and retire 79 % of the instructions, but V8 spends ~150 us of
+ *   optimising-compiler time per translated guest instruction when a
+ *   module tiers up, and a boot's warm code leaves translated code often
+ *   (each exit is a JS/WebAssembly transition). Measured boot times
+ *   (interpreter alone: 1.21 s): threshold 1,000: 1.85 s; 5,000: 1.36 s;
+ *   20,000: 1.17 s. A CPU-bound loop is translated within microseconds of
+ *   guest time at any of them (bench/cpu.bench.ts), so the default is high.
  * - Coherence: a translated page is *watched* (Ram.watch): the MMU gives
  *   it no fast store entry, and any write to it (a CPU store through the
  *   slow path, or device DMA) calls `invalidate`, which drops the page's
@@ -28,13 +34,13 @@ export type PageFn = (pb: number, off: number, lim: number, flags: number, rtb: 
 
 /** The CPU's slow paths, imported by every page module. */
 export interface SlowPaths {
-  ld(va: number, size: number, pcds: number, retired: number, flags: number): number;
-  st(va: number, size: number, value: number, pcds: number, retired: number, flags: number): void;
+  ld(va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number;
+  st(va: number, size: number, value: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number;
 }
 
 const WORDS = 2048;
 /** Default visits of a block start before its page is translated (see `hot`). */
-export const DEFAULT_HOT = 1000;
+export const DEFAULT_HOT = 16000;
 /** hits[] mark of an offset where no block can start (first instruction not translatable). */
 const NEVER = 0xffff;
 const MAX_INVALIDATIONS = 64;

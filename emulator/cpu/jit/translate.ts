@@ -27,12 +27,14 @@
  *   timer event or the budget: interrupts and time stay bit-identical.
  * - Loads and stores use the interpreter's per-page host tables; a miss
  *   calls the imported `ld`/`st` (cpu.jitLoad/jitStore), which take the
- *   exception or do the MMIO access and report in the state word STATUS:
- *   after an exception the function returns at once (the CPU is at the
- *   vector); after an access that asks to leave the run loop (an IRQ line
- *   moved, a code page was written) it returns after that instruction.
- * - On return, the state words hold the next pc (NPC), the flags (FLAGS)
- *   and whether an exception was taken (FLT).
+ *   exception or do the MMIO access (a load's helper writes rD itself).
+ *   If it took an exception, or the access asks to leave the run loop (an
+ *   IRQ line moved, a code page was written: leave after this
+ *   instruction), the helper fills the state words and the function
+ *   returns at once; so slow paths cost a call and a branch in the code.
+ * - On return, the state words hold the next pc (NPC), the flags (FLAGS),
+ *   whether an exception was taken (FLT) and, after a helper's way out,
+ *   the count (RETIRED).
  *
  * Only the instructions the interpreter's hot loop runs are translated
  * (ALU, compares, loads, stores, branches, l.nop without a simulator hook);
@@ -58,10 +60,8 @@ const BRANCH = 2;
 /** Mask that keeps an in-page, word-aligned offset's bits: (x & ~0x1ffc) === 0. */
 const NOT_IN_PAGE = ~0x1ffc;
 
-/** State words (Int32 indexes from `Layout.state`). */
-export const STATE = { NPC: 0, FLAGS: 1, FLT: 2, STATUS: 3, WORDS: 4 } as const;
-/** STATUS values the slow paths set. */
-export const STATUS = { OK: 0, FAULT: 1, EXIT: 2 } as const;
+/** State words (Int32 indexes from `Layout.state`), written when a page function returns. */
+export const STATE = { NPC: 0, FLAGS: 1, FLT: 2, RETIRED: 3, WORDS: 4 } as const;
 
 /** Where translated code finds things in the shared memory (byte addresses). */
 export interface Layout {
@@ -71,11 +71,17 @@ export interface Layout {
   memPages: number;
 }
 
+/**
+ * The slow paths (cpu.ts jitLoad/jitStore). `kind` = size | 8 if the load
+ * sign-extends | rD << 4; the helper writes rD itself. Both return 0 to go
+ * on, or 1 after filling the state words (an exception was taken, or the
+ * run loop must be left after this instruction, then at `after`).
+ */
 export const IMPORTS: ReadonlyArray<{ name: string; type: FuncType }> = [
-  // ld(va, size, pc | ds, retired-before, flags) -> value
-  { name: 'ld', type: { params: [I32, I32, I32, I32, I32], results: [I32] } },
-  // st(va, size, value, pc | ds, retired-before, flags)
-  { name: 'st', type: { params: [I32, I32, I32, I32, I32, I32], results: [] } },
+  // ld(va, kind, pc | ds, retired-before, f, cy, ov, after) -> leave
+  { name: 'ld', type: { params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] } },
+  // st(va, size, value, pc | ds, retired-before, f, cy, ov, after) -> leave
+  { name: 'st', type: { params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] } },
 ];
 const LD = 0;
 const ST = 1;
@@ -83,9 +89,9 @@ const PAGE_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32], results: [I3
 
 // Locals: the six parameters, then these i32s, then one i64.
 const PB = 0, OFF = 1, LIM = 2, FLAGS = 3, RTB = 4, WTB = 5;
-const N = 6, NPC = 7, FLT = 8, T = 9, VA = 10, E = 11, TK = 12, TJ = 13, F = 14, CY = 15, OV = 16, A = 17, B = 18, S = 19;
-const P64 = 20;
-const I32_LOCALS = 14;
+const N = 6, NPC = 7, T = 8, VA = 9, E = 10, TK = 11, TJ = 12, F = 13, CY = 14, OV = 15, A = 16, B = 17;
+const P64 = 18;
+const I32_LOCALS = 12;
 
 export interface Translation {
   /** The module's bytes. */
@@ -174,15 +180,12 @@ const SF_OPS: Readonly<Record<number, number>> = {
 
 class PageEmitter {
   readonly c = new Code();
-  private readonly statusAddr: number;
 
   constructor(
     private readonly layout: Layout,
     /** Word offset -> 1 if a translated block starts there. */
     private readonly isBlock: Uint8Array,
-  ) {
-    this.statusAddr = layout.state + 4 * STATE.STATUS;
-  }
+  ) {}
 
   /** Pushes GPR n. */
   reg(n: number): void {
@@ -213,28 +216,16 @@ class PageEmitter {
     }
   }
 
-  /** Arguments common to ld/st after the access itself: pc | ds, retired before, flags. */
-  private slowArgs(s: Site): void {
-    this.pushPc(s.o);
-    if (s.after !== null) this.c.i32(1).op(Op.i32_or);
-    this.c.get(N).i32(s.len - s.k).op(Op.i32_sub);
-    this.pushFlags();
-  }
-
-  /** After a slow access: return on an exception, or after this instruction if asked to; `commit` finishes it. */
-  private status(s: Site, commit: () => void): void {
+  /** The slow-path call's arguments after the access itself, the call, and the way out it may ask for. */
+  private slowCall(s: Site, fn: number): void {
     const c = this.c;
-    c.i32(0).mem(Op.i32_load, this.statusAddr).tee(S).if_();
-    c.get(S).i32(STATUS.FAULT).op(Op.i32_eq).if_();
-    c.get(N).i32(s.len - s.k).op(Op.i32_sub).set(N).i32(1).set(FLT).br('exit');
-    c.end();
-    commit();
-    c.get(N).i32(s.len - s.k - 1).op(Op.i32_sub).set(N);
+    this.pushPc(s.o);
+    if (s.after !== null) c.i32(1).op(Op.i32_or);
+    c.get(N).i32(s.len - s.k).op(Op.i32_sub);
+    c.get(F).get(CY).get(OV);
     if (s.after !== null) s.after();
     else this.pushPc(s.o + 4);
-    c.set(NPC).br('exit');
-    c.end();
-    commit();
+    c.call(fn).brIf('bail');
   }
 
   /** VA <- rA + imm; E <- table entry of VA's page (table base in local `tb`). */
@@ -273,13 +264,8 @@ class PageEmitter {
       fix();
     });
     c.else_();
-    c.get(VA).i32(size);
-    this.slowArgs(s);
-    c.call(LD).set(T);
-    this.status(s, () => this.setReg(d, () => {
-      c.get(T);
-      fix();
-    }));
+    c.get(VA).i32(size | (ext !== 0 ? 8 : 0) | (d << 4));
+    this.slowCall(s, LD);
     c.end();
   }
 
@@ -298,9 +284,7 @@ class PageEmitter {
     c.get(VA).i32(size);
     this.reg(b);
     if (size < 4) c.i32(size === 1 ? 0xff : 0xffff).op(Op.i32_and);
-    this.slowArgs(s);
-    c.call(ST);
-    this.status(s, () => {});
+    this.slowCall(s, ST);
     c.end();
   }
 
@@ -509,7 +493,7 @@ export function translatePage(words: Int32Array, wbase: number, entries: readonl
   c.get(FLAGS).i32(1).op(Op.i32_and).set(F);
   c.get(FLAGS).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
   c.get(FLAGS).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
-  c.block('exit').loop('top');
+  c.block('bail').block('exit').loop('top');
   for (let i = blocks.length - 1; i >= 0; i--) c.block(`c${i}`);
   c.block('def');
   c.get(OFF).i32(2).op(Op.i32_shr_u).brTable(labelOf, 'def');
@@ -573,8 +557,10 @@ export function translatePage(words: Int32Array, wbase: number, entries: readonl
   c.i32(0);
   em.pushFlags();
   c.mem(Op.i32_store, st + 4 * STATE.FLAGS);
-  c.i32(0).get(FLT).mem(Op.i32_store, st + 4 * STATE.FLT);
-  c.get(N);
+  c.i32(0).i32(0).mem(Op.i32_store, st + 4 * STATE.FLT);
+  c.get(N).op(Op.return);
+  c.end(); // block bail: a slow path filled the state words
+  c.i32(0).mem(Op.i32_load, st + 4 * STATE.RETIRED);
   const wasm = buildModule(IMPORTS, PAGE_FN, { i32: I32_LOCALS, i64: 1 }, c, layout.memPages);
   return { wasm, starts: blocks.map((b) => b.start), insns };
 }
