@@ -50,13 +50,24 @@
  * slow paths (TLB walk, MMIO, SPRs, exceptions). Nothing allocates or throws
  * per instruction; traps are status returns. Asynchronous interrupts are only
  * taken between instructions and never before a delay slot, like QEMU.
- * There is no decoded-instruction cache: instruction words are decoded on
- * each execution, so self-modifying code and DMA need no invalidation.
  * The loop is only left for SR/PICMR/PICSR/TTMR/TTCR/PMR/ITLB writes, an IRQ
  * line change during an MMIO access, an l.rfe that unmasks a pending
- * interrupt, stop reasons and the budget; exception entry continues in place
- * (entry masks interrupts). Measured (bench/cpu.bench.ts): ~130 guest MIPS on
- * a user-mode compute loop, ~55 MIPS (CPU time) on the kernel boot mix.
+ * interrupt, a write to a page holding translated code, stop reasons and the
+ * budget; exception entry continues in place (entry masks interrupts).
+ *
+ * Translation (emulator/cpu/jit/, `cpu.jit`, on by default when the host has
+ * WebAssembly): run() goes through execJit(), which interprets one block at
+ * a time (up to a branch's delay slot) and counts block starts per physical
+ * page; a page whose block start was seen `jitThreshold` times is translated
+ * into a WebAssembly function that runs its hot blocks and loops in place.
+ * Translated code retires exactly the instructions the interpreter would
+ * (each block checks the remaining budget first, exits at the same points),
+ * so guest time, interrupts and transcripts do not depend on it; pages it
+ * was made from are watched, and any write to them (CPU store or DMA) drops
+ * the translation. The GPRs and the host tables live in Ram's arena, the
+ * same WebAssembly.Memory as RAM, so translated code uses them in place.
+ * Measured (bench/cpu.bench.ts, same run as qemu-or1k at 659 MIPS): ~120
+ * guest MIPS interpreted, ~1,000 MIPS translated, on a CPU-bound program.
  *
  * V8 (node --trace-deopt): TurboFan compiles exec() early in a boot, and any
  * operation whose type feedback is still empty then (a case not yet run)

@@ -26,6 +26,8 @@ export interface BootMachineConfig {
   drives?: Record<string, FileDisk>;
   /** RTC wall clock at reset (seconds since 1970; SOURCE_DATE_EPOCH), for reproducible boots. */
   rtcEpochSeconds?: number;
+  /** Translate hot guest code (default); false interprets everything (emulator/cpu/jit/). */
+  jit?: boolean;
 }
 
 export interface BootMachine {
@@ -47,6 +49,7 @@ export function createBootMachine(cfg: BootMachineConfig): BootMachine {
     serial: cfg.serial,
     rtcEpochSeconds: cfg.rtcEpochSeconds,
   });
+  if (cfg.jit === false) machine.cpu.jit = false;
   return { machine, target: machineTarget(machine), describe: () => machine.printTree() };
 }
 

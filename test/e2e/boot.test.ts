@@ -154,4 +154,24 @@ describe('mkrootfs boot on the bundled emulator', () => {
     expect(b.stdout).toBe(a.stdout);
     expect(readFileSync(join(work, 'out/boot.log'), 'latin1')).toBe(b.stdout);
   });
+
+  it('translated code and --no-jit print the same transcript for a compute-heavy session (md5sum of 4 MiB)', () => {
+    const img = join(work, 'jit.img');
+    copyFileSync(shellImage, img);
+    const args = [img, '--expect', 'rcS-DONE', '--expect', '# ', '--send', 'dd if=/dev/zero bs=1024 count=4096 2>/dev/null | md5sum; cat /proc/uptime; poweroff -f', '--expect', 'reboot: Power down'];
+    const jit = boot([...args, '--json']);
+    const interp = boot([...args, '--json', '--no-jit']);
+    expect(jit.code, jit.stderr).toBe(0);
+    expect(interp.code, interp.stderr).toBe(0);
+    const zeros = createHash('md5').update(Buffer.alloc(4 << 20)).digest('hex');
+    expect(jit.stderr).toContain(`${zeros}  -`);
+    // With --json the console goes to stderr: the same bytes, timestamps and all.
+    expect(jit.stderr).toBe(interp.stderr);
+    const j = JSON.parse(jit.stdout) as { instructions: number; jit: { enabled: boolean; translations: number } };
+    const i = JSON.parse(interp.stdout) as { instructions: number; jit: { enabled: boolean; translations: number } };
+    expect(j.instructions).toBe(i.instructions);
+    expect(j.jit.enabled).toBe(true);
+    expect(j.jit.translations).toBeGreaterThan(0);
+    expect(i.jit).toMatchObject({ enabled: false, translations: 0 });
+  });
 });

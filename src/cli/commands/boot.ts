@@ -62,6 +62,7 @@ interface RawFlags {
   printMachine?: boolean;
   realtime?: boolean;
   json?: boolean;
+  jit?: boolean;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -84,6 +85,7 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--device <spec>', 'add a device: TYPE,prop=value,... (repeatable); "help" or TYPE,help lists', collect)
     .option('--print-machine', 'print the machine (devices, memory map) and exit without booting')
     .option('--realtime', 'pace guest time to the wall clock')
+    .option('--no-jit', 'interpret every instruction (no translation of hot code to WebAssembly; same results, slower)')
     .option('--json', 'print the result as JSON on stdout (console then goes to stderr and out/boot.log)')
     .addHelpText('after', HELP)
     .action(async (target: string | undefined, raw: RawFlags) => {
@@ -178,6 +180,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,
       drives: extraDrives,
       rtcEpochSeconds: rtcEpoch(io.env),
+      jit: raw.jit !== false,
     }), opts.kernel);
     if (flags.printMachine) {
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
@@ -197,7 +200,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       io.stderr.write(`\nboot: stopped by ${interrupted} at guest ${(result.guestNs / 1e9).toFixed(3)} s; last console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
       return ExitCode.runtime;
     }
-    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds);
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu));
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
@@ -210,7 +213,22 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number): number {
+interface JitReport {
+  enabled: boolean;
+  /** Page translations made (re-translations included), guest instructions in them, pages dropped after writes. */
+  translations: number;
+  translatedInstructions: number;
+  invalidations: number;
+  /** Host time spent translating and compiling. */
+  translateSeconds: number;
+}
+
+function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: number; insns: number; invalidations: number; translateMs: number }> }): JitReport {
+  const s = cpu.codeStats;
+  return { enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000 };
+}
+
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -222,6 +240,7 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
       guestSeconds: r.guestNs / 1e9, instructions: r.run.instructions, wallSeconds: r.run.wallMs / 1000, startupSeconds,
       image: opts.image ?? null, kernel: opts.kernel, append: opts.append, write: opts.write, log: logPath,
       disk: disk ? { ...disk.stats } : null,
+      jit,
       lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
     }, null, 2) + '\n');
     return o.exitCode;
