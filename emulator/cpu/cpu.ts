@@ -90,7 +90,7 @@
 import type { Clock, IrqLine } from '../device.ts';
 import type { Bus } from '../memory/bus.ts';
 import type { Ram } from '../memory/ram.ts';
-import { CodeCache, type CodeCacheStats } from './jit/code-cache.ts';
+import { CodeCache, HEAT_SIZE, NEVER as HEAT_NEVER, type CodeCacheStats } from './jit/code-cache.ts';
 import { STATE } from './jit/translate.ts';
 import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, TABLE, type AccessKind } from './mmu.ts';
 import { CPU_ANY, PMR, SPR, SR, TTMR, Vector } from './spr.ts';
@@ -565,7 +565,7 @@ export class Cpu {
   private jitSync(pcds: number, retired: number, f: number, cy: number, ov: number): void {
     this.pcr = pcds & ~1;
     this.ds = pcds & 1;
-    this.instret = this.jitBase + retired;
+    this.instret = this.jitBase + this.jitState[STATE.CHAIN]! + retired;
     this.flag = f;
     this.carry = cy;
     this.overflow = ov;
@@ -580,11 +580,13 @@ export class Cpu {
     const st = this.jitState;
     if (this.fault !== 0) {
       st[STATE.FLT] = 1;
+      st[STATE.STOP] = 1;
       st[STATE.RETIRED] = retired;
       return 1;
     }
     if (!this.exitLoop) return 0;
     st[STATE.FLT] = 0;
+    st[STATE.STOP] = 1;
     st[STATE.RETIRED] = retired + 1;
     st[STATE.NPC] = after;
     st[STATE.FLAGS] = this.flag | (this.carry << 1) | (this.overflow << 2);
@@ -1023,14 +1025,13 @@ export class Cpu {
       const pc = this.pcr;
       if (this.ds === 0 && (this.srBits & SR.OVE) === 0 && (pc & 3) === 0) {
         const e = this.curExec[pc >>> PAGE_BITS]!;
-        if ((e & 1) !== 0) {
-          const fn = code.lookup(e >>> PAGE_BITS, pc & PAGE_MASK);
-          if (fn !== null) {
+        if ((e & 1) !== 0 && code.lookup((e ^ 1) | (pc & PAGE_MASK))) {
+          {
             this.exitLoop = false;
             const base = this.instret;
             this.jitBase = base;
             const flags = this.flag | (this.carry << 1) | (this.overflow << 2);
-            const n = fn(pc & ~PAGE_MASK, pc & PAGE_MASK, limit - count, flags, this.curRead.byteOffset, this.curWrite.byteOffset);
+            const n = code.enter!(pc, limit - count, flags, this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset);
             count += n;
             this.instret = base + n;
             const st = this.jitState;
@@ -1061,8 +1062,10 @@ export class Cpu {
 
   /**
    * The interpreter proper: at most `limit` instructions. Returns how many
-   * retired. With `block` = 1 it also returns after a branch's delay slot,
-   * an l.rfe and an exception entry (the dispatcher's block boundaries).
+   * retired. With `block` = 1 (under execJit) it counts visits of branch
+   * targets in the code cache's heat table, and also returns at a branch
+   * target that has translated code or just got hot, after an l.rfe and
+   * after an exception entry (so the dispatcher can take over).
    */
   private exec(limit: number, block: number): number {
     const r = this.gpr;
@@ -1083,6 +1086,9 @@ export class Cpu {
     let fetchPage = 0;
     let fault = 0;
     this.exitLoop = false;
+    const heat = this.code.heat;
+    const blockBits = this.code.blockBits;
+    const hot = this.code.hot;
 
     loop: while (count < limit) {
       // ---- fetch
@@ -1500,9 +1506,17 @@ export class Cpu {
       r[0] = 0;
       if (ds !== 0) {
         pc = target;
-        if (block > nds) { // a delay slot retired: end of a block
-          ds = 0;
-          break;
+        if (block > nds) {
+          // A delay slot retired: pc starts a block. Stop for translated
+          // code or a start that just got hot; count the visit otherwise.
+          const e = xt[pc >>> PAGE_BITS]!;
+          if ((e & 1) === 0 || (pc & 3) !== 0) { ds = 0; break; }
+          const pa = (e ^ 1) | (pc & PAGE_MASK);
+          if (((blockBits[pa >>> 5]! >>> ((pa >>> 2) & 7)) & 1) !== 0) { ds = 0; break; }
+          const h = (pa >>> 2) & (HEAT_SIZE - 1);
+          const v = heat[h]!;
+          if (v < hot) heat[h] = v + 1;
+          else if (v !== HEAT_NEVER) { ds = 0; break; }
         }
       } else {
         pc = (pc + 4) | 0;

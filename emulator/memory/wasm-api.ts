@@ -10,8 +10,14 @@ export interface WasmMemory {
 export interface WasmInstance {
   readonly exports: Record<string, unknown>;
 }
+export interface WasmTable {
+  readonly length: number;
+  grow(delta: number): number;
+  set(index: number, value: unknown): void;
+}
 export interface WasmApi {
   Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Table: new (descriptor: { element: 'anyfunc'; initial: number }) => WasmTable;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => WasmInstance;
 }

@@ -4,10 +4,13 @@
  *
  * - Keyed by physical page (8 KiB): one page function per page
  *   (translate.ts), valid for any virtual mapping of the page.
- * - Heat: the CPU's dispatcher asks `lookup(page, offset)` at every block
- *   boundary the interpreter reaches. A block start seen `hot` times makes
- *   its page (re)translated with every block start already translated or
- *   seen hot/8 times. Only really hot code is worth it. In the busybox boot
+ * - Heat: the interpreter counts visits of block starts (branch targets)
+ *   in `heat`, a 64 Ki-entry table indexed by a hash of the physical address
+ *   (collisions only make a start look warmer), and leaves its loop when it
+ *   reaches a translated block start (`blockBits`, one bit per RAM word) or
+ *   one that just got hot; the dispatcher then calls `lookup`. A start seen
+ *   `hot` times makes its page (re)translated with every block start
+ *   already translated or seen hot/8 times. Only really hot code is worth it. In the busybox boot
  *   (42.8 M instructions), the blocks run 1,000+ times are 2 % of those run
  *   at all and retire 79 % of the instructions, but V8 spends ~150 us of
  *   optimising-compiler time per translated guest instruction when a
@@ -25,12 +28,15 @@
  *   the interpreter for good.
  */
 import type { Ram } from '../../memory/ram.ts';
-import { wasmApi } from '../../memory/wasm-api.ts';
+import { wasmApi, type WasmTable } from '../../memory/wasm-api.ts';
 import type { Mmu } from '../mmu.ts';
+import { buildChain } from './chain.ts';
 import { translatePage, type Layout } from './translate.ts';
 
 /** A page function (translate.ts): `(pb, off, lim, flags, rtb, wtb) => retired`. */
 export type PageFn = (pb: number, off: number, lim: number, flags: number, rtb: number, wtb: number) => number;
+/** The chain (chain.ts): `(pc, lim, flags, rtb, wtb, xtb) => retired`. */
+export type ChainFn = (pc: number, lim: number, flags: number, rtb: number, wtb: number, xtb: number) => number;
 
 /** The CPU's slow paths, imported by every page module. */
 export interface SlowPaths {
@@ -41,15 +47,21 @@ export interface SlowPaths {
 const WORDS = 2048;
 /** Default visits of a block start before its page is translated (see `hot`). */
 export const DEFAULT_HOT = 16000;
-/** hits[] mark of an offset where no block can start (first instruction not translatable). */
-const NEVER = 0xffff;
+/** Size of the heat table (entries), a power of two. */
+export const HEAT_SIZE = 1 << 16;
+/** heat[] mark of a start that cannot be translated (its first instruction is not translatable). */
+export const NEVER = 0xffff;
 const MAX_INVALIDATIONS = 64;
+
+/** Index in `heat` of the block start at physical address pa. */
+export function heatIndex(pa: number): number {
+  return (pa >>> 2) & (HEAT_SIZE - 1);
+}
 
 class PageCode {
   fn: PageFn | null = null;
-  /** Word offset -> 1 where `fn` has a block. */
-  blocks: Uint8Array | null = null;
-  readonly hits = new Uint16Array(WORDS);
+  /** Index in the function table (0 = never translated); kept across re-translations. */
+  slot = 0;
   invalidations = 0;
   banned = false;
 }
@@ -70,14 +82,25 @@ export interface CodeCacheStats {
 export class CodeCache {
   private pages: (PageCode | undefined)[];
   readonly stats: CodeCacheStats = { translations: 0, invalidations: 0, blocks: 0, insns: 0, translateMs: 0, compileMs: 0 };
-
-  private readonly imports: Record<string, Record<string, unknown>>;
+  /** Visits per block start, by heatIndex (the interpreter counts in it directly). */
+  readonly heat = new Uint16Array(HEAT_SIZE);
+  /** One bit per RAM word: a translated block starts there (bit (pa >>> 2) & 7 of byte pa >>> 5). */
+  readonly blockBits: Uint8Array;
   /**
-   * Visits of a block start (by the interpreter) before its page is
-   * (re)translated; at a translation, starts seen hot/8 times are included
-   * too (they are warming up). 1..65534; tests use 1 to translate at once.
+   * Visits of a block start before its page is (re)translated; at a
+   * translation, starts seen hot/8 times are included too (they are warming
+   * up). 1..65534; tests use 1 to translate at once.
    */
   hot = DEFAULT_HOT;
+
+  private readonly imports: Record<string, Record<string, unknown>>;
+  /** Page functions by slot, for the chain's call_indirect; slot 0 stays empty. */
+  private readonly table: WasmTable | null = null;
+  private nextSlot = 1;
+  /** Physical page -> slot of its current translation (0 = none), in RAM's arena for the chain. */
+  private readonly slots: Int32Array;
+  /** Runs translated code from a pc until it must come back (chain.ts); null without WebAssembly. */
+  readonly enter: ChainFn | null = null;
 
   constructor(
     private readonly ram: Ram,
@@ -88,8 +111,17 @@ export class CodeCache {
     private readonly onInvalidate: () => void,
   ) {
     this.pages = new Array<PageCode | undefined>(ram.size >>> 13).fill(undefined);
+    this.blockBits = new Uint8Array(ram.size >>> 5);
     ram.onWatchedWrite = (page) => this.invalidate(page);
     this.imports = { env: { mem: ram.memory, ld: slow.ld, st: slow.st } };
+    this.slots = ram.arena(ram.size >>> 13);
+    if (this.available) {
+      const api = wasmApi!;
+      this.table = new api.Table({ element: 'anyfunc', initial: 64 });
+      const chain = buildChain({ ...layout, slots: this.slots.byteOffset });
+      const instance = new api.Instance(new api.Module(chain), { env: { mem: ram.memory, table: this.table } });
+      this.enter = instance.exports.f as ChainFn;
+    }
   }
 
   /** The host can run translated code (it has WebAssembly, and RAM is its memory). */
@@ -100,42 +132,58 @@ export class CodeCache {
   /** Forgets every translation (CPU reset, or RAM rewritten behind the CPU's back). */
   reset(): void {
     this.pages.fill(undefined);
+    this.slots.fill(0);
+    this.blockBits.fill(0);
+    this.heat.fill(0);
+    this.nextSlot = 1;
     this.ram.watch.fill(0);
     this.mmu.identityWrite.set(this.mmu.identity);
   }
 
+  /** A translated block starts at physical address pa. */
+  translated(pa: number): boolean {
+    return ((this.blockBits[pa >>> 5]! >>> ((pa >>> 2) & 7)) & 1) !== 0;
+  }
+
   /**
-   * The function to run for the block at byte offset `off` of physical page
-   * `ppn`, or null to interpret it (this visit is counted).
+   * Whether translated code runs the block at physical address `pa` (then
+   * `enter` it). If not, the caller interprets the block; this visit counts
+   * towards translating the page, which happens here once it is hot.
    */
-  lookup(ppn: number, off: number): PageFn | null {
+  lookup(pa: number): boolean {
+    if (this.translated(pa)) return true;
+    const ppn = pa >>> 13;
     let p = this.pages[ppn];
     if (p === undefined) {
       p = new PageCode();
       this.pages[ppn] = p;
     }
-    const w = off >>> 2;
-    if (p.blocks !== null && p.blocks[w] !== 0) return p.fn;
-    if (p.banned) return null;
-    const h = p.hits[w]!;
-    if (h < this.hot) {
-      p.hits[w] = h + 1;
-      return null;
+    const h = heatIndex(pa);
+    if (p.banned) {
+      this.heat[h] = NEVER; // the interpreter need not stop here again
+      return false;
     }
-    if (h === NEVER) return null;
+    const v = this.heat[h]!;
+    if (v === NEVER) return false;
+    if (v < this.hot) {
+      this.heat[h] = v + 1;
+      return false;
+    }
     this.translate(ppn, p);
-    if (p.blocks![w] !== 0) return p.fn;
-    p.hits[w] = NEVER;
-    return null;
+    if (this.translated(pa)) return true;
+    this.heat[h] = NEVER;
+    return false;
   }
 
   private translate(ppn: number, p: PageCode): void {
     const t0 = performance.now();
     const entries: number[] = [];
-    const warm = this.hot >>> 3;
+    const warm = Math.max(1, this.hot >>> 3);
+    const base = ppn << 13;
     for (let w = 0; w < WORDS; w++) {
-      const h = p.hits[w]!;
-      if ((h >= warm && h !== 0 && h !== NEVER) || (p.blocks !== null && p.blocks[w] !== 0)) entries.push(w << 2);
+      const pa = base + (w << 2);
+      const v = this.heat[heatIndex(pa)]!;
+      if ((v >= warm && v !== NEVER) || this.translated(pa)) entries.push(w << 2);
     }
     const tr = translatePage(this.ram.words, ppn << 11, entries, this.layout);
     const t1 = performance.now();
@@ -143,8 +191,20 @@ export class CodeCache {
     const instance = new api.Instance(new api.Module(tr.wasm), this.imports);
     this.stats.compileMs += performance.now() - t1;
     p.fn = instance.exports.f as PageFn;
-    p.blocks = new Uint8Array(WORDS);
-    for (const o of tr.starts) p.blocks[o >>> 2] = 1;
+    if (p.slot === 0) {
+      p.slot = this.nextSlot++;
+      const table = this.table!;
+      if (p.slot >= table.length) table.grow(table.length);
+    }
+    this.table!.set(p.slot, p.fn);
+    this.slots[ppn] = p.slot;
+    const bits = this.blockBits;
+    bits.fill(0, base >>> 5, (base + 8192) >>> 5);
+    for (const o of tr.starts) {
+      const pa = base + o;
+      bits[pa >>> 5] = bits[pa >>> 5]! | (1 << ((pa >>> 2) & 7));
+      this.heat[heatIndex(pa)] = 0;
+    }
     if (this.ram.watch[ppn] === 0) {
       this.ram.watch[ppn] = 1;
       this.mmu.protectPage(ppn);
@@ -161,10 +221,15 @@ export class CodeCache {
     const p = this.pages[ppn];
     this.ram.watch[ppn] = 0;
     this.mmu.unprotectPage(ppn);
+    this.slots[ppn] = 0;
+    const base = ppn << 13;
+    this.blockBits.fill(0, base >>> 5, (base + 8192) >>> 5);
+    for (let w = 0; w < WORDS; w++) {
+      const h = heatIndex(base + (w << 2));
+      if (this.heat[h] === NEVER) this.heat[h] = 0; // the new contents may be translatable
+    }
     if (p !== undefined) {
       p.fn = null;
-      p.blocks = null;
-      p.hits.fill(0);
       if (++p.invalidations >= MAX_INVALIDATIONS) p.banned = true;
     }
     this.stats.invalidations++;

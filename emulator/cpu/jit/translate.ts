@@ -60,8 +60,14 @@ const BRANCH = 2;
 /** Mask that keeps an in-page, word-aligned offset's bits: (x & ~0x1ffc) === 0. */
 const NOT_IN_PAGE = ~0x1ffc;
 
-/** State words (Int32 indexes from `Layout.state`), written when a page function returns. */
-export const STATE = { NPC: 0, FLAGS: 1, FLT: 2, RETIRED: 3, WORDS: 4 } as const;
+/**
+ * State words (Int32 indexes from `Layout.state`), written when a page
+ * function returns: NPC, FLAGS, FLT (an exception was taken), STOP (a slow
+ * path asked to leave: the chain must not go on) and, after a slow path's
+ * way out, RETIRED. CHAIN is what the chain (chain.ts) retired before the
+ * running page function, for the slow paths' instruction count.
+ */
+export const STATE = { NPC: 0, FLAGS: 1, FLT: 2, RETIRED: 3, STOP: 4, CHAIN: 5, WORDS: 6 } as const;
 
 /** Where translated code finds things in the shared memory (byte addresses). */
 export interface Layout {
@@ -85,7 +91,7 @@ export const IMPORTS: ReadonlyArray<{ name: string; type: FuncType }> = [
 ];
 const LD = 0;
 const ST = 1;
-const PAGE_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32], results: [I32] };
+export const PAGE_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32], results: [I32] };
 
 // Locals: the six parameters, then these i32s, then one i64.
 const PB = 0, OFF = 1, LIM = 2, FLAGS = 3, RTB = 4, WTB = 5;
@@ -558,9 +564,10 @@ export function translatePage(words: Int32Array, wbase: number, entries: readonl
   em.pushFlags();
   c.mem(Op.i32_store, st + 4 * STATE.FLAGS);
   c.i32(0).i32(0).mem(Op.i32_store, st + 4 * STATE.FLT);
+  c.i32(0).i32(0).mem(Op.i32_store, st + 4 * STATE.STOP);
   c.get(N).op(Op.return);
   c.end(); // block bail: a slow path filled the state words
   c.i32(0).mem(Op.i32_load, st + 4 * STATE.RETIRED);
-  const wasm = buildModule(IMPORTS, PAGE_FN, { i32: I32_LOCALS, i64: 1 }, c, layout.memPages);
+  const wasm = buildModule({ imports: IMPORTS, type: PAGE_FN, locals: { i32: I32_LOCALS, i64: 1 }, body: c, memoryPages: layout.memPages });
   return { wasm, starts: blocks.map((b) => b.start), insns };
 }

@@ -11,7 +11,7 @@
 /** Opcodes (spec §5.4). */
 export const Op = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b,
-  br: 0x0c, br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10, drop: 0x1a, select: 0x1b,
+  br: 0x0c, br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10, call_indirect: 0x11, drop: 0x1a, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22,
   i32_load: 0x28, i32_load8_u: 0x2d, i32_load16_u: 0x2f,
   i32_store: 0x36, i32_store8: 0x3a, i32_store16: 0x3b,
@@ -125,6 +125,13 @@ export class Code extends Bytes {
     this.u32(f);
     return this;
   }
+  /** call_indirect through table 0 with function type `typeIndex`. */
+  callIndirect(typeIndex: number): this {
+    this.byte(Op.call_indirect);
+    this.u32(typeIndex);
+    this.byte(0x00);
+    return this;
+  }
   block(name = ''): this {
     this.byte(Op.block);
     this.byte(VOID);
@@ -190,19 +197,25 @@ export interface FuncType {
   results: number[];
 }
 
-/**
- * A module: imports `env.mem` (memory) and the functions `imports` (in
- * order: function indexes 0..n-1), and exports one function `f` of type
- * `type` with `locals` extra locals of type i32 (and `locals64` of i64).
- */
-export function buildModule(
-  imports: ReadonlyArray<{ name: string; type: FuncType }>,
-  type: FuncType,
-  locals: { i32: number; i64: number },
-  body: Code,
-  memoryPages: number,
-): Uint8Array {
-  const types = [...imports.map((i) => i.type), type];
+export interface ModuleSpec {
+  /** Imported functions, indexes 0..n-1 (their types come first in the type section). */
+  imports: ReadonlyArray<{ name: string; type: FuncType }>;
+  /** The exported function `f` (index n): its type, extra locals and body. */
+  type: FuncType;
+  locals: { i32: number; i64: number };
+  body: Code;
+  /** Minimum size of the imported memory `env.mem`, in 64 KiB pages. */
+  memoryPages: number;
+  /** Also import `env.table` (funcref) as table 0, for call_indirect. */
+  table?: boolean;
+  /** More function types (for call_indirect): index n + 1 + i. */
+  extraTypes?: readonly FuncType[];
+}
+
+/** Encodes a module: imports `env.mem` (+ `env.table`) and `imports`, exports `f`. */
+export function buildModule(spec: ModuleSpec): Uint8Array {
+  const { imports, type, locals, body, memoryPages } = spec;
+  const types = [...imports.map((i) => i.type), type, ...(spec.extraTypes ?? [])];
   const m = new Bytes();
   m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, fill: (s: Bytes) => void): void => {
@@ -222,12 +235,20 @@ export function buildModule(
     }
   });
   section(2, (s) => { // imports
-    s.u32(imports.length + 1);
+    s.u32(imports.length + 1 + (spec.table ? 1 : 0));
     s.str('env');
     s.str('mem');
     s.byte(0x02); // memory
     s.byte(0x00);
     s.u32(memoryPages);
+    if (spec.table) {
+      s.str('env');
+      s.str('table');
+      s.byte(0x01); // table
+      s.byte(0x70); // funcref
+      s.byte(0x00); // limits: min only
+      s.u32(0);
+    }
     imports.forEach((imp, i) => {
       s.str('env');
       s.str(imp.name);
