@@ -216,6 +216,7 @@ export class Cpu {
         this.jitLoad(va, kind, pcds, retired, f, cy, ov, after),
       st: (va: number, size: number, value: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number =>
         this.jitStore(va, size, value, pcds, retired, f, cy, ov, after),
+      sys: (pc: number, retired: number, f: number, cy: number, ov: number): number => this.jitSys(pc, retired, f, cy, ov),
     };
     this.code = new CodeCache(this.ram, this.mmu, layout, slow, () => {
       this.exitLoop = true;
@@ -611,6 +612,29 @@ export class Cpu {
     this.jitSync(pcds, retired, f, cy, ov);
     this.storeSlow(va, size as 1 | 2 | 4, value);
     return this.jitLeave(retired, after);
+  }
+
+  /**
+   * For translated code: the interpreter executes the one instruction at pc
+   * (not in a delay slot). Returns 0 if it retired normally (the flags are
+   * then in the FLAGS state word), else 1 with the state in the fields
+   * (FLT set: an exception, a jump such as l.rfe, a stop reason, or a
+   * reason to leave the run loop).
+   */
+  private jitSys(pc: number, retired: number, f: number, cy: number, ov: number): number {
+    this.jitSync(pc, retired, f, cy, ov);
+    const before = this.instret;
+    this.exec(1, 1);
+    const n = this.instret - before;
+    const st = this.jitState;
+    if (n === 1 && this.pcr === ((pc + 4) | 0) && !this.exitLoop && this.stopReason === NONE) {
+      st[STATE.FLAGS] = this.flag | (this.carry << 1) | (this.overflow << 2);
+      return 0;
+    }
+    st[STATE.FLT] = 1;
+    st[STATE.STOP] = 1;
+    st[STATE.RETIRED] = retired + n;
+    return 1;
   }
 
   // ---------------------------------------------------------------- SPRs
@@ -1036,10 +1060,11 @@ export class Cpu {
             this.instret = base + n;
             const st = this.jitState;
             if (st[STATE.FLT] !== 0) {
-              // Exception entry done (state in the fields); interrupts are masked by it.
+              // The state is in the fields: an exception was taken (entry masks
+              // interrupts), or the interpreter ran an instruction (jitSys).
               this.fault = 0;
               this.ds = 0;
-              if (this.stopReason !== NONE) break;
+              if (this.stopReason !== NONE || this.exitLoop) break;
               continue;
             }
             this.pcr = st[STATE.NPC]!;

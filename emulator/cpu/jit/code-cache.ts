@@ -42,6 +42,7 @@ export type ChainFn = (pc: number, lim: number, flags: number, rtb: number, wtb:
 export interface SlowPaths {
   ld(va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number;
   st(va: number, size: number, value: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number;
+  sys(pc: number, retired: number, f: number, cy: number, ov: number): number;
 }
 
 const WORDS = 2048;
@@ -113,7 +114,7 @@ export class CodeCache {
     this.pages = new Array<PageCode | undefined>(ram.size >>> 13).fill(undefined);
     this.blockBits = new Uint8Array(ram.size >>> 5);
     ram.onWatchedWrite = (page) => this.invalidate(page);
-    this.imports = { env: { mem: ram.memory, ld: slow.ld, st: slow.st } };
+    this.imports = { env: { mem: ram.memory, ld: slow.ld, st: slow.st, sys: slow.sys } };
     this.slots = ram.arena(ram.size >>> 13);
     if (this.available) {
       const api = wasmApi!;

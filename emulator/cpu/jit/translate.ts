@@ -36,13 +36,16 @@
  *   whether an exception was taken (FLT) and, after a helper's way out,
  *   the count (RETIRED).
  *
- * Only the instructions the interpreter's hot loop runs are translated
+ * The instructions the interpreter's hot loop runs are translated inline
  * (ALU, compares, loads, stores, branches, l.nop without a simulator hook);
- * a block ends before anything else (l.mtspr, l.mfspr, l.rfe, l.sys,
- * l.trap, l.lwa/l.swa, the MAC unit, illegal encodings), before a branch
- * whose delay slot is not translatable or lies on the next page, and at the
- * page end: the interpreter runs those. Blocks run only while SR[OVE] is
- * clear (the dispatcher checks), so no range exception can occur inside.
+ * for the others (l.mtspr, l.mfspr, l.rfe, l.sys, l.trap, l.lwa/l.swa, the
+ * MAC unit, simulator hooks, illegal encodings) the code calls `sys`, which
+ * has the interpreter execute that one instruction, and goes on if it
+ * retired normally (no exception, no jump, no reason to leave the run loop).
+ * A block ends after a branch's delay slot, before a branch whose delay slot
+ * is not translated inline or lies on the next page, and at the page end.
+ * Blocks run only while SR[OVE] is clear (the dispatcher checks), so no
+ * range exception can occur in inline code.
  * The semantics are those of emulator/cpu/cpu.ts exec()/aluRare(), which
  * the differential tests compare against instruction by instruction.
  */
@@ -52,8 +55,8 @@ import { Code, I32, Op, buildModule, type FuncType } from './wasm.ts';
 const PAGE = 8192;
 const WORDS = PAGE >>> 2;
 
-/** Instruction classes for block formation. */
-const BAD = 0;
+/** Instruction classes: translated by the interpreter's helper (SYS), translated inline (OP), branches. */
+const SYS = 0;
 const OP = 1;
 const BRANCH = 2;
 
@@ -88,9 +91,12 @@ export const IMPORTS: ReadonlyArray<{ name: string; type: FuncType }> = [
   { name: 'ld', type: { params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] } },
   // st(va, size, value, pc | ds, retired-before, f, cy, ov, after) -> leave
   { name: 'st', type: { params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] } },
+  // sys(pc, retired-before, f, cy, ov) -> leave: the interpreter runs the one instruction at pc
+  { name: 'sys', type: { params: [I32, I32, I32, I32, I32], results: [I32] } },
 ];
 const LD = 0;
 const ST = 1;
+const SYS_CALL = 2;
 export const PAGE_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32], results: [I32] };
 
 // Locals: the six parameters, then these i32s, then one i64.
@@ -107,7 +113,7 @@ export interface Translation {
   insns: number;
 }
 
-/** Is this an instruction the translator handles, a branch, or neither? */
+/** Is this an instruction translated inline, a branch, or one the interpreter runs for translated code? */
 export function classify(insn: number): number {
   const op = insn >>> 26;
   switch (op) {
@@ -118,19 +124,19 @@ export function classify(insn: number): number {
     case 0x35: case 0x36: case 0x37:
       return OP;
     case 0x05: {
-      if ((insn & 0x03000000) !== 0x01000000) return BAD;
+      if ((insn & 0x03000000) !== 0x01000000) return SYS;
       const k = insn & 0xffff;
-      return k === 1 || k === 4 ? BAD : OP; // simulator hooks: the interpreter decides
+      return k === 1 || k === 4 ? SYS : OP; // simulator hooks: the interpreter decides
     }
     case 0x06:
-      return (insn & 0x10000) === 0 ? OP : BAD; // l.movhi (l.macrc: no)
+      return (insn & 0x10000) === 0 ? OP : SYS; // l.movhi (l.macrc: no)
     case 0x2f:
     case 0x39:
-      return SF_OPS[(insn >>> 21) & 31] ? OP : BAD;
+      return SF_OPS[(insn >>> 21) & 31] ? OP : SYS;
     case 0x38:
-      return aluForm(insn) !== null ? OP : BAD;
+      return aluForm(insn) !== null ? OP : SYS;
     default:
-      return BAD;
+      return SYS;
   }
 }
 
@@ -391,9 +397,28 @@ class PageEmitter {
     }
   }
 
+  /**
+   * An instruction without an inline translation (l.mfspr, l.mtspr, l.rfe,
+   * l.sys, l.trap, l.lwa/l.swa, the MAC unit, l.nop hooks, illegal words):
+   * the interpreter executes it (cpu.ts jitSys); the code goes on only if it
+   * retired normally, reloading the flags it may have changed.
+   */
+  sys(s: Site): void {
+    const c = this.c;
+    this.pushPc(s.o);
+    c.get(N).i32(s.len - s.k).op(Op.i32_sub).get(F).get(CY).get(OV).call(SYS_CALL).brIf('bail');
+    c.i32(0).mem(Op.i32_load, this.layout.state + 4 * STATE.FLAGS).tee(T).i32(1).op(Op.i32_and).set(F);
+    c.get(T).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
+    c.get(T).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
+  }
+
   /** One non-branch instruction. */
   op(insn: number, s: Site): void {
     const c = this.c;
+    if (classify(insn) === SYS) {
+      this.sys(s);
+      return;
+    }
     const op = insn >>> 26;
     const d = (insn >>> 21) & 31;
     const simm = (insn << 16) >> 16;
@@ -475,7 +500,6 @@ export function translatePage(words: Int32Array, wbase: number, entries: readonl
     for (; o < PAGE; o += 4) {
       if (o !== start && isLeader[o >>> 2] !== 0) break;
       const k = classify(words[wbase + (o >>> 2)]!);
-      if (k === BAD) break;
       if (k === BRANCH) {
         branch = branchOk(words, wbase, o);
         break;
