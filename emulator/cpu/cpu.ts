@@ -261,6 +261,11 @@ export class Cpu {
     this.code.hot = Math.min(0xfffe, Math.max(1, Math.floor(n)));
   }
 
+  /** Why translation stopped for good on this host (it then interprets), if it did. */
+  get jitDisabled(): string | undefined {
+    return this.code.disabled;
+  }
+
   /** Translation counters (benchmarks, tests). */
   get codeStats(): Readonly<CodeCacheStats> {
     return this.code.stats;

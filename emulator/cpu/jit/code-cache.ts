@@ -102,6 +102,12 @@ export class CodeCache {
   private readonly slots: Int32Array;
   /** Runs translated code from a pc until it must come back (chain.ts); null without WebAssembly. */
   readonly enter: ChainFn | null = null;
+  /**
+   * Why translation is off for good, if it is: the host refused to compile
+   * (e.g. a browser's main thread allows no synchronous compile of modules
+   * over 4 KiB: run the emulator in a Worker there). The CPU then interprets.
+   */
+  disabled: string | undefined;
 
   constructor(
     private readonly ram: Ram,
@@ -116,18 +122,24 @@ export class CodeCache {
     ram.onWatchedWrite = (page) => this.invalidate(page);
     this.imports = { env: { mem: ram.memory, ld: slow.ld, st: slow.st, sys: slow.sys } };
     this.slots = ram.arena(ram.size >>> 13);
-    if (this.available) {
-      const api = wasmApi!;
+    if (wasmApi === null || ram.memory === null) {
+      this.disabled = 'the host has no WebAssembly';
+      return;
+    }
+    try {
+      const api = wasmApi;
       this.table = new api.Table({ element: 'anyfunc', initial: 64 });
       const chain = buildChain({ ...layout, slots: this.slots.byteOffset });
       const instance = new api.Instance(new api.Module(chain), { env: { mem: ram.memory, table: this.table } });
       this.enter = instance.exports.f as ChainFn;
+    } catch (e) {
+      this.disabled = `WebAssembly compile failed: ${(e as Error).message}`;
     }
   }
 
-  /** The host can run translated code (it has WebAssembly, and RAM is its memory). */
+  /** Translated code can run here. */
   get available(): boolean {
-    return wasmApi !== null && this.ram.memory !== null;
+    return this.disabled === undefined;
   }
 
   /** Forgets every translation (CPU reset, or RAM rewritten behind the CPU's back). */
@@ -170,7 +182,7 @@ export class CodeCache {
       this.heat[h] = v + 1;
       return false;
     }
-    this.translate(ppn, p);
+    if (this.disabled === undefined) this.translate(ppn, p);
     if (this.translated(pa)) return true;
     this.heat[h] = NEVER;
     return false;
@@ -189,9 +201,15 @@ export class CodeCache {
     const tr = translatePage(this.ram.words, ppn << 11, entries, this.layout);
     const t1 = performance.now();
     const api = wasmApi!;
-    const instance = new api.Instance(new api.Module(tr.wasm), this.imports);
+    let fn: PageFn;
+    try {
+      fn = new api.Instance(new api.Module(tr.wasm), this.imports).exports.f as PageFn;
+    } catch (e) {
+      this.disabled = `WebAssembly compile failed: ${(e as Error).message}`;
+      return;
+    }
     this.stats.compileMs += performance.now() - t1;
-    p.fn = instance.exports.f as PageFn;
+    p.fn = fn;
     if (p.slot === 0) {
       p.slot = this.nextSlot++;
       const table = this.table!;

@@ -228,6 +228,38 @@ describe('exceptions inside translated blocks', () => {
   });
 });
 
+describe('a host that refuses to compile', () => {
+  it('falls back to interpreting, with the same results', () => {
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } }).WebAssembly;
+    const real = wasm.Module;
+    // Like a browser's main thread, which allows no synchronous compile over 4 KiB (here: over
+    // 512 bytes, so that the small chain module compiles and every page translation fails).
+    wasm.Module = function (bytes: Uint8Array) {
+      if (bytes.length > 512) throw new RangeError('WebAssembly.Module is disallowed on the main thread, if the buffer size is larger than 4KB');
+      return new real(bytes);
+    } as unknown as typeof real;
+    try {
+      const g = gen(7);
+      const { main, sub } = randomProgram(g, 200);
+      const results = [false, true].map((jit) => {
+        const m = machine(main);
+        sub.forEach((w, i) => m.ram.write32(SUB + 4 * i, w));
+        m.cpu.jit = jit;
+        m.cpu.jitThreshold = 1;
+        m.run(300_000);
+        if (jit) {
+          expect(m.cpu.jitDisabled).toMatch(/disallowed on the main thread/);
+          expect(m.cpu.codeStats.translations).toBe(0);
+        }
+        return state(m);
+      });
+      expect(results[1]).toEqual(results[0]);
+    } finally {
+      wasm.Module = real;
+    }
+  });
+});
+
 describe('code coherence', () => {
   it('a loop that rewrites one of its own instructions runs the new one at once', () => {
     // r3 += 1 per round until round 100, where the loop stores `l.addi r3,r3,100`
