@@ -3,17 +3,22 @@
  * and by `qemu-system-or1k -M virt` on the same image and kernel, 5 runs each.
  * Measures, from process spawn: the time until the recipe's banner (its first
  * boot expectation) appears on the console, and until the process exits after
- * the guest powers off. Prints medians and the ratio ours/QEMU.
+ * the guest powers off. Prints medians and the ratio ours/QEMU. Then the same
+ * boot in-process with the interpreter alone and at several translation
+ * thresholds (BENCH_AB_ROUNDS rounds, default 3).
  *
  * Run: `npx tsx bench/boot.bench.ts` (or via `npm run bench`, which runs every
  * bench/*.bench.ts). BENCH_RUNS=N changes the number of runs. Needs the guest
  * (`mkrootfs guest`); MKROOTFS_TEST_KERNEL and MKROOTFS_BUSYBOX override its parts.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createBootMachine } from '../emulator/host/machine-target.ts';
+import { FileDisk } from '../emulator/host/file-disk.ts';
+import { runMachine } from '../emulator/host/runner.ts';
 import { buildFromRecipe, loadRecipe } from '../src/pipeline.ts';
 import { guestVar } from '../src/guest/vars.ts';
 
@@ -138,6 +143,41 @@ export async function run(): Promise<void> {
       `process start to guest start (Node, tsx, CLI modules, kernel ELF, machine) ${fmt(median(results.ours!.map((x) => x.startupMs ?? 0)))}`,
   ];
   console.log(lines.join('\n'));
+  await translationAB(p, Number(process.env.BENCH_AB_ROUNDS ?? 3));
+}
+
+/**
+ * The same boot inside this process with the interpreter alone and with
+ * translation at several thresholds (emulator/cpu/jit/code-cache.ts), in
+ * rounds so that all see the same load; the first round also pays V8's
+ * warm-up of the emulator itself. Every run must retire the same count.
+ */
+async function translationAB(p: { image: string; kernel: string; banner: string; append: string; memory: string }, rounds: number): Promise<void> {
+  const kernel = new Uint8Array(readFileSync(p.kernel));
+  const memoryBytes = Number.parseInt(p.memory, 10) << 20;
+  const configs: Array<[string, number]> = [['interpreter only', 0], ['threshold 1,000', 1000], ['threshold 4,000', 4000], ['threshold 16,000 (default)', 16000]];
+  const times = new Map<string, number[]>();
+  let instructions = -1;
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, hot] of configs) {
+      const disk = new FileDisk(p.image);
+      let out = '';
+      const bm = createBootMachine({ kernel, append: p.append, memoryBytes, disk, devices: [], rtcEpochSeconds: 0, serial: { write: (b) => { out += String.fromCharCode(b); } } });
+      const cpu = bm.machine.cpu;
+      if (hot === 0) cpu.jit = false;
+      else cpu.jitThreshold = hot;
+      const t0 = performance.now();
+      await runMachine(bm.target, { afterSlice: () => out.includes('reboot: Power down') });
+      const ms = performance.now() - t0;
+      disk.close();
+      if (!out.includes(p.banner)) throw new Error(`${name}: no banner`);
+      if (instructions >= 0 && cpu.instret !== instructions) throw new Error(`${name}: ${cpu.instret} instructions, not ${instructions}`);
+      instructions = cpu.instret;
+      times.set(name, [...(times.get(name) ?? []), ms]);
+    }
+  }
+  console.log(`\nrun loop inside one process, ${rounds} rounds (first round: cold V8), ${instructions} instructions each:`);
+  for (const [name, ts] of times) console.log(`  ${name.padEnd(28)} median ${(median(ts) / 1000).toFixed(3)} s  (${ts.map((t) => (t / 1000).toFixed(3)).join(', ')})`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -10,15 +10,17 @@
  *   reaches a translated block start (`blockBits`, one bit per RAM word) or
  *   one that just got hot; the dispatcher then calls `lookup`. A start seen
  *   `hot` times makes its page (re)translated with every block start
- *   already translated or seen hot/8 times. Only really hot code is worth it. In the busybox boot
- *   (42.8 M instructions), the blocks run 1,000+ times are 2 % of those run
- *   at all and retire 79 % of the instructions, but V8 spends ~150 us of
- *   optimising-compiler time per translated guest instruction when a
- *   module tiers up, and a boot's warm code leaves translated code often
- *   (each exit is a JS/WebAssembly transition). Measured boot times
- *   (interpreter alone: 1.21 s): threshold 1,000: 1.85 s; 5,000: 1.36 s;
- *   20,000: 1.17 s. A CPU-bound loop is translated within microseconds of
- *   guest time at any of them (bench/cpu.bench.ts), so the default is high.
+ *   already translated or seen hot/8 times. Only really hot code is worth it.
+ *   In the busybox boot (42.8 M instructions) the blocks run 1,000+ times
+ *   are 2 % of those run at all and retire 79 % of the instructions, but
+ *   V8's optimising tier spends ~150 us per translated guest instruction
+ *   when a module tiers up (on this 2-core machine it competes with the
+ *   guest), and a boot's warm code leaves translated code often. Boot run
+ *   loop, medians of 3 rounds in one process (`npm run bench -- boot`):
+ *   interpreter alone 0.761 s; threshold 1,000: 1.351 s; 4,000: 0.836 s;
+ *   16,000: 0.766 s.
+ *   A CPU-bound loop is translated within microseconds of guest time at any
+ *   of them (bench/cpu.bench.ts), so the default is high.
  * - Coherence: a translated page is *watched* (Ram.watch): the MMU gives
  *   it no fast store entry, and any write to it (a CPU store through the
  *   slow path, or device DMA) calls `invalidate`, which drops the page's
