@@ -1042,10 +1042,12 @@ export class Cpu {
   }
 
   /**
-   * Runs at most `limit` instructions, translated code where a page has it
-   * (emulator/cpu/jit/), the interpreter one block at a time elsewhere (each
-   * block start it reaches counts towards translating its page). Returns when
-   * the limit is reached or something asks to leave the loop, like exec().
+   * Runs at most `limit` instructions: translated code (emulator/cpu/jit/,
+   * entered through the chain, which goes from page to page) wherever a
+   * block start has it, the interpreter elsewhere (which counts block-start
+   * heat and comes back here at translated or newly hot starts). Returns
+   * when the limit is reached or something asks to leave the loop, like
+   * exec().
    */
   private execJit(limit: number): number {
     let count = 0;
@@ -1055,33 +1057,31 @@ export class Cpu {
       if (this.ds === 0 && (this.srBits & SR.OVE) === 0 && (pc & 3) === 0) {
         const e = this.curExec[pc >>> PAGE_BITS]!;
         if ((e & 1) !== 0 && code.lookup((e ^ 1) | (pc & PAGE_MASK))) {
-          {
-            this.exitLoop = false;
-            const base = this.instret;
-            this.jitBase = base;
-            const flags = this.flag | (this.carry << 1) | (this.overflow << 2);
-            const n = code.enter!(pc, limit - count, flags, this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset);
-            count += n;
-            this.instret = base + n;
-            const st = this.jitState;
-            if (st[STATE.FLT] !== 0) {
-              // The state is in the fields: an exception was taken (entry masks
-              // interrupts), or the interpreter ran an instruction (jitSys).
-              this.fault = 0;
-              this.ds = 0;
-              if (this.stopReason !== NONE || this.exitLoop) break;
-              continue;
-            }
-            this.pcr = st[STATE.NPC]!;
+          this.exitLoop = false;
+          const base = this.instret;
+          this.jitBase = base;
+          const flags = this.flag | (this.carry << 1) | (this.overflow << 2);
+          const n = code.enter!(pc, limit - count, flags, this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset);
+          count += n;
+          this.instret = base + n;
+          const st = this.jitState;
+          if (st[STATE.FLT] !== 0) {
+            // The state is in the fields: an exception was taken (entry masks
+            // interrupts), or the interpreter ran an instruction (jitSys).
+            this.fault = 0;
             this.ds = 0;
-            const fl = st[STATE.FLAGS]!;
-            this.flag = fl & 1;
-            this.carry = (fl >>> 1) & 1;
-            this.overflow = (fl >>> 2) & 1;
-            if (this.exitLoop || this.stopReason !== NONE) break;
-            if (n !== 0) continue;
-            // The first block did not fit in the limit: interpret up to it.
+            if (this.stopReason !== NONE || this.exitLoop) break;
+            continue;
           }
+          this.pcr = st[STATE.NPC]!;
+          this.ds = 0;
+          const fl = st[STATE.FLAGS]!;
+          this.flag = fl & 1;
+          this.carry = (fl >>> 1) & 1;
+          this.overflow = (fl >>> 2) & 1;
+          if (this.exitLoop || this.stopReason !== NONE) break;
+          if (n !== 0) continue;
+          // The first block did not fit in the limit: interpret up to it.
         }
       }
       count += this.exec(limit - count, 1);

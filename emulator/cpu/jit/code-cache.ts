@@ -62,7 +62,6 @@ export function heatIndex(pa: number): number {
 }
 
 class PageCode {
-  fn: PageFn | null = null;
   /** Index in the function table (0 = never translated); kept across re-translations. */
   slot = 0;
   invalidations = 0;
@@ -211,13 +210,12 @@ export class CodeCache {
       return;
     }
     this.stats.compileMs += performance.now() - t1;
-    p.fn = fn;
     if (p.slot === 0) {
       p.slot = this.nextSlot++;
       const table = this.table!;
       if (p.slot >= table.length) table.grow(table.length);
     }
-    this.table!.set(p.slot, p.fn);
+    this.table!.set(p.slot, fn);
     this.slots[ppn] = p.slot;
     const bits = this.blockBits;
     bits.fill(0, base >>> 5, (base + 8192) >>> 5);
@@ -250,7 +248,6 @@ export class CodeCache {
       if (this.heat[h] === NEVER) this.heat[h] = 0; // the new contents may be translatable
     }
     if (p !== undefined) {
-      p.fn = null;
       if (++p.invalidations >= MAX_INVALIDATIONS) p.banned = true;
     }
     this.stats.invalidations++;
