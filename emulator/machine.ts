@@ -43,6 +43,7 @@ import { buildDtb } from './board/devicetree.ts';
 import { dtbAddressAfter, VIRT } from './board/virt.ts';
 import { composeVirt, type ComposedVirt } from './board/virt-compose.ts';
 import { Cpu, NS_PER_TICK, StopReason } from './cpu/cpu.ts';
+import { primeCpu } from './cpu/prime.ts';
 import type { BlockBackend } from './devices/block-backend.ts';
 import type { CharBackend } from './devices/char-backend.ts';
 import { GoldfishRtc } from './devices/goldfish-rtc.ts';
@@ -111,6 +112,7 @@ export class Machine {
   private readonly log: (message: string) => void;
 
   constructor(options: MachineOptions) {
+    primeCpu(); // V8 type feedback for the interpreter, once per process (emulator/cpu/prime.ts)
     this.log = options.log ?? (() => {});
     this.serial = options.serial ?? discard;
     this.kernel = options.kernel;
