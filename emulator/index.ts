@@ -5,6 +5,8 @@
 export { createMachine, loadBareMetal, deviceHelp, Machine } from './machine.ts';
 export type { MachineOptions, RunStatus } from './machine.ts';
 export { Cpu, StopReason, NS_PER_TICK } from './cpu/cpu.ts';
+export type { CodeCacheStats } from './cpu/jit/code-cache.ts';
+export { primeCpu } from './cpu/prime.ts';
 export { Bus } from './memory/bus.ts';
 export { Ram } from './memory/ram.ts';
 export { parseElf, loadKernelElf, loadUserElf, ElfError } from './elf.ts';
