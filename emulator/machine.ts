@@ -112,7 +112,6 @@ export class Machine {
   private readonly log: (message: string) => void;
 
   constructor(options: MachineOptions) {
-    primeCpu(); // V8 type feedback for the interpreter, once per process (emulator/cpu/prime.ts)
     this.log = options.log ?? (() => {});
     this.serial = options.serial ?? discard;
     this.kernel = options.kernel;
@@ -207,6 +206,7 @@ export class Machine {
    * retired are in `lastRetired`. After poweroff/reboot/fail it does nothing.
    */
   run(budget: number): RunStatus {
+    primeCpu(); // V8 type feedback for the interpreter, before the first run in a process (emulator/cpu/prime.ts)
     this.lastRetired = 0;
     const ended = this.endStatus();
     if (ended) return ended;

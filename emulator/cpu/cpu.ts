@@ -562,6 +562,17 @@ export class Cpu {
     return 0;
   }
 
+  /** SR[F] | SR[CY] << 1 | SR[OV] << 2, the form translated code passes the flags in. */
+  private packedFlags(): number {
+    return this.flag | (this.carry << 1) | (this.overflow << 2);
+  }
+
+  private setPackedFlags(fl: number): void {
+    this.flag = fl & 1;
+    this.carry = (fl >>> 1) & 1;
+    this.overflow = (fl >>> 2) & 1;
+  }
+
   /**
    * Translated code's state at a slow access: the instruction's pc (bit 0:
    * in a delay slot), the instructions the function retired before it, and
@@ -595,7 +606,7 @@ export class Cpu {
     st[STATE.STOP] = 1;
     st[STATE.RETIRED] = retired + 1;
     st[STATE.NPC] = after;
-    st[STATE.FLAGS] = this.flag | (this.carry << 1) | (this.overflow << 2);
+    st[STATE.FLAGS] = this.packedFlags();
     return 1;
   }
 
@@ -633,7 +644,7 @@ export class Cpu {
     const n = this.instret - before;
     const st = this.jitState;
     if (n === 1 && this.pcr === ((pc + 4) | 0) && !this.exitLoop && this.stopReason === NONE) {
-      st[STATE.FLAGS] = this.flag | (this.carry << 1) | (this.overflow << 2);
+      st[STATE.FLAGS] = this.packedFlags();
       return 0;
     }
     st[STATE.FLT] = 1;
@@ -1060,8 +1071,7 @@ export class Cpu {
           this.exitLoop = false;
           const base = this.instret;
           this.jitBase = base;
-          const flags = this.flag | (this.carry << 1) | (this.overflow << 2);
-          const n = code.enter!(pc, limit - count, flags, this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset);
+          const n = code.enter!(pc, limit - count, this.packedFlags(), this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset);
           count += n;
           this.instret = base + n;
           const st = this.jitState;
@@ -1075,10 +1085,7 @@ export class Cpu {
           }
           this.pcr = st[STATE.NPC]!;
           this.ds = 0;
-          const fl = st[STATE.FLAGS]!;
-          this.flag = fl & 1;
-          this.carry = (fl >>> 1) & 1;
-          this.overflow = (fl >>> 2) & 1;
+          this.setPackedFlags(st[STATE.FLAGS]!);
           if (this.exitLoop || this.stopReason !== NONE) break;
           if (n !== 0) continue;
           // The first block did not fit in the limit: interpret up to it.
