@@ -19,7 +19,7 @@ const execFileP = promisify(execFile);
 export const REQUIRED_PACKAGES = [
   'gcc-or1k-elf', 'binutils-or1k-elf', 'linux-source-6.12',
   'bc', 'flex', 'bison', 'libelf-dev', 'make', 'gcc', 'libc6-dev',
-  'dpkg-dev', 'xz-utils', 'bzip2',
+  'dpkg-dev', 'xz-utils', 'bzip2', 'rsync',
 ] as const;
 
 /** Packages whose versions change the output bytes: they go into the cache key. */
