@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MkrootfsError } from '../errors.ts';
 import { guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, sha256Hex, type GuestKeyInputs, type GuestPaths } from './cache.ts';
@@ -18,18 +18,15 @@ import { buildMusl } from './musl.ts';
 import { installToolchain, toolchainFacts } from './toolchain.ts';
 import { buildBusybox } from './busybox.ts';
 import { withLock } from './lock.ts';
+import { checkHostTools } from './host-tools.ts';
 import type { GuestProgress, StepContext } from './step.ts';
 
 export type { GuestPaths } from './cache.ts';
 export type { GuestProgress } from './step.ts';
 
 /** Assets shipped with the repository that shape the build (hashed into the key). */
-export const ASSETS_DIR = assetsDir(dirname(fileURLToPath(import.meta.url)));
-
-/** The assets stay in src/guest/assets whether this runs from the sources or from the bundle in dist/. */
-function assetsDir(here: string): string {
-  return basename(here) === 'dist' ? join(here, '..', 'src', 'guest', 'assets') : join(here, 'assets');
-}
+/** Beside this module: src/guest/assets, or its copy in dist/src/guest/assets (scripts/build.mjs). */
+export const ASSETS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'assets');
 
 /** busybox's build date (SOURCE_DATE_EPOCH): fixed, like the kernel's KBUILD_BUILD_TIMESTAMP. */
 export const GUEST_EPOCH = 0;
@@ -82,6 +79,7 @@ export async function buildGuest(opts: BuildGuestOptions = {}): Promise<GuestRes
   if (!build) throw notBuilt(cacheDir, `no guest build for key ${key} in ${dirs.root}`);
 
   await ensurePackages(setupCtx(), { root });
+  checkHostTools(buildEnv(env).PATH!);
   return withLock(dirs.lock, progress, async () => {
     if (isComplete(dirs.final)) return { ...guestLayout(dirs.final, key), built: false };
     const started = performance.now();

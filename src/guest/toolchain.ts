@@ -7,10 +7,11 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { delimiter, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { MkrootfsError } from '../errors.ts';
 import { runStep, type StepContext } from './step.ts';
+import { findOnPath } from './host-tools.ts';
 
 const execFileP = promisify(execFile);
 
@@ -38,13 +39,6 @@ export async function toolchainFacts(env: Record<string, string | undefined>): P
   }
   const ask = async (arg: string) => (await execFileP(gcc, [arg])).stdout.trim();
   return { gcc, libgcc: await ask('-print-libgcc-file-name'), gccInclude: await ask('-print-file-name=include') };
-}
-
-function findOnPath(name: string, path: string): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
 }
 
 /** The wrapper script text: the template with the compiler's paths filled in. */
