@@ -17,3 +17,5 @@ export { BootScript } from './boot/expect.ts';
 export type { BootStep, BootOutcome, ScriptSpec } from './boot/expect.ts';
 export { BootSession } from './boot/session.ts';
 export { resolveBootOptions } from './boot/options.ts';
+export { bootImage } from './boot/boot-image.ts';
+export type { BootImageOptions, BootImageResult } from './boot/boot-image.ts';

@@ -6,19 +6,41 @@
 import { Command, CommanderError } from 'commander';
 import { MkrootfsError, ExitCode } from '../errors.ts';
 import { processIo, type CliIo } from './io.ts';
+import { packageVersion } from './version.ts';
 
 type Define = (program: Command, ctx: CommandContext) => void;
 
 /**
- * Commands load lazily: `mkrootfs boot IMAGE` should not pay for importing the
- * recipe stack, and the top-level help loads them all to list them.
+ * The commands, described as data. A command's module loads only when that
+ * command runs (`mkrootfs boot IMAGE` does not pay for the recipe stack), and
+ * the top-level help lists them from this table without loading any.
  */
-const COMMANDS: Record<string, () => Promise<Define>> = {
-  build: async () => (await import('./commands/build.ts')).defineBuild,
-  inspect: async () => (await import('./commands/inspect.ts')).defineInspect,
-  schema: async () => (await import('./commands/schema.ts')).defineSchema,
-  guest: async () => (await import('./commands/guest.ts')).defineGuest,
-  boot: async () => (await import('./commands/boot.ts')).defineBoot,
+const COMMANDS: Record<string, { summary: string; usage: string; load: () => Promise<Define> }> = {
+  build: {
+    summary: 'Build an ext2 image from a recipe or from a host directory',
+    usage: '[options] [recipe]',
+    load: async () => (await import('./commands/build.ts')).defineBuild,
+  },
+  inspect: {
+    summary: 'List a directory or print a file inside an ext2 image (read with our own reader)',
+    usage: '[options] <image> [path]',
+    load: async () => (await import('./commands/inspect.ts')).defineInspect,
+  },
+  schema: {
+    summary: 'Print the JSON Schema of recipes (for editor completion and validation)',
+    usage: '[options]',
+    load: async () => (await import('./commands/schema.ts')).defineSchema,
+  },
+  guest: {
+    summary: 'Build (or find in the cache) the or1k Linux kernel, static busybox and cross-compiler',
+    usage: '[options]',
+    load: async () => (await import('./commands/guest.ts')).defineGuest,
+  },
+  boot: {
+    summary: 'Boot Linux on an image with the bundled or1k emulator (headless checks or interactive console)',
+    usage: '[options] [target]',
+    load: async () => (await import('./commands/boot.ts')).defineBoot,
+  },
 };
 
 export interface CommandContext {
@@ -43,6 +65,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   const ctx: CommandContext = { io, setExit: (c) => { exit = c; } };
   const program = new Command('mkrootfs')
     .description('Build reproducible Linux root filesystem images and prove they boot.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .option('--debug', 'show stack traces on errors')
     .addHelpText('after', EXAMPLES)
     .exitOverride()
@@ -58,9 +81,16 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
   if (argv.length === 0) argv = ['--help'];
 
-  const chosen = argv.find((a) => !a.startsWith('-'));
-  const names = chosen !== undefined && chosen in COMMANDS ? [chosen] : Object.keys(COMMANDS);
-  for (const name of names) (await COMMANDS[name]!())(program, ctx);
+  let chosen = argv.find((a) => !a.startsWith('-'));
+  if (chosen === 'help') chosen = argv.filter((a) => !a.startsWith('-'))[1]; // `mkrootfs help boot`
+  if (chosen !== undefined && chosen in COMMANDS) {
+    const command = COMMANDS[chosen]!;
+    (await command.load())(program, ctx);
+    program.commands.find((c) => c.name() === chosen)?.description(command.summary);
+  } else {
+    // Top-level help or an unknown command: list the commands without loading them.
+    for (const [name, command] of Object.entries(COMMANDS)) program.command(name).usage(command.usage).description(command.summary);
+  }
 
   try {
     await program.parseAsync(argv, { from: 'user' });

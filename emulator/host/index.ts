@@ -1,0 +1,14 @@
+/**
+ * Host side of the emulator package (`mkrootfs/emulator/host`): the parts
+ * that use Node APIs — a file-backed disk, terminal consoles, the run loop
+ * that paces a machine against the host clock, and a Linux boot machine
+ * assembled from a kernel, a command line and a disk.
+ */
+export { FileDisk, SECTOR_SIZE } from './file-disk.ts';
+export type { FileDiskOptions, DiskStats } from './file-disk.ts';
+export { HeadlessConsole, InteractiveConsole, CONSOLE_HELP } from './console.ts';
+export type { HostConsole, TerminalIn, TerminalOut, ProcessHooks, InteractiveConsoleOptions } from './console.ts';
+export { createBootMachine, machineTarget } from './machine-target.ts';
+export type { BootMachineConfig, BootMachine } from './machine-target.ts';
+export { runMachine } from './runner.ts';
+export type { RunTarget, RunHooks, RunOptions, RunEnd, RunResult } from './runner.ts';
