@@ -1,5 +1,7 @@
 /**
- * virtio-blk backend (device ID 2) over a host `BlockBackend`.
+ * virtio-blk backend (device ID 2) over a host `BlockBackend`: the request
+ * handler alone — the transport (virtio-mmio.ts) pops the rings and walks
+ * the descriptor chains.
  *
  * Offers VERSION_1 (by the transport), SEG_MAX, BLK_SIZE, FLUSH and RO for a
  * read-only disk; no INDIRECT_DESC / EVENT_IDX. Handles IN, OUT, FLUSH and
@@ -15,7 +17,7 @@
  */
 import type { BlockBackend } from './block-backend.ts';
 import type { VirtioBackend, VirtioHost } from './virtio-mmio.ts';
-import { DescriptorChain } from './virtqueue.ts';
+import type { DescriptorChain } from './virtqueue.ts';
 
 export const VIRTIO_ID_BLOCK = 2;
 export const VIRTIO_BLK_F = { SIZE_MAX: 1 << 1, SEG_MAX: 1 << 2, GEOMETRY: 1 << 4, RO: 1 << 5, BLK_SIZE: 1 << 6, FLUSH: 1 << 9 } as const;
@@ -59,7 +61,6 @@ export class VirtioBlk implements VirtioBackend {
   private readonly disk: BlockBackend;
   private readonly serial: Uint8Array;
   private host: VirtioHost | undefined;
-  private readonly chain = new DescriptorChain();
   private readonly header = new Uint8Array(HEADER_BYTES);
   private readonly piece = new Uint8Array(PIECE);
 
@@ -87,30 +88,11 @@ export class VirtioBlk implements VirtioBackend {
     // No device state beyond the queues (owned by the transport).
   }
 
-  notify(index: number): void {
-    const host = this.host;
-    if (!host || index !== 0) return;
-    const q = host.queue(0);
-    if (!q.ready || q.broken) return;
-    let completed = 0;
-    for (let guard = 0; guard < 0x10000; guard++) {
-      const head = q.popAvail();
-      if (head < 0) break;
-      if (!q.readChain(head, this.chain)) break;
-      const written = this.handle(this.chain);
-      if (written < 0) break;
-      q.pushUsed(head, written);
-      completed++;
-    }
-    if (q.broken) host.deviceError(q.brokenReason);
-    if (completed > 0) host.notifyUsed(0);
-  }
-
   /** Processes one request; returns bytes written to the driver, or -1 if the queue broke. */
-  private handle(chain: DescriptorChain): number {
+  handle(index: number, chain: DescriptorChain): number {
     const host = this.host!;
     if (chain.writableBytes < 1) {
-      host.queue(0).fail('request without a status byte');
+      host.queue(index).fail('request without a status byte');
       return -1;
     }
     const dataIn = chain.writableBytes - 1;

@@ -1,8 +1,13 @@
 /**
  * virtio-mmio transport, version 2 (virtio 1.x, "modern"): the register
- * block a driver uses to discover, negotiate and drive one virtio device.
- * The device itself (virtio-blk, ...) is a `VirtioBackend`; a transport with
- * no backend is an empty slot (DeviceID 0; Linux skips it).
+ * block a driver uses to discover, negotiate and drive one virtio device,
+ * and the queue work every device shares: on QueueNotify the transport pops
+ * the available ring, walks each descriptor chain, hands it to the device's
+ * `handle`, pushes the result onto the used ring and raises the interrupt.
+ * A virtio device (virtio-blk, ...) is therefore only a `VirtioBackend`: its
+ * IDs, features, config space and a request handler (compare TinyEMU's
+ * virtio.c, jor1k's ReceiveRequest). A transport with no backend is an empty
+ * slot (DeviceID 0; Linux skips it); `plug` fills it before the guest runs.
  *
  * Registers are 32-bit little-endian; the big-endian CPU's `l.lwz` carries
  * the byte-swapped value, so every register value is swapped here. Narrower
@@ -15,7 +20,7 @@
  * InterruptACK. Writing 0 to Status resets the device.
  */
 import { swapForSize, type GuestRam, type IrqLine, type MmioHandler } from '../device.ts';
-import { Virtqueue } from './virtqueue.ts';
+import { DescriptorChain, Virtqueue } from './virtqueue.ts';
 
 export const VIRTIO_MMIO = {
   MAGIC_VALUE: 0x000,
@@ -64,8 +69,13 @@ export interface VirtioBackend {
   readonly config: Uint8Array;
   /** Called once with the transport's services before the guest runs. */
   attach(host: VirtioHost): void;
-  /** The driver notified queue `index`; process what is available. */
-  notify(index: number): void;
+  /**
+   * Serves one request: the chain popped from queue `index` (its buffers are
+   * checked to lie in RAM, readable ones first). Returns the bytes written
+   * into the chain's writable buffers (the used-ring length), or -1 after
+   * failing the queue (`host.queue(index).fail(reason)`). Must not throw.
+   */
+  handle(index: number, chain: DescriptorChain): number;
   /** Device reset (Status ← 0). */
   reset(): void;
 }
@@ -85,8 +95,10 @@ export interface VirtioHost {
 export class VirtioMmio implements MmioHandler, VirtioHost {
   readonly ram: GuestRam;
   private readonly irq: IrqLine;
-  readonly backend: VirtioBackend | undefined;
-  private readonly queues: Virtqueue[];
+  backend: VirtioBackend | undefined;
+  private readonly queues: Virtqueue[] = [];
+  /** The chain being served (reused: a request allocates nothing). */
+  private readonly chain = new DescriptorChain();
   private status = 0;
   private interruptStatus = 0;
   private deviceFeaturesSel = 0;
@@ -103,11 +115,15 @@ export class VirtioMmio implements MmioHandler, VirtioHost {
     this.log = options.log ?? (() => {});
     this.name = options.name ?? 'virtio-mmio';
     this.irq = options.irq;
-    this.backend = options.backend;
-    const count = this.backend?.queueCount ?? 0;
-    this.queues = [];
-    for (let i = 0; i < count; i++) this.queues.push(new Virtqueue(this.ram, QUEUE_MAX_SIZE));
-    this.backend?.attach(this);
+    if (options.backend) this.plug(options.backend);
+  }
+
+  /** Puts a device into this (empty) slot: its queues are created and it gets the transport's services. */
+  plug(backend: VirtioBackend): void {
+    if (this.backend) throw new Error(`${this.name}: already holds a virtio device`);
+    this.backend = backend;
+    for (let i = 0; i < backend.queueCount; i++) this.queues.push(new Virtqueue(this.ram, QUEUE_MAX_SIZE));
+    backend.attach(this);
   }
 
   queue(index: number): Virtqueue {
@@ -200,7 +216,7 @@ export class VirtioMmio implements MmioHandler, VirtioHost {
         }
         return;
       case VIRTIO_MMIO.QUEUE_NOTIFY:
-        if (value < this.queues.length && this.status & VIRTIO_STATUS.DRIVER_OK) this.backend.notify(value);
+        if (value < this.queues.length && this.status & VIRTIO_STATUS.DRIVER_OK) this.processQueue(value);
         return;
       case VIRTIO_MMIO.INTERRUPT_ACK:
         this.interruptStatus &= ~value;
@@ -218,6 +234,29 @@ export class VirtioMmio implements MmioHandler, VirtioHost {
       default:
         return;
     }
+  }
+
+  /**
+   * The driver notified queue `index`: serve every available chain in order,
+   * then interrupt once (split virtqueue device algorithm, virtio 1.x §2.7).
+   * A protocol violation breaks the queue and asks the driver for a reset.
+   */
+  private processQueue(index: number): void {
+    const backend = this.backend!;
+    const q = this.queues[index]!;
+    if (!q.ready || q.broken) return;
+    let completed = 0;
+    for (let guard = 0; guard < 0x10000; guard++) {
+      const head = q.popAvail();
+      if (head < 0) break;
+      if (!q.readChain(head, this.chain)) break;
+      const written = backend.handle(index, this.chain);
+      if (written < 0) break;
+      q.pushUsed(head, written);
+      completed++;
+    }
+    if (q.broken) this.deviceError(q.brokenReason);
+    if (completed > 0) this.notifyUsed(index);
   }
 
   private readConfig(offset: number, size: 1 | 2 | 4): number {
