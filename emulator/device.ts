@@ -48,6 +48,28 @@ export interface Clock {
   nowNs(): number;
 }
 
+/**
+ * The lifecycle every runtime device offers the machine: `reset` (power-on
+ * state, also after a guest reboot), and, for a device with timers or host
+ * input, `poll` (fire what is due at `nowNs`) and `nextEventNs` (guest time
+ * of its next timed event, Infinity when none). Called between CPU slices,
+ * never from MMIO dispatch; none of them allocates or throws.
+ */
+export interface Device {
+  reset(): void;
+  poll?(nowNs: number): void;
+  nextEventNs?(): number;
+}
+
+/** How the guest ended the run (a syscon write): what the machine reports. */
+export interface FinishEvent {
+  kind: 'poweroff' | 'reboot' | 'fail';
+  /** Code from bits 31:16 (fail only; 0 otherwise). */
+  code: number;
+  /** The exit status QEMU would use: 0 for poweroff/reboot, (code << 1) | 1 for fail. */
+  exitStatus: number;
+}
+
 /** Swap helper for little-endian register blocks on the big-endian bus. */
 export function swapForSize(value: number, size: 1 | 2 | 4): number {
   if (size === 1) return value & 0xff;

@@ -15,5 +15,6 @@ export type { BlockBackend } from './devices/block-backend.ts';
 export { BufferCharBackend } from './devices/char-backend.ts';
 export type { CharBackend } from './devices/char-backend.ts';
 export { QomError } from './qom/errors.ts';
-export { buildDtb } from './board/devicetree.ts';
+export { buildDtb } from './board/virt.ts';
+export { buildDeviceTree } from './board/devicetree.ts';
 export type { MmioHandler, IrqLine, GuestRam, Clock } from './device.ts';

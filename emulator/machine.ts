@@ -19,14 +19,21 @@
  *   m.idle / m.nowNs() / m.nextEventNs() / m.skipTo(ns)   // doze fast-forward
  *   m.finish                          // {kind: 'poweroff'|'reboot'|'fail', code, exitStatus} once the guest ended
  *   m.exitCode                        // 0 / QEMU's fail status / l.nop 1 code; undefined while running
- *   m.reset()                         // reboot: devices + CPU reset, kernel and DTB reloaded
+ *   m.reset()                         // reboot: every device + CPU reset, kernel and DTB reloaded
  *   m.printTree()                     // --print-machine text; m.dtb, m.dtbAddress
+ *   m.qom('/machine/sysbus/rtc')      // an object of the composition tree (m.root is /machine)
  *
  * RunStatus: 'budget' (slice used up), 'doze' (waiting for an interrupt: skip
  * time to nextEventNs() or deliver input), 'poweroff' | 'reboot' | 'fail'
  * (syscon), 'halt' (`l.nop 1` with nopHooks).
  *
  * `deviceHelp('help' | 'TYPE,help')` gives the `--device` help texts.
+ *
+ * The machine is generic: the board type (board/virt.ts) builds the
+ * composition tree from its table, every device realizes itself (maps its
+ * region, connects its IRQ and backends), writes its own device-tree node,
+ * and offers the lifecycle interface (reset, poll, nextEventNs) that the
+ * machine drives by walking the tree — no device is named here.
  *
  * `rootDisk: backend` is shorthand for drive hd0 plus a first
  * `virtio-blk-device,drive=hd0` (slot 7 → /dev/vda). Without disks the same
@@ -38,27 +45,26 @@
  * 0 (vmlinux: e_entry 0xC0000000 → PA 0); the DTB at the first 8 KiB page after
  * the highest loaded byte (0x720000 for our vmlinux); r3 = DTB address.
  */
-import type { IrqLine, MmioHandler } from './device.ts';
-import { buildDtb } from './board/devicetree.ts';
-import { dtbAddressAfter, VIRT } from './board/virt.ts';
-import { composeVirt, type ComposedVirt } from './board/virt-compose.ts';
+import type { Device, FinishEvent, IrqLine } from './device.ts';
+import { buildDeviceTree } from './board/devicetree.ts';
+import { composeMachine } from './board/compose.ts';
+import { boardRegistry, TYPE_OR1K_CPU } from './board/board.ts';
+import { dtbAddressAfter, TYPE_VIRT_MACHINE, VIRT } from './board/virt.ts';
 import { Cpu, NS_PER_TICK, StopReason } from './cpu/cpu.ts';
 import { primeCpu } from './cpu/prime.ts';
 import type { BlockBackend } from './devices/block-backend.ts';
-import type { CharBackend } from './devices/char-backend.ts';
-import { GoldfishRtc } from './devices/goldfish-rtc.ts';
-import { Syscon, type FinishEvent } from './devices/syscon.ts';
-import { Uart16550 } from './devices/uart16550.ts';
-import { VirtioBlk } from './devices/virtio-blk.ts';
-import { VirtioMmio } from './devices/virtio-mmio.ts';
+import type { CharBackend, CharFrontend } from './devices/char-backend.ts';
+import { CONSOLE_CHARDEV } from './devices/uart16550.ts';
 import { loadKernelElf } from './elf.ts';
+import { writeFdt } from './fdt/fdt-writer.ts';
 import { Bus } from './memory/bus.ts';
 import { Ram } from './memory/ram.ts';
 import { deviceHelpText, parseDeviceArg, type DeviceSpec } from './qom/device-spec.ts';
 import { QomError } from './qom/errors.ts';
-import type { QObject } from './qom/object.ts';
+import { objectCast, type QObject } from './qom/object.ts';
+import { DeviceClass, realizeTree, TYPE_DRIVE, type RealizeContext } from './qom/qdev.ts';
 import { printTree } from './qom/qtree.ts';
-import { createVirtRegistry } from './board/virt-types.ts';
+import { TypeRegistry } from './qom/registry.ts';
 
 export type RunStatus = 'budget' | 'doze' | 'poweroff' | 'reboot' | 'fail' | 'halt';
 
@@ -89,14 +95,8 @@ export class Machine {
   readonly ram: Ram;
   readonly bus: Bus;
   readonly cpu: Cpu;
-  readonly tree: ComposedVirt;
-  readonly uart: Uart16550;
-  readonly rtc: GoldfishRtc;
-  readonly syscon: Syscon;
-  /** Transports by slot (empty slots included). */
-  readonly virtio: VirtioMmio[] = [];
-  /** virtio-blk devices in --device order (the first is /dev/vda). */
-  readonly disks: VirtioBlk[] = [];
+  /** The composition tree: /machine. */
+  readonly root: QObject;
   readonly dtb: Uint8Array;
   dtbAddress = 0;
   kernelEnd = 0;
@@ -110,6 +110,12 @@ export class Machine {
   private readonly serial: CharBackend;
   private readonly kernel: Uint8Array;
   private readonly log: (message: string) => void;
+  /** Realized devices in tree order, with their class (reset goes through it). */
+  private readonly devices: Array<{ obj: QObject; klass: DeviceClass }> = [];
+  /** Devices with timers or host input (polled between CPU slices). */
+  private readonly timed: Device[] = [];
+  /** Who receives the host's console input. */
+  private console: CharFrontend | undefined;
 
   constructor(options: MachineOptions) {
     this.log = options.log ?? (() => {});
@@ -124,7 +130,8 @@ export class Machine {
     }
     devices.push(...(options.devices ?? []));
     const driveInfo = Object.fromEntries(Object.entries(drives).map(([id, d]) => [id, { size: d.size, readOnly: d.readOnly }]));
-    this.tree = composeVirt({
+    const { root } = composeMachine({
+      board: TYPE_VIRT_MACHINE,
       memoryBytes: options.memoryBytes,
       cmdline: options.cmdline,
       rngSeed: options.rngSeed,
@@ -132,52 +139,52 @@ export class Machine {
       devices,
       drives: driveInfo,
     });
-    const t = this.tree;
-    const memory = t.root.getNumber('memory');
+    this.root = root;
 
-    this.ram = new Ram(memory);
+    this.ram = new Ram(root.getNumber('memory'));
     this.bus = new Bus({ ram: this.ram, logger: this.log });
     this.cpu = new Cpu({ bus: this.bus });
     this.cpu.nopHooks = options.nopHooks === true;
-    const clock = this.cpu.clock;
-    const irq = (n: number): IrqLine => this.cpu.picLine(n);
-    const map = (obj: QObject, handler: MmioHandler): void => {
-      this.bus.map(obj.getNumber('mmio'), obj.getNumber('mmio-size'), handler, obj.path());
-      obj.instance = handler;
-      obj.realized = true;
-    };
-
-    this.uart = new Uart16550({ irq: irq(t.uart.getNumber('irq')), backend: this.serial, clock, clockHz: t.uart.getNumber('clock-frequency') });
-    map(t.uart, this.uart);
-    this.syscon = new Syscon((event) => {
-      this.finish = event;
-      this.cpu.requestStop();
-    });
-    map(t.syscon, this.syscon);
-    this.rtc = new GoldfishRtc({ clock, irq: irq(t.rtc.getNumber('irq')), baseEpochSeconds: t.rtc.getNumber('epoch') });
-    map(t.rtc, this.rtc);
-    for (const slot of t.slots) {
-      const plugged = t.virtio.find((v) => v.device.parent === slot);
-      let backend: VirtioBlk | undefined;
-      if (plugged) {
-        const disk = drives[plugged.drive.id!]!;
-        backend = new VirtioBlk({ disk, serial: plugged.device.getString('serial'), readOnly: plugged.device.getBool('read-only') });
-        plugged.device.instance = backend;
-        plugged.device.realized = true;
-        plugged.drive.instance = disk;
-        plugged.drive.realized = true;
-      }
-      const transport = new VirtioMmio({ ram: this.ram, irq: irq(slot.getNumber('irq')), backend, name: slot.path(), log: this.log });
-      map(slot, transport);
-      this.virtio.push(transport);
+    const cpuObj = objectCast(root.children.get('cpu'), TYPE_OR1K_CPU.name);
+    cpuObj.instance = this.cpu;
+    cpuObj.realized = true;
+    // Host backends are realized as given (QEMU creates -drive backends before devices).
+    for (const drive of root.children.get('drives')!.children.values()) {
+      objectCast(drive, TYPE_DRIVE.name).instance = drives[drive.id!]!;
+      drive.realized = true;
     }
-    for (const v of t.virtio) this.disks.push(v.device.instance as VirtioBlk);
-    t.cpu.instance = this.cpu;
-    t.cpu.realized = true;
 
-    this.dtb = options.dtb ?? buildDtb({ memoryBytes: memory, bootargs: t.root.getString('append') ?? '', rngSeed: options.rngSeed === null ? null : t.root.getNumber('rng-seed') });
+    const chardevs = new Map<string, CharBackend>([[CONSOLE_CHARDEV, this.serial]]);
+    const ctx: RealizeContext = {
+      map: (base, size, handler, name) => this.bus.map(base, size, handler, name),
+      ram: this.ram,
+      clock: this.cpu.clock,
+      irq: (line: number): IrqLine => this.cpu.picLine(line),
+      chardev: (id) => {
+        const c = chardevs.get(id);
+        if (!c) throw new QomError('missing-link-target', `no chardev with id '${id}'`, { hint: `the machine has: ${[...chardevs.keys()].join(', ')}` });
+        return c;
+      },
+      setCharFrontend: (id, frontend) => {
+        if (id === CONSOLE_CHARDEV) this.console = frontend;
+      },
+      requestShutdown: (event) => {
+        this.finish = event;
+        this.cpu.requestStop();
+      },
+      rtcEpochSeconds: root.getNumber('rtc-base'),
+      log: this.log,
+    };
+    realizeTree(root, ctx);
+    for (const obj of root.walk()) {
+      if (!(obj.klass instanceof DeviceClass) || !obj.realized) continue;
+      this.devices.push({ obj, klass: obj.klass });
+      const d = obj.instance as Device | undefined;
+      if (d && typeof d.poll === 'function' && typeof d.nextEventNs === 'function') this.timed.push(d);
+    }
+
+    this.dtb = options.dtb ?? writeFdt(buildDeviceTree(root));
     this.loadKernel();
-    t.root.realized = true;
   }
 
   /** Loads the kernel and DTB and resets the CPU (also the reboot path). */
@@ -195,8 +202,8 @@ export class Machine {
       });
     }
     this.ram.writeBytes(this.dtbAddress, this.dtb);
-    this.tree.root.set('kernel-end', this.kernelEnd);
-    this.tree.root.set('dtb-address', this.dtbAddress);
+    this.root.set('kernel-end', this.kernelEnd);
+    this.root.set('dtb-address', this.dtbAddress);
     this.cpu.reset(this.entry);
     this.cpu.gpr[3] = this.dtbAddress;
   }
@@ -217,7 +224,7 @@ export class Machine {
       const left = budget - (cpu.instret - start);
       if (left <= 0) break;
       // Stop at the next device event (UART character timeout, RTC alarm) to deliver it on time.
-      const deviceNs = Math.min(this.uart.nextEventNs(), this.rtc.nextEventNs());
+      const deviceNs = this.devicesNextEventNs();
       const toDevice = Math.ceil((deviceNs - cpu.nowNs()) / NS_PER_TICK);
       const slice = toDevice > 0 && toDevice < left ? toDevice : left;
       const why = cpu.run(slice);
@@ -269,7 +276,7 @@ export class Machine {
 
   /** Guest time of the next timed event (tick timer, UART timeout, RTC alarm). */
   nextEventNs(): number {
-    return Math.min(this.cpu.nextEventNs(), this.uart.nextEventNs(), this.rtc.nextEventNs());
+    return Math.min(this.cpu.nextEventNs(), this.devicesNextEventNs());
   }
 
   /** Moves guest time forward while dozing, raising what falls due. */
@@ -278,18 +285,26 @@ export class Machine {
     this.pollDevices();
   }
 
-  /** Host → guest console bytes; returns how many the UART accepted. */
+  /** Host → guest console bytes; returns how many the console's device accepted. */
   input(bytes: Uint8Array): number {
-    return this.uart.input(bytes);
+    return this.console ? this.console.input(bytes) : 0;
   }
 
-  /** Reboot: devices and CPU reset, kernel and DTB reloaded (RAM otherwise kept, like QEMU). */
+  /** Reboot: every device (tree order) and the CPU reset, kernel and DTB reloaded (RAM otherwise kept, like QEMU). */
   reset(): void {
     this.finish = undefined;
     this.haltCode = undefined;
-    this.uart.reset();
-    for (const v of this.virtio) v.reset();
+    for (const d of this.devices) d.klass.reset(d.obj);
     this.loadKernel();
+  }
+
+  /** The object at a canonical path of the composition tree (`/machine/sysbus/rtc`), or undefined. */
+  qom(path: string): QObject | undefined {
+    const parts = path.split('/').filter(Boolean);
+    if (parts.shift() !== this.root.name) return undefined;
+    let obj: QObject | undefined = this.root;
+    for (const p of parts) obj = obj?.children.get(p);
+    return obj;
   }
 
   /** The composition tree with every property and the memory map (`--print-machine`). */
@@ -299,7 +314,7 @@ export class Machine {
       .sort((a, b) => a.base - b.base)
       .map((r) => `  ${hex(r.base)}-${hex(r.base + r.size - 1)} ${r.name}`);
     return [
-      printTree(this.tree.root),
+      printTree(this.root),
       'memory map:',
       `  ${hex(0)}-${hex(this.ram.size - 1)} ram`,
       ...memoryMap,
@@ -310,8 +325,19 @@ export class Machine {
 
   private pollDevices(): void {
     const now = this.cpu.nowNs();
-    this.uart.poll(now);
-    this.rtc.poll(now);
+    const timed = this.timed;
+    for (let i = 0; i < timed.length; i++) timed[i]!.poll!(now);
+  }
+
+  /** Guest time of the earliest device event, or Infinity. */
+  private devicesNextEventNs(): number {
+    let next = Infinity;
+    const timed = this.timed;
+    for (let i = 0; i < timed.length; i++) {
+      const t = timed[i]!.nextEventNs!();
+      if (t < next) next = t;
+    }
+    return next;
   }
 }
 
@@ -335,7 +361,7 @@ export function loadBareMetal(kernel: Uint8Array, options: Omit<MachineOptions, 
 export function deviceHelp(arg: string): string | undefined {
   const parsed = parseDeviceArg(arg);
   if (parsed.kind === 'device') return undefined;
-  return deviceHelpText(createVirtRegistry(), parsed);
+  return deviceHelpText(boardRegistry(TYPE_VIRT_MACHINE, new TypeRegistry()), parsed);
 }
 
 function hex(v: number): string {

@@ -1,106 +1,30 @@
 /**
- * Generates the `virt` device tree from the board table (virt.ts), mirroring
- * the blob QEMU 7.2 hands the guest (reference/or1k-virt.dts): same nodes,
- * compatible strings, properties and order.
+ * Generates a machine's device tree from its composition tree: the board
+ * class writes its skeleton, then every device writes its own node(s) from
+ * its properties (the values of its row in the board table), in tree order —
+ * the order QEMU's board code creates them, so with libfdt's placement
+ * (QemuFdt) the blob matches QEMU's.
  *
- * Differences, on purpose:
+ * For `virt` that is QEMU 7.2's tree (reference/or1k-virt.dts), except:
  * - /soc/pci@9e000000 is omitted: the guest kernel is built without PCI and
  *   nothing else refers to the node.
- * - /chosen/rng-seed is derived from the `rngSeed` number (deterministic,
- *   32 bytes), not from QEMU's generator; `rngSeed: null` leaves it out.
+ * - /chosen/rng-seed is derived from the `rng-seed` number (deterministic,
+ *   32 bytes), not from QEMU's generator; unset leaves it out.
  * All eight virtio-mmio slots are always present (as in QEMU); an empty slot
  * reads DeviceID 0 and Linux skips it, so a second disk needs no DT change.
  */
-import { FdtNode, u32Cells } from '../fdt/fdt-node.ts';
-import { writeFdt } from '../fdt/fdt-writer.ts';
-import { VIRT, virtioSlot } from './virt.ts';
+import type { FdtNode } from '../fdt/fdt-node.ts';
+import { u32Cells } from '../fdt/fdt-node.ts';
+import { QemuFdt } from '../fdt/qemu-fdt.ts';
+import type { QObject } from '../qom/object.ts';
+import { DeviceClass } from '../qom/qdev.ts';
+import { machineClass } from './board.ts';
 
-export interface DeviceTreeOptions {
-  memoryBytes: number;
-  /** Kernel command line (/chosen/bootargs). */
-  bootargs: string;
-  /** Seed for /chosen/rng-seed; null omits the property. Default 1. */
-  rngSeed?: number | null;
-}
-
-export function buildDeviceTree(options: DeviceTreeOptions): FdtNode {
-  const root = new FdtNode('');
-  root.cells('interrupt-parent', VIRT.phandle.pic);
-  root.cells('#size-cells', 1);
-  root.cells('#address-cells', 1);
-  root.string('compatible', 'opencores,or1ksim');
-
-  const uartName = `serial@${hex(VIRT.uart.base)}`;
-  root.child(uartName)
-    .flag('big-endian')
-    .cells('clock-frequency', VIRT.clockHz)
-    .cells('interrupts', VIRT.uart.irq)
-    .cells('reg', VIRT.uart.base, VIRT.uart.size)
-    .string('compatible', 'ns16550a');
-
-  root.child('aliases').string('uart0', `/${uartName}`);
-
-  const chosen = root.child('chosen');
-  chosen.string('stdout-path', `/${uartName}`);
-  const seed = options.rngSeed === undefined ? 1 : options.rngSeed;
-  if (seed !== null) chosen.prop('rng-seed', rngSeedBytes(seed));
-  chosen.string('bootargs', options.bootargs);
-
-  root.child('pic')
-    .cells('phandle', VIRT.phandle.pic)
-    .flag('interrupt-controller')
-    .cells('#interrupt-cells', 1)
-    .string('compatible', 'opencores,or1k-pic-level');
-
-  const cpus = root.child('cpus');
-  cpus.cells('#address-cells', 1);
-  cpus.cells('#size-cells', 0);
-  cpus.child('cpu@0')
-    .cells('clock-frequency', VIRT.clockHz)
-    .cells('reg', 0)
-    .string('compatible', 'opencores,or1200-rtlsvn481');
-
-  root.child(`memory@${hex(VIRT.ram.base)}`)
-    .string('device_type', 'memory')
-    .cells('reg', VIRT.ram.base, options.memoryBytes);
-
-  const soc = root.child('soc');
-  soc.cells('#size-cells', 1);
-  soc.cells('#address-cells', 1);
-  soc.string('compatible', 'simple-bus');
-  soc.flag('ranges');
-  for (let n = VIRT.virtio.count - 1; n >= 0; n--) {
-    const slot = virtioSlot(n);
-    soc.child(`virtio_mmio@${hex(slot.base)}`)
-      .cells('interrupts', slot.irq)
-      .cells('reg', slot.base, slot.size)
-      .string('compatible', 'virtio,mmio');
-  }
-  soc.child(`rtc@${hex(VIRT.rtc.base)}`)
-    .cells('interrupts', VIRT.rtc.irq)
-    .cells('reg', VIRT.rtc.base, VIRT.rtc.size)
-    .string('compatible', 'google,goldfish-rtc');
-  soc.child('poweroff')
-    .cells('value', 0x5555)
-    .cells('offset', 0)
-    .cells('regmap', VIRT.phandle.syscon)
-    .string('compatible', 'syscon-poweroff');
-  soc.child('reboot')
-    .cells('value', 0x7777)
-    .cells('offset', 0)
-    .cells('regmap', VIRT.phandle.syscon)
-    .string('compatible', 'syscon-reboot');
-  soc.child(`test@${hex(VIRT.syscon.base)}`)
-    .flag('big-endian')
-    .cells('phandle', VIRT.phandle.syscon)
-    .cells('reg', VIRT.syscon.base, VIRT.syscon.size)
-    .string('compatible', 'syscon');
-  return root;
-}
-
-/** The DTB bytes for the board. */
-export function buildDtb(options: DeviceTreeOptions): Uint8Array {
-  return writeFdt(buildDeviceTree(options));
+export function buildDeviceTree(machine: QObject): FdtNode {
+  const fdt = new QemuFdt();
+  machineClass(machine.klass).fdt(machine, fdt);
+  for (const obj of machine.walk()) if (obj.klass instanceof DeviceClass) obj.klass.fdt?.(obj, fdt);
+  return fdt.root;
 }
 
 /** 32 deterministic bytes from a seed (splitmix32 stream). */
@@ -115,8 +39,4 @@ export function rngSeedBytes(seed: number): Uint8Array {
     words.push((z ^ (z >>> 16)) >>> 0);
   }
   return u32Cells(words);
-}
-
-function hex(v: number): string {
-  return (v >>> 0).toString(16);
 }

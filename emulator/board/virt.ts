@@ -1,70 +1,132 @@
 /**
  * The or1k `virt` board: the ONE place that knows physical addresses, region
  * sizes and interrupt lines. Mirrors QEMU's hw/openrisc/virt.c so a stock
- * `virt_defconfig` kernel boots unchanged and QEMU stays a reference. The
- * device tree (devicetree.ts) and the machine (machine.ts) are both built
- * from this table, so they cannot drift apart.
+ * `virt_defconfig` kernel boots unchanged and QEMU stays a reference.
+ *
+ * `VIRT_DEVICES` is the board table: the machine's composition tree, its bus
+ * mappings and IRQ wiring, and the device tree all come from it (each device
+ * type writes its own node from its row's values), so they cannot drift
+ * apart. A new board device is its own file plus one row here; a new device
+ * users may add with --device is its own file plus one entry in
+ * `VIRT_USER_DEVICES`.
  */
+import { writeFdt } from '../fdt/fdt-writer.ts';
+import type { QemuFdt } from '../fdt/qemu-fdt.ts';
+import { TYPE_GOLDFISH_RTC } from '../devices/goldfish-rtc.ts';
+import { TYPE_SIFIVE_TEST } from '../devices/syscon.ts';
+import { TYPE_NS16550A } from '../devices/uart16550.ts';
+import { TYPE_VIRTIO_BLK } from '../devices/virtio-blk.ts';
+import { TYPE_VIRTIO_MMIO } from '../devices/virtio-mmio.ts';
+import type { QObject } from '../qom/object.ts';
+import type { TypeInfo } from '../qom/registry.ts';
+import { machineClass, TYPE_MACHINE, type BoardDevice } from './board.ts';
+import { composeMachine } from './compose.ts';
+import { buildDeviceTree, rngSeedBytes } from './devicetree.ts';
 
-export interface MmioRegion {
-  readonly base: number;
-  /** Size announced in the device tree `reg`. */
-  readonly size: number;
-}
+/** CPU and tick-timer clock (DT clock-frequency), also the UART input clock. */
+const CLOCK_HZ = 20_000_000;
+const VIRTIO = { base: 0x9700_0000, stride: 0x1000, size: 0x1000, count: 8, firstIrq: 4 } as const;
+
+/** The board table (QEMU's virt_memmap and IRQ numbers), in QEMU's creation order. */
+export const VIRT_DEVICES: readonly BoardDevice[] = [
+  { name: 'serial', type: TYPE_NS16550A, base: 0x9000_0000, size: 0x100, irq: 2, props: { 'clock-frequency': CLOCK_HZ } },
+  { name: 'syscon', type: TYPE_SIFIVE_TEST, base: 0x9600_0000, size: 0x8 },
+  { name: 'rtc', type: TYPE_GOLDFISH_RTC, base: 0x9600_5000, size: 0x1000, irq: 3 },
+  // QEMU's gpex PCI window at 0x9e000000 is left out: the guest kernel has no PCI.
+  ...Array.from({ length: VIRTIO.count }, (_, n): BoardDevice => ({
+    name: `virtio-mmio.${n}`,
+    type: TYPE_VIRTIO_MMIO,
+    base: VIRTIO.base + VIRTIO.stride * n,
+    size: VIRTIO.size,
+    irq: VIRTIO.firstIrq + n,
+    props: { slot: n },
+  })),
+];
+
+/** Types users may add with --device. */
+export const VIRT_USER_DEVICES: readonly TypeInfo[] = [TYPE_VIRTIO_BLK];
 
 export const VIRT = {
   ram: { base: 0x0000_0000, defaultBytes: 128 * 1024 * 1024 },
-  /** CPU and tick-timer clock (DT clock-frequency), also the UART input clock. */
-  clockHz: 20_000_000,
-  uart: { base: 0x9000_0000, size: 0x100, irq: 2 },
-  syscon: { base: 0x9600_0000, size: 0x8 },
-  rtc: { base: 0x9600_5000, size: 0x1000, irq: 3 },
-  virtio: { base: 0x9700_0000, stride: 0x1000, size: 0x1000, count: 8, firstIrq: 4 },
-  /** QEMU's gpex window; our kernel has no PCI, the node is left out of the tree. */
-  pciEcam: { base: 0x9e00_0000, size: 0x100_0000 },
+  clockHz: CLOCK_HZ,
   /** Reset PC; QEMU's KERNEL_LOAD_ADDR fallback for vmlinux (entry is a VA). */
   resetPc: 0x100,
-  /** Device tree phandles used by QEMU (kept for byte-level comparability). */
-  phandle: { pic: 0x8000, syscon: 0x8001 },
 } as const;
 
-export interface VirtioSlot {
-  readonly index: number;
-  readonly base: number;
-  readonly size: number;
-  readonly irq: number;
-}
-
-/** virtio-mmio slot `n` (0..7): 0x97000000 + 0x1000·n, IRQ 4 + n. */
-export function virtioSlot(n: number): VirtioSlot {
-  if (!Number.isInteger(n) || n < 0 || n >= VIRT.virtio.count) throw new RangeError(`virtio-mmio slot ${n} does not exist (0..${VIRT.virtio.count - 1})`);
-  return { index: n, base: VIRT.virtio.base + VIRT.virtio.stride * n, size: VIRT.virtio.size, irq: VIRT.virtio.firstIrq + n };
-}
-
 /**
- * Order in which virtio devices take slots. QEMU's virtio-mmio buses are
- * filled from the last one created, so the first `-device virtio-blk-device`
- * lands on slot 7 (0x97007000, IRQ 11; first in DT order → virtio0, /dev/vda),
- * the second on slot 6, and so on.
+ * The board's own part of the device tree, in the order of QEMU 7.2's
+ * openrisc_create_fdt (libfdt places each new node and property first, see
+ * QemuFdt): root, /soc, memory, cpus, pic, chosen, aliases. The devices then
+ * add theirs, in table order.
  */
-export const VIRTIO_SLOT_ORDER: readonly number[] = [7, 6, 5, 4, 3, 2, 1, 0];
+function virtFdt(machine: QObject, fdt: QemuFdt): void {
+  fdt.setpropString('/', 'compatible', 'opencores,or1ksim');
+  fdt.setpropCells('/', '#address-cells', 1);
+  fdt.setpropCells('/', '#size-cells', 1);
 
-/** Every fixed region and IRQ of the board, for overlap/clash checks and `--print-machine`. */
-export function boardRegions(): Array<{ name: string; base: number; size: number; irq?: number }> {
-  const list: Array<{ name: string; base: number; size: number; irq?: number }> = [
-    { name: 'serial', base: VIRT.uart.base, size: VIRT.uart.size, irq: VIRT.uart.irq },
-    { name: 'syscon', base: VIRT.syscon.base, size: VIRT.syscon.size },
-    { name: 'rtc', base: VIRT.rtc.base, size: VIRT.rtc.size, irq: VIRT.rtc.irq },
-  ];
-  for (let n = 0; n < VIRT.virtio.count; n++) {
-    const s = virtioSlot(n);
-    list.push({ name: `virtio-mmio.${n}`, base: s.base, size: s.size, irq: s.irq });
-  }
-  return list;
+  fdt.addSubnode('/soc');
+  fdt.setpropFlag('/soc', 'ranges');
+  fdt.setpropString('/soc', 'compatible', 'simple-bus');
+  fdt.setpropCells('/soc', '#address-cells', 1);
+  fdt.setpropCells('/soc', '#size-cells', 1);
+
+  const memory = `/memory@${VIRT.ram.base.toString(16)}`;
+  fdt.addSubnode(memory);
+  fdt.setpropCells(memory, 'reg', VIRT.ram.base, machine.getNumber('memory'));
+  fdt.setpropString(memory, 'device_type', 'memory');
+
+  fdt.addSubnode('/cpus');
+  fdt.setpropCells('/cpus', '#size-cells', 0);
+  fdt.setpropCells('/cpus', '#address-cells', 1);
+  fdt.addSubnode('/cpus/cpu@0');
+  fdt.setpropString('/cpus/cpu@0', 'compatible', 'opencores,or1200-rtlsvn481');
+  fdt.setpropCells('/cpus/cpu@0', 'reg', 0);
+  fdt.setpropCells('/cpus/cpu@0', 'clock-frequency', machine.children.get('cpu')!.getNumber('clock-frequency'));
+
+  const pic = fdt.allocPhandle();
+  fdt.addSubnode('/pic');
+  fdt.setpropString('/pic', 'compatible', 'opencores,or1k-pic-level');
+  fdt.setpropCells('/pic', '#interrupt-cells', 1);
+  fdt.setpropFlag('/pic', 'interrupt-controller');
+  fdt.setpropCells('/pic', 'phandle', pic);
+  fdt.setpropCells('/', 'interrupt-parent', pic);
+
+  fdt.addSubnode('/chosen');
+  fdt.setpropString('/chosen', 'bootargs', machine.getString('append') ?? '');
+  // QEMU fills rng-seed from its generator; ours derives 32 bytes from a number, so boots are reproducible.
+  if (machine.has('rng-seed')) fdt.setprop('/chosen', 'rng-seed', rngSeedBytes(machine.getNumber('rng-seed')));
+
+  fdt.addSubnode('/aliases');
 }
+
+export const TYPE_VIRT_MACHINE: TypeInfo = {
+  name: 'virt-machine',
+  parent: TYPE_MACHINE,
+  description: 'OpenRISC virt board (QEMU hw/openrisc/virt.c layout)',
+  classInit: (klass) => {
+    const mc = machineClass(klass);
+    mc.devices = VIRT_DEVICES;
+    mc.userDevices = VIRT_USER_DEVICES;
+    mc.fdt = virtFdt;
+  },
+};
 
 /** Page-aligned (8 KiB, or1k TARGET_PAGE_SIZE) address after `end` — where QEMU puts the DTB. */
 export function dtbAddressAfter(end: number): number {
   const page = 0x2000;
   return Math.ceil(end / page) * page;
+}
+
+export interface VirtDtbOptions {
+  memoryBytes: number;
+  /** Kernel command line (/chosen/bootargs). */
+  bootargs: string;
+  /** Seed for /chosen/rng-seed; null omits the property. Default 1. */
+  rngSeed?: number | null;
+}
+
+/** The DTB of a `virt` machine without user devices (all eight virtio slots are always in the tree). */
+export function buildDtb(options: VirtDtbOptions): Uint8Array {
+  const { root } = composeMachine({ board: TYPE_VIRT_MACHINE, memoryBytes: options.memoryBytes, cmdline: options.bootargs, rngSeed: options.rngSeed });
+  return writeFdt(buildDeviceTree(root));
 }

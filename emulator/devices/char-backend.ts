@@ -8,6 +8,11 @@ export interface CharBackend {
   write(byte: number): void;
 }
 
+/** The device end of a serial port: takes host input bytes, returns how many it accepted. */
+export interface CharFrontend {
+  input(bytes: Uint8Array): number;
+}
+
 /** A backend that keeps everything written (tests, headless capture). */
 export class BufferCharBackend implements CharBackend {
   private bytes = new Uint8Array(4096);

@@ -8,9 +8,14 @@
  * Reading TIME_LOW latches the high half, which TIME_HIGH then returns.
  * The alarm (ALARM_LOW arms it) raises IRQ when IRQ_ENABLED; the machine
  * calls `poll(nowNs)` so a due alarm fires; CLEAR_INTERRUPT lowers the line.
+ * Reset (also on a guest reboot) disarms the alarm, lowers the line and drops
+ * the guest's time adjustment, as QEMU's goldfish_rtc_reset.
  * 64-bit arithmetic uses BigInt (not a hot path: a handful of reads per boot).
  */
-import { swapForSize, type Clock, type IrqLine, type MmioHandler } from '../device.ts';
+import { swapForSize, type Clock, type Device, type IrqLine, type MmioHandler } from '../device.ts';
+import { unitAddress } from '../fdt/qemu-fdt.ts';
+import { deviceClass, deviceClassSetParentRealize, sysbusIrq, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import type { TypeInfo } from '../qom/registry.ts';
 
 export const RTC_REG = {
   TIME_LOW: 0x00,
@@ -32,7 +37,7 @@ export interface GoldfishRtcOptions {
   baseEpochSeconds: number;
 }
 
-export class GoldfishRtc implements MmioHandler {
+export class GoldfishRtc implements MmioHandler, Device {
   private readonly clock: Clock;
   private readonly irq: IrqLine;
   private readonly baseNs: bigint;
@@ -49,6 +54,16 @@ export class GoldfishRtc implements MmioHandler {
     this.clock = options.clock;
     this.irq = options.irq;
     this.baseNs = BigInt(Math.trunc(options.baseEpochSeconds)) * 1_000_000_000n;
+  }
+
+  reset(): void {
+    this.offsetNs = 0n;
+    this.timeHigh = 0;
+    this.alarmNext = 0n;
+    this.alarmRunning = false;
+    this.irqEnabled = false;
+    this.irqPending = false;
+    this.update();
   }
 
   /** Current RTC time, ns since the epoch. */
@@ -148,3 +163,24 @@ export class GoldfishRtc implements MmioHandler {
     }
   }
 }
+
+/** QOM type `goldfish-rtc`: wall clock from the machine's rtc-base; node as QEMU's openrisc_virt_rtc_init. */
+export const TYPE_GOLDFISH_RTC: TypeInfo = {
+  name: 'goldfish-rtc',
+  parent: TYPE_SYS_BUS_DEVICE,
+  description: 'Goldfish real-time clock',
+  classInit: (klass) => {
+    deviceClassSetParentRealize(klass, (dev, ctx, parentRealize) => {
+      dev.instance = new GoldfishRtc({ clock: ctx.clock, irq: sysbusIrq(dev, ctx), baseEpochSeconds: ctx.rtcEpochSeconds });
+      parentRealize(dev, ctx);
+    });
+    deviceClass(klass).fdt = (dev, fdt) => {
+      const base = dev.getNumber('mmio');
+      const node = `/soc/rtc@${unitAddress(base)}`;
+      fdt.addSubnode(node);
+      fdt.setpropString(node, 'compatible', 'google,goldfish-rtc');
+      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
+      fdt.setpropCells(node, 'interrupts', dev.getNumber('irq'));
+    };
+  },
+};

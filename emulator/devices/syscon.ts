@@ -6,22 +6,23 @@
  * bits 31:16 (QEMU exits with status (code << 1) | 1). Other values are
  * ignored. The machine learns of it through the `onFinish` callback.
  */
-import type { MmioHandler } from '../device.ts';
+import type { Device, FinishEvent, MmioHandler } from '../device.ts';
+import { unitAddress } from '../fdt/qemu-fdt.ts';
+import { deviceClass, deviceClassSetParentRealize, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import type { TypeInfo } from '../qom/registry.ts';
+
+export type { FinishEvent } from '../device.ts';
 
 export const FINISHER = { FAIL: 0x3333, PASS: 0x5555, RESET: 0x7777 } as const;
 
-export type FinishKind = 'poweroff' | 'reboot' | 'fail';
+export type FinishKind = FinishEvent['kind'];
 
-export interface FinishEvent {
-  kind: FinishKind;
-  /** Code from bits 31:16 (fail only; 0 otherwise). */
-  code: number;
-  /** The exit status QEMU would use: 0 for poweroff/reboot, (code << 1) | 1 for fail. */
-  exitStatus: number;
-}
-
-export class Syscon implements MmioHandler {
+export class Syscon implements MmioHandler, Device {
   constructor(private readonly onFinish: (event: FinishEvent) => void) {}
+
+  reset(): void {
+    // No state: every write acts at once.
+  }
 
   read(_offset: number, _size: 1 | 2 | 4): number {
     return 0;
@@ -38,3 +39,37 @@ export class Syscon implements MmioHandler {
     else if (status === FINISHER.FAIL) this.onFinish({ kind: 'fail', code, exitStatus: ((code << 1) | 1) & 0xff });
   }
 }
+
+/**
+ * QOM type `sifive_test`: realize routes finisher writes to the machine's
+ * shutdown request; nodes as QEMU's openrisc_virt_test_init (the syscon, then
+ * syscon-reboot and syscon-poweroff pointing at it).
+ */
+export const TYPE_SIFIVE_TEST: TypeInfo = {
+  name: 'sifive_test',
+  parent: TYPE_SYS_BUS_DEVICE,
+  description: 'test/finisher: poweroff 0x5555, reboot 0x7777, fail 0x3333',
+  classInit: (klass) => {
+    deviceClassSetParentRealize(klass, (dev, ctx, parentRealize) => {
+      dev.instance = new Syscon((event) => ctx.requestShutdown(event));
+      parentRealize(dev, ctx);
+    });
+    deviceClass(klass).fdt = (dev, fdt) => {
+      const base = dev.getNumber('mmio');
+      const node = `/soc/test@${unitAddress(base)}`;
+      const phandle = fdt.allocPhandle();
+      fdt.addSubnode(node);
+      fdt.setpropString(node, 'compatible', 'syscon');
+      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
+      fdt.setpropCells(node, 'phandle', phandle);
+      fdt.setpropFlag(node, 'big-endian');
+      for (const [name, value] of [['reboot', FINISHER.RESET], ['poweroff', FINISHER.PASS]] as const) {
+        fdt.addSubnode(`/soc/${name}`);
+        fdt.setpropString(`/soc/${name}`, 'compatible', `syscon-${name}`);
+        fdt.setpropCells(`/soc/${name}`, 'regmap', phandle);
+        fdt.setpropCells(`/soc/${name}`, 'offset', 0);
+        fdt.setpropCells(`/soc/${name}`, 'value', value);
+      }
+    };
+  },
+};

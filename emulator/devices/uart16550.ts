@@ -20,8 +20,11 @@
  * Baud rate only matters for the character-timeout length (divisor from
  * DLL/DLM, input clock 20 MHz as in the device tree).
  */
-import type { Clock, IrqLine, MmioHandler } from '../device.ts';
-import type { CharBackend } from './char-backend.ts';
+import type { Clock, Device, IrqLine, MmioHandler } from '../device.ts';
+import { unitAddress } from '../fdt/qemu-fdt.ts';
+import { deviceClass, deviceClassSetParentRealize, sysbusIrq, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import type { TypeInfo } from '../qom/registry.ts';
+import type { CharBackend, CharFrontend } from './char-backend.ts';
 
 export const UART_REG = {
   RBR_THR_DLL: 0,
@@ -52,7 +55,7 @@ export interface Uart16550Options {
   clockHz?: number;
 }
 
-export class Uart16550 implements MmioHandler {
+export class Uart16550 implements MmioHandler, Device, CharFrontend {
   private readonly irq: IrqLine;
   private readonly backend: CharBackend;
   private readonly clock: Clock;
@@ -346,3 +349,44 @@ export class Uart16550 implements MmioHandler {
     }
   }
 }
+
+/** The chardev id of the console (QEMU's serial_hd(0)): its UART is /chosen/stdout-path. */
+export const CONSOLE_CHARDEV = 'serial0';
+
+/**
+ * QOM type `ns16550a` (a sys-bus device): realize connects the UART to the
+ * host chardev named by `chardev` (output, and input as its frontend) and
+ * lets sys-bus-device map it; its node is QEMU's openrisc_virt_serial_init.
+ */
+export const TYPE_NS16550A: TypeInfo = {
+  name: 'ns16550a',
+  parent: TYPE_SYS_BUS_DEVICE,
+  description: '16550A UART (console, ttyS0)',
+  properties: [
+    { name: 'clock-frequency', type: 'uint32', default: 20_000_000, readOnly: true, description: 'UART input clock in Hz' },
+    { name: 'chardev', type: 'string', default: CONSOLE_CHARDEV, description: 'host character backend it talks to' },
+  ],
+  classInit: (klass) => {
+    deviceClassSetParentRealize(klass, (dev, ctx, parentRealize) => {
+      const chardev = dev.getString('chardev')!;
+      const uart = new Uart16550({ irq: sysbusIrq(dev, ctx), backend: ctx.chardev(chardev), clock: ctx.clock, clockHz: dev.getNumber('clock-frequency') });
+      ctx.setCharFrontend(chardev, uart);
+      dev.instance = uart;
+      parentRealize(dev, ctx);
+    });
+    deviceClass(klass).fdt = (dev, fdt) => {
+      const base = dev.getNumber('mmio');
+      const node = `/serial@${unitAddress(base)}`;
+      fdt.addSubnode(node);
+      fdt.setpropString(node, 'compatible', 'ns16550a');
+      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
+      fdt.setpropCells(node, 'interrupts', dev.getNumber('irq'));
+      fdt.setpropCells(node, 'clock-frequency', dev.getNumber('clock-frequency'));
+      fdt.setpropFlag(node, 'big-endian');
+      if (dev.getString('chardev') === CONSOLE_CHARDEV) {
+        fdt.setpropString('/chosen', 'stdout-path', node);
+        fdt.setpropString('/aliases', 'uart0', node);
+      }
+    };
+  },
+};

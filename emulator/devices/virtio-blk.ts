@@ -15,8 +15,10 @@
  * status byte, or a queue-protocol violation, breaks the queue (NEEDS_RESET).
  * Data moves in 64 KiB pieces, so a huge request allocates nothing large.
  */
+import { deviceClassSetParentRealize, realizedInstance, TYPE_DRIVE } from '../qom/qdev.ts';
+import type { TypeInfo } from '../qom/registry.ts';
 import type { BlockBackend } from './block-backend.ts';
-import type { VirtioBackend, VirtioHost } from './virtio-mmio.ts';
+import { TYPE_VIRTIO_DEVICE, type VirtioBackend, type VirtioHost } from './virtio-mmio.ts';
 import type { DescriptorChain } from './virtqueue.ts';
 
 export const VIRTIO_ID_BLOCK = 2;
@@ -240,3 +242,23 @@ export class VirtioBlk implements VirtioBackend {
     }
   }
 }
+
+/** QOM type `virtio-blk-device` (user-creatable): a VirtioBlk on the drive its `drive` link names. */
+export const TYPE_VIRTIO_BLK: TypeInfo = {
+  name: 'virtio-blk-device',
+  parent: TYPE_VIRTIO_DEVICE,
+  userCreatable: true,
+  description: 'virtio block device (first one is /dev/vda)',
+  properties: [
+    { name: 'drive', type: 'link', linkType: TYPE_DRIVE.name, required: true, exclusive: true, description: 'id of the disk image backend to use' },
+    { name: 'serial', type: 'string', default: '', description: 'serial number reported by GET_ID (20 bytes max)' },
+    { name: 'read-only', type: 'bool', default: false, description: 'refuse guest writes (offers VIRTIO_BLK_F_RO)' },
+  ],
+  classInit: (klass) => {
+    deviceClassSetParentRealize(klass, (dev, ctx, parentRealize) => {
+      const disk = realizedInstance<BlockBackend>(dev.getLink('drive'), TYPE_DRIVE.name, `${dev.path()} drive`);
+      dev.instance = new VirtioBlk({ disk, serial: dev.getString('serial'), readOnly: dev.getBool('read-only') });
+      parentRealize(dev, ctx);
+    });
+  },
+};

@@ -19,7 +19,10 @@
  * the line is level-triggered, high while InterruptStatus ≠ 0, lowered by
  * InterruptACK. Writing 0 to Status resets the device.
  */
-import { swapForSize, type GuestRam, type IrqLine, type MmioHandler } from '../device.ts';
+import { swapForSize, type Device, type GuestRam, type IrqLine, type MmioHandler } from '../device.ts';
+import { unitAddress } from '../fdt/qemu-fdt.ts';
+import { deviceClass, deviceClassSetParentRealize, realizedInstance, sysbusIrq, TYPE_DEVICE, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import type { TypeInfo } from '../qom/registry.ts';
 import { DescriptorChain, Virtqueue } from './virtqueue.ts';
 
 export const VIRTIO_MMIO = {
@@ -92,7 +95,7 @@ export interface VirtioHost {
   deviceError(reason: string): void;
 }
 
-export class VirtioMmio implements MmioHandler, VirtioHost {
+export class VirtioMmio implements MmioHandler, VirtioHost, Device {
   readonly ram: GuestRam;
   private readonly irq: IrqLine;
   backend: VirtioBackend | undefined;
@@ -299,3 +302,55 @@ export class VirtioMmio implements MmioHandler, VirtioHost {
     }
   }
 }
+
+export const VIRTIO_BUS = 'virtio-bus';
+
+/**
+ * QOM type `virtio-mmio` (a sys-bus device): one transport slot, offering the
+ * bus `virtio-mmio-bus.<slot>` that holds at most one virtio device. Node as
+ * QEMU's openrisc_virt_virtio_init.
+ */
+export const TYPE_VIRTIO_MMIO: TypeInfo = {
+  name: 'virtio-mmio',
+  parent: TYPE_SYS_BUS_DEVICE,
+  description: 'virtio-mmio transport, version 2 (empty slots read DeviceID 0)',
+  properties: [{ name: 'slot', type: 'uint32', readOnly: true, description: 'slot number (bus virtio-mmio-bus.N)' }],
+  classInit: (klass) => {
+    const dc = deviceClass(klass);
+    deviceClassSetParentRealize(klass, (dev, ctx, parentRealize) => {
+      dev.instance = new VirtioMmio({ ram: ctx.ram, irq: sysbusIrq(dev, ctx), name: dev.path(), log: ctx.log });
+      parentRealize(dev, ctx);
+    });
+    dc.providesBus = (dev) => ({ type: VIRTIO_BUS, name: `virtio-mmio-bus.${dev.getNumber('slot')}`, capacity: 1 });
+    dc.fdt = (dev, fdt) => {
+      const base = dev.getNumber('mmio');
+      const node = `/soc/virtio_mmio@${unitAddress(base)}`;
+      fdt.addSubnode(node);
+      fdt.setpropString(node, 'compatible', 'virtio,mmio');
+      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
+      fdt.setpropCells(node, 'interrupts', dev.getNumber('irq'));
+    };
+  },
+};
+
+/**
+ * Abstract QOM type `virtio-device`: plugs into a virtio bus. A subtype's
+ * realize creates its VirtioBackend as `dev.instance`, then calls this realize
+ * (its parent's), which hands it to the transport above it. Reset comes
+ * through the transport (driver Status ← 0, or the transport's own reset).
+ */
+export const TYPE_VIRTIO_DEVICE: TypeInfo = {
+  name: 'virtio-device',
+  parent: TYPE_DEVICE,
+  abstract: true,
+  description: 'a virtio device (its request handler; the transport does the queues)',
+  classInit: (klass) => {
+    const dc = deviceClass(klass);
+    dc.busType = VIRTIO_BUS;
+    dc.realize = (dev) => {
+      const transport = realizedInstance<VirtioMmio>(dev.parent, TYPE_VIRTIO_MMIO.name, `${dev.path()} (${dev.typeName})`);
+      transport.plug(dev.instance as VirtioBackend);
+    };
+    dc.reset = () => {};
+  },
+};

@@ -11,6 +11,8 @@ import type { TypeRegistry } from './registry.ts';
 export interface DeviceSpec {
   type: string;
   id?: string;
+  /** bus=NAME: the bus to plug into (default: the first with room). */
+  bus?: string;
   /** Property assignments in the order given (text values, typed on apply). */
   props: Array<[string, string]>;
   /** The original text, for error messages. */
@@ -81,6 +83,7 @@ function parseDeviceArgRaw(text: string): DeviceArg {
     if (seen.has(name)) throw new QomError('bad-device-spec', `${where}: property '${name}' given twice`);
     seen.add(name);
     if (name === 'id') spec.id = value;
+    else if (name === 'bus') spec.bus = value;
     else spec.props.push([name, value]);
   }
   return { kind: 'device', spec };

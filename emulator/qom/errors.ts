@@ -13,10 +13,11 @@ export type QomErrorCode =
   | 'missing-property'
   | 'read-only-property'
   | 'duplicate-id'
-  | 'missing-drive'
-  | 'drive-in-use'
-  | 'slot-clash'
-  | 'no-free-slot'
+  | 'missing-link-target'
+  | 'link-in-use'
+  | 'bad-cast'
+  | 'bus-full'
+  | 'no-free-bus'
   | 'irq-clash'
   | 'region-clash';
 

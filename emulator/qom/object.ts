@@ -1,9 +1,11 @@
 /**
  * QOM objects in TypeScript terms: every object has a class (its registered
  * type and the chain of parent types), typed properties (static ones from the
- * class schema, dynamic ones added to one instance), `child` links forming the
- * composition tree (/machine → cpu, sysbus → devices) and loose `link`
- * references (a virtio-blk-device → its drive).
+ * class schema, dynamic ones added to one instance), `child<>` properties
+ * forming the composition tree (/machine → cpu, sysbus → devices) and loose
+ * `link<>` references (a virtio-blk-device → its drive). `objectCast` is
+ * QOM's checked cast (OBJECT_CHECK): it fails with a clear error naming what
+ * the object really is.
  */
 import { didYouMean, QomError } from './errors.ts';
 import { formatPropertyValue, parsePropertyValue, type PropertyInfo, type PropertyValue } from './property.ts';
@@ -154,9 +156,18 @@ export class QObject {
     for (const c of this.children.values()) yield* c.walk();
   }
 
-  /** `name = value` lines for every property (for the qtree). */
+  /**
+   * `name = value` lines for every property (for the qtree): the typed ones,
+   * a link's target path after its value, then one `child<TYPE>` line per child.
+   */
   propertyLines(): string[] {
-    return this.propertyList().map((info) => `${info.name} = ${formatPropertyValue(info, this.get(info.name))}`);
+    const lines = this.propertyList().map((info) => {
+      const line = `${info.name} = ${formatPropertyValue(info, this.get(info.name))}`;
+      const target = info.type === 'link' ? this.links.get(info.name) : undefined;
+      return target ? `${line} (link<${info.linkType ?? 'object'}> ${target.path()})` : line;
+    });
+    for (const [name, child] of this.children) lines.push(`${name} = child<${child.typeName}>`);
+    return lines;
   }
 
   describe(): string {
@@ -173,4 +184,19 @@ export class QObject {
       data: { type: this.typeName, property: name, suggestion: guess },
     });
   }
+}
+
+/** QOM's object_dynamic_cast: the object if it is a `typeName` (or a subtype), else undefined. */
+export function objectDynamicCast(obj: QObject | undefined, typeName: string): QObject | undefined {
+  return obj && obj.klass.isA(typeName) ? obj : undefined;
+}
+
+/** QOM's checked cast (OBJECT_CHECK): the object if it is a `typeName`, else a `bad-cast` error saying what it is. */
+export function objectCast(obj: QObject | undefined, typeName: string, where?: string): QObject {
+  if (obj && obj.klass.isA(typeName)) return obj;
+  const what = obj ? `${obj.path()} is a ${obj.typeName} (${obj.klass.ancestry().join(' -> ')})` : 'there is no object';
+  throw new QomError('bad-cast', `${where ? `${where}: ` : ''}cannot cast to ${typeName}: ${what}`, {
+    hint: `expected a ${typeName}`,
+    data: { type: typeName, actual: obj?.typeName, path: obj?.path() },
+  });
 }

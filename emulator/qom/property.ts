@@ -21,6 +21,8 @@ export interface PropertyInfo {
   readonly required?: boolean;
   /** For links: the type of object the link points to (e.g. "drive"). */
   readonly linkType?: string;
+  /** For links: the target serves one object only (a drive backs one device). */
+  readonly exclusive?: boolean;
   /** Set by the board/machine, not by users (e.g. a slot's address). */
   readonly readOnly?: boolean;
   /** Print integers as hex only (addresses). */

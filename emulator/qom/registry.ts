@@ -2,15 +2,25 @@
  * The type registry: device and object types registered by name, each with
  * a parent type, a property schema, and class/instance initialisers (QOM's
  * TypeInfo, class_init, instance_init). Classes are built lazily on first
- * use, parent first. Also produces the `--device help` texts.
+ * use, parent first: the class is a copy of the parent's (same kind, same
+ * methods) that the type's class_init may then change — e.g. override
+ * `realize` and keep the parent's to call, as QEMU's
+ * device_class_set_parent_realize does. Also produces the `--device help` texts.
  */
 import { didYouMean, QomError } from './errors.ts';
 import { ObjectClass, QObject } from './object.ts';
 import { formatPropertyValue, type PropertyInfo } from './property.ts';
+import { DeviceClass } from './qdev.ts';
 
 export interface TypeInfo {
   readonly name: string;
-  readonly parent?: string;
+  /** The parent type: its name, or its TypeInfo (then registering this type registers the parent too). */
+  readonly parent?: string | TypeInfo;
+  /**
+   * The kind of class object this type's classes are (e.g. DeviceClass, with
+   * realize/reset/fdt methods); inherited from the parent when absent.
+   */
+  readonly classKind?: ClassKind;
   readonly description: string;
   readonly abstract?: boolean;
   /** May be created with --device. */
@@ -18,8 +28,15 @@ export interface TypeInfo {
   /** Static properties of this type (added to the class after the parent's). */
   readonly properties?: readonly PropertyInfo[];
   classInit?(klass: ObjectClass): void;
-  /** Runs for each new instance, parent type's first. */
-  instanceInit?(obj: QObject): void;
+  /** Runs for each new instance, parent type's first; `types` creates children (object_initialize_child). */
+  instanceInit?(obj: QObject, types: TypeRegistry): void;
+}
+
+/** Constructor of a class object: a new class is built from its parent class (whose methods it copies). */
+export type ClassKind = new (name: string, parent: ObjectClass | undefined, description: string, abstract: boolean, userCreatable: boolean) => ObjectClass;
+
+function parentName(info: TypeInfo): string | undefined {
+  return typeof info.parent === 'string' ? info.parent : info.parent?.name;
 }
 
 export class TypeRegistry {
@@ -28,7 +45,16 @@ export class TypeRegistry {
 
   register(info: TypeInfo): void {
     if (this.infos.has(info.name)) throw new Error(`type ${info.name} registered twice`);
+    if (typeof info.parent === 'object') this.ensure(info.parent);
     this.infos.set(info.name, info);
+  }
+
+  /** Registers a type (and its parent types) unless this very TypeInfo is already registered. */
+  ensure(info: TypeInfo): void {
+    const known = this.infos.get(info.name);
+    if (known === info) return;
+    if (known) throw new Error(`two different types are named ${info.name}`);
+    this.register(info);
   }
 
   has(name: string): boolean {
@@ -47,8 +73,10 @@ export class TypeRegistry {
         data: { type: name, suggestion: guess },
       });
     }
-    const parent = info.parent ? this.getClass(info.parent, where) : undefined;
-    const klass = new ObjectClass(info.name, parent, info.description, info.abstract === true, info.userCreatable === true);
+    const parentType = parentName(info);
+    const parent = parentType ? this.getClass(parentType, where) : undefined;
+    const Kind: ClassKind = info.classKind ?? (parent?.constructor as ClassKind | undefined) ?? ObjectClass;
+    const klass = new Kind(info.name, parent, info.description, info.abstract === true, info.userCreatable === true);
     for (const p of info.properties ?? []) klass.addProperty(p);
     info.classInit?.(klass);
     this.classes.set(name, klass);
@@ -61,7 +89,7 @@ export class TypeRegistry {
     if (klass.abstract) throw new QomError('abstract-type', `device type '${name}' is abstract and cannot be created`);
     const obj = new QObject(klass);
     obj.id = id;
-    for (const typeName of klass.ancestry().reverse()) this.infos.get(typeName)!.instanceInit?.(obj);
+    for (const typeName of klass.ancestry().reverse()) this.infos.get(typeName)!.instanceInit?.(obj, this);
     return obj;
   }
 
@@ -80,7 +108,7 @@ export class TypeRegistry {
       'Devices you can add with --device TYPE,prop=value,...:',
       ...user.map((t) => `  ${line(t)}`),
       '',
-      'Built into the virt board (shown by --print-machine, not user-creatable):',
+      'Built into the board (shown by --print-machine, not user-creatable):',
       ...board.map((t) => `  ${line(t)}`),
       '',
       'Use --device TYPE,help to list the properties of a type.',
@@ -111,7 +139,7 @@ export class TypeRegistry {
   /** The bus a device type plugs into, as QEMU names it (virtio-bus, System), if any. */
   private busOf(name: string): string | undefined {
     const klass = this.getClass(name);
-    if (klass.isA('virtio-device')) return 'virtio-bus';
+    if (klass instanceof DeviceClass && klass.busType) return klass.busType;
     if (klass.isA('sys-bus-device')) return 'System';
     return undefined;
   }

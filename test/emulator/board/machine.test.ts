@@ -10,7 +10,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryBlockBackend } from '../../../emulator/devices/block-backend.ts';
 import { BufferCharBackend } from '../../../emulator/devices/char-backend.ts';
+import { swapForSize } from '../../../emulator/device.ts';
+import { RTC_REG, type GoldfishRtc } from '../../../emulator/devices/goldfish-rtc.ts';
+import type { VirtioMmio } from '../../../emulator/devices/virtio-mmio.ts';
 import { createMachine, type RunStatus } from '../../../emulator/machine.ts';
+import { realizedInstance } from '../../../emulator/qom/qdev.ts';
 
 const fixtures = new URL('./fixtures/baremetal/', import.meta.url).pathname;
 let dir = '';
@@ -66,7 +70,7 @@ describe('virt machine on a bare-metal device test', () => {
     expect(m.exitCode).toBe(0);
     expect(serial.text()).toContain('slot7 magic 0x74726976 version 0x00000002 id 0x00000000');
     expect(serial.text()).toContain('no disk\n');
-    expect(m.disks).toEqual([]);
+    expect([...m.root.walk()].filter((o) => o.typeName === 'virtio-blk-device')).toEqual([]);
   });
 
   it('a second disk takes slot 6, as in QEMU (slots filled from the top)', () => {
@@ -131,7 +135,7 @@ describe('virt machine on a bare-metal device test', () => {
   });
 
   it('rejects bad --device specs before anything runs', () => {
-    expect(() => createMachine({ kernel: elf, devices: ['virtio-blk-device,drive=hd0'] })).toThrow(expect.objectContaining({ code: 'missing-drive' }));
+    expect(() => createMachine({ kernel: elf, devices: ['virtio-blk-device,drive=hd0'] })).toThrow(expect.objectContaining({ code: 'missing-link-target' }));
     expect(() => createMachine({ kernel: elf, rootDisk: new MemoryBlockBackend(new Uint8Array(512)), devices: ['virtio-blk-device,driv=hd0'] }))
       .toThrow(expect.objectContaining({ code: 'unknown-property', message: expect.stringContaining("did you mean 'drive'") }));
   });
@@ -144,6 +148,44 @@ describe('machine API details', () => {
     expect(deviceHelp('virtio-blk-device,help')).toContain('drive=<link<drive>>');
     expect(deviceHelp('virtio-blk-device,drive=hd0')).toBeUndefined();
     expect(() => deviceHelp('nope,help')).toThrow(expect.objectContaining({ code: 'unknown-type' }));
+  });
+
+  it('a guest reboot resets every device: the goldfish RTC drops its alarm (it used to keep it)', () => {
+    const m = createMachine({ kernel: elf, memoryBytes: 32 << 20, rtcEpochSeconds: 1_700_000_000 });
+    const rtc = realizedInstance<GoldfishRtc>(m.qom('/machine/sysbus/rtc'), 'goldfish-rtc');
+    const base = 0x96005000;
+    const reg = (off: number): number => swapForSize(m.bus.read(base + off, 4), 4);
+    const set = (off: number, v: number): void => m.bus.write(base + off, 4, swapForSize(v >>> 0, 4));
+    // Arm an alarm an hour after the machine's wall-clock start, interrupts on.
+    const alarm = (1_700_000_000n + 3600n) * 1_000_000_000n;
+    set(RTC_REG.IRQ_ENABLED, 1);
+    set(RTC_REG.ALARM_HIGH, Number(alarm >> 32n));
+    set(RTC_REG.ALARM_LOW, Number(alarm & 0xffffffffn));
+    expect(reg(RTC_REG.ALARM_STATUS)).toBe(1);
+    expect(m.nextEventNs()).toBeLessThanOrEqual(3600e9);
+    m.reset();
+    expect(reg(RTC_REG.ALARM_STATUS)).toBe(0);
+    expect(reg(RTC_REG.IRQ_ENABLED)).toBe(0);
+    expect(rtc.nextEventNs()).toBe(Infinity);
+    // A due alarm raises the line; a reset lowers it.
+    set(RTC_REG.IRQ_ENABLED, 1);
+    set(RTC_REG.ALARM_HIGH, 0);
+    set(RTC_REG.ALARM_LOW, 1);
+    expect(rtc.irqLevel).toBe(true);
+    m.reset();
+    expect(rtc.irqLevel).toBe(false);
+  });
+
+  it('reaches devices through the composition tree with checked casts', () => {
+    const m = createMachine({ kernel: elf, memoryBytes: 32 << 20, rootDisk: new MemoryBlockBackend(diskImage()) });
+    const slot = realizedInstance<VirtioMmio>(m.qom('/machine/sysbus/virtio-mmio.7'), 'virtio-mmio');
+    expect(slot.backend?.deviceId).toBe(2);
+    expect(realizedInstance<VirtioMmio>(m.qom('/machine/sysbus/virtio-mmio.6'), 'sys-bus-device').backend).toBeUndefined();
+    expect(() => realizedInstance(m.qom('/machine/sysbus/serial'), 'goldfish-rtc')).toThrow(expect.objectContaining({
+      code: 'bad-cast',
+      message: 'cannot cast to goldfish-rtc: /machine/sysbus/serial is a ns16550a (ns16550a -> sys-bus-device -> device)',
+    }));
+    expect(() => realizedInstance(m.qom('/machine/nowhere'), 'device')).toThrow(expect.objectContaining({ code: 'bad-cast', message: 'cannot cast to device: there is no object' }));
   });
 
   it('reboot path: reset() reloads the program and it runs again to the same poweroff', () => {

@@ -3,7 +3,9 @@ import { createFromSpec, parseDeviceArg, parseDeviceSpec } from '../../../emulat
 import { didYouMean, QomError } from '../../../emulator/qom/errors.ts';
 import { parseSize } from '../../../emulator/qom/property.ts';
 import { printTree } from '../../../emulator/qom/qtree.ts';
-import { TypeRegistry } from '../../../emulator/qom/registry.ts';
+import { objectCast, objectDynamicCast } from '../../../emulator/qom/object.ts';
+import { deviceClass, deviceClassSetParentRealize, DeviceClass, realizeTree, TYPE_DEVICE, type RealizeContext } from '../../../emulator/qom/qdev.ts';
+import { TypeRegistry, type TypeInfo } from '../../../emulator/qom/registry.ts';
 
 function registry(): TypeRegistry {
   const r = new TypeRegistry();
@@ -151,5 +153,66 @@ describe('QOM registry and properties', () => {
     expect(parseSize('1.5M')).toBeUndefined();
     expect(didYouMean('serail', ['serial', 'drive'])).toBe('serial');
     expect(didYouMean('zzzzzz', ['serial', 'drive'])).toBeUndefined();
+  });
+});
+
+describe('qdev: device classes, realize and casts', () => {
+  /** base (realize logs) → led (overrides realize, keeps base's) → rgb-led (inherits led's). */
+  function devices(log: string[]): TypeRegistry {
+    const base: TypeInfo = {
+      name: 'base-dev',
+      parent: TYPE_DEVICE,
+      abstract: true,
+      description: 'test base',
+      classInit: (k) => {
+        deviceClass(k).realize = (dev) => log.push(`base realize ${dev.name} (instance ${String(dev.instance)})`);
+      },
+    };
+    const led: TypeInfo = {
+      name: 'led',
+      parent: base,
+      description: 'an LED',
+      properties: [{ name: 'colour', type: 'string', default: 'red', description: 'colour' }],
+      classInit: (k) =>
+        deviceClassSetParentRealize(k, (dev, ctx, parentRealize) => {
+          log.push(`led realize ${dev.name}`);
+          dev.instance = `lamp(${dev.getString('colour')})`;
+          parentRealize(dev, ctx);
+        }),
+      instanceInit: (obj) => log.push(`led instance_init (realized ${obj.realized})`),
+    };
+    const rgb: TypeInfo = { name: 'rgb-led', parent: led, description: 'an RGB LED' };
+    const r = new TypeRegistry();
+    r.register(rgb); // registers its parents, which it names by TypeInfo
+    return r;
+  }
+
+  it("a subclass's class_init overrides realize and calls the parent's; a sub-subclass inherits that", () => {
+    const log: string[] = [];
+    const r = devices(log);
+    expect(r.getClass('rgb-led')).toBeInstanceOf(DeviceClass);
+    const root = r.create('rgb-led');
+    root.name = 'board';
+    const child = root.addChild('a', r.create('led'));
+    child.set('colour', 'green');
+    expect(log).toEqual(['led instance_init (realized false)', 'led instance_init (realized false)']);
+    realizeTree(root, {} as RealizeContext);
+    expect(log.slice(2)).toEqual(['led realize board', 'base realize board (instance lamp(red))', 'led realize a', 'base realize a (instance lamp(green))']);
+    expect(root.realized && child.realized).toBe(true);
+  });
+
+  it('checked casts fail with a clear error; dynamic casts return undefined', () => {
+    const r = devices([]);
+    const led = r.create('led');
+    led.name = 'led0';
+    expect(objectCast(led, 'base-dev')).toBe(led);
+    expect(objectDynamicCast(led, 'rgb-led')).toBeUndefined();
+    expect(() => objectCast(led, 'rgb-led', 'wiring')).toThrow(expect.objectContaining({
+      code: 'bad-cast',
+      message: 'wiring: cannot cast to rgb-led: /led0 is a led (led -> base-dev -> device)',
+    }));
+    const plain = new TypeRegistry();
+    plain.register({ name: 'thing', description: 'not a device' });
+    expect(() => deviceClass(plain.getClass('thing'))).toThrow(expect.objectContaining({ code: 'bad-cast' }));
   });
 });
