@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { GUEST_BUILD_REVISION, guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, type GuestKeyInputs } from '../../src/guest/cache.ts';
 import { assetHashes, ASSETS_DIR } from '../../src/guest/index.ts';
 
+// Made-up inputs (the versions need not be installed): the golden key below is a function of these literals
+// alone, so it does not change when Debian's packages move to a new point release.
 const inputs: GuestKeyInputs = {
   packages: { 'linux-source-6.12': '6.12.117-1~deb12u1', 'gcc-or1k-elf': '12.2.0-14+deb12u1+1.0.4+b2', 'binutils-or1k-elf': '2.40-2+1.0.7+b1' },
   sources: { busybox: 'a'.repeat(64), musl: 'b'.repeat(64) },
