@@ -5,8 +5,10 @@
  * cache's vmlinux): `qemu-system-or1k -seed 1 -M virt -cpu any -m 128
  * -singlestep -d cpu,nochain,int`, started paused so that the reset PC, r3
  * and the DTB at r3 can be read first, then stopped once it has logged
- * INSTRUCTIONS instructions (qemu-trace.ts). Nothing here knows the kernel's
- * version, layout or instruction counts: the checkpoints come from the trace.
+ * INSTRUCTIONS instructions (qemu-trace.ts; a block that QEMU enters twice
+ * because its main loop interrupted it, at host-dependent moments, counts
+ * once). Nothing here knows the kernel's version, layout or instruction
+ * counts: the checkpoints come from the trace.
  *
  * Our side: the same vmlinux loaded at its physical addresses, QEMU's DTB
  * bytes at QEMU's address in r3, the reset PC, and a bare bus (RAM only;

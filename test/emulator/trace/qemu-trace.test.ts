@@ -47,6 +47,18 @@ describe('QemuLogParser', () => {
     expect(p.entries).toEqual(EXPECTED);
   });
 
+  it('drops a block QEMU logs twice in a row (entered, left before running it, entered again)', () => {
+    const p = new QemuLogParser();
+    p.push(block(0x100) + block(0x104, { 4: 1 }) + block(0x104, { 4: 1 }) + block(0x108, { 4: 1, 5: 2 }));
+    expect(p.entries.map((e) => e.kind === 'pc' && [e.insn, e.pc])).toEqual([[0, 0x100], [1, 0x104], [2, 0x108]]);
+    expect(p.reentries).toBe(1);
+    // Not across an exception: the instruction at 0x904 faulted, the handler returned to it.
+    const q = new QemuLogParser();
+    q.push(block(0x904) + 'CPU: 0 INT: DTLBMISS (data tlb miss)\n' + block(0x904));
+    expect(q.instructions).toBe(2);
+    expect(q.reentries).toBe(0);
+  });
+
   it('stops at the limit: reports done and ignores what follows', () => {
     const p = new QemuLogParser(2);
     expect(p.push(block(0x100) + block(0x104))).toBe(true);

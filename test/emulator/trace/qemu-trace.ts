@@ -34,6 +34,13 @@ import type { TraceEntry } from './boot-trace.ts';
  * A `PC=` block is logged before each instruction (one per translation block
  * under `-singlestep`); its registers that differ from the previous block are
  * the results of the previous instruction (the first block lists all 32).
+ *
+ * QEMU logs a block when it enters it, and it may leave again before the
+ * instruction runs when its main loop asks the vCPU to stop (timers, I/O: at
+ * moments that depend on the host). It then logs the same block again, with
+ * the same registers. The parser drops such a repeat and counts it in
+ * `reentries`: on or1k an instruction cannot follow itself without an
+ * exception in between (branches have a delay slot).
  */
 export class QemuLogParser {
   readonly entries: TraceEntry[] = [];
@@ -42,6 +49,8 @@ export class QemuLogParser {
   /** Lines that are none of the above (the first few, for the report). */
   readonly unparsed: string[] = [];
   unparsedCount = 0;
+  /** PC blocks logged twice in a row (dropped). */
+  reentries = 0;
   private rest = '';
   private readonly regs = new Uint32Array(32);
   private readonly regText: string[] = new Array<string>(32).fill('');
@@ -93,8 +102,13 @@ export class QemuLogParser {
         }
       }
       if (++this.regLine === 8) {
-        const changes = this.instructions === 0 ? Array.from(this.regs, (v, r): [number, number] => [r, v]) : this.changes;
-        this.entries.push({ kind: 'pc', insn: this.instructions++, pc: this.pc, changes });
+        const last = this.entries[this.entries.length - 1];
+        if (last?.kind === 'pc' && last.pc === this.pc && this.changes.length === 0) {
+          this.reentries++; // the same block again: see the class comment
+        } else {
+          const changes = this.instructions === 0 ? Array.from(this.regs, (v, r): [number, number] => [r, v]) : this.changes;
+          this.entries.push({ kind: 'pc', insn: this.instructions++, pc: this.pc, changes });
+        }
         this.changes = [];
         this.regLine = -1;
       }
@@ -150,6 +164,8 @@ export interface QemuBootTrace {
   /** Lines of the log that the parser did not recognise (the first few) and their count. */
   unparsed: string[];
   unparsedCount: number;
+  /** Blocks QEMU entered again without running them (see QemuLogParser). */
+  reentries: number;
   /** Wall time from `cont` to the last instruction needed, ms. */
   runMs: number;
 }
@@ -273,7 +289,7 @@ export async function recordQemuBootTrace(opts: QemuBootTraceOptions): Promise<Q
     if (!parser.done) throw new Error(`QEMU stopped (${end.signal ?? `exit ${end.code}`}) after ${parser.instructions} of ${opts.instructions} instructions:\n${stderr}`);
     return {
       entries: parser.entries, instructions: parser.instructions, resetPc, dtbAddr, dtb, argv,
-      unparsed: parser.unparsed, unparsedCount: parser.unparsedCount, runMs: reachedAt - started,
+      unparsed: parser.unparsed, unparsedCount: parser.unparsedCount, reentries: parser.reentries, runMs: reachedAt - started,
     };
   } catch (err) {
     child.kill('SIGKILL');
