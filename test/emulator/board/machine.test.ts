@@ -104,7 +104,8 @@ describe('virt machine on a bare-metal device test', () => {
   });
 
   it('boots a vmlinux-style ELF (entry = VA 0xC0000000 → PA 0) at the reset vector with the DTB after the image', () => {
-    // One PT_LOAD: VirtAddr 0xC0000000, PhysAddr 0, FileSiz 0x200, MemSiz 0x71E6B0 (our vmlinux's memsz).
+    // One PT_LOAD: VirtAddr 0xC0000000, PhysAddr 0, FileSiz 0x200, MemSiz 0x71E6B0 (a made-up image shaped like a
+    // vmlinux, so nothing here follows the guest build; boot-trace.test.ts checks the real one against QEMU).
     const image = new Uint8Array(0x1000);
     const dv = new DataView(image.buffer);
     image.set([0x7f, 0x45, 0x4c, 0x46, 1, 2, 1]);
