@@ -53,8 +53,7 @@ import { dtbAddressAfter, TYPE_VIRT_MACHINE, VIRT } from './board/virt.ts';
 import { Cpu, NS_PER_TICK, StopReason } from './cpu/cpu.ts';
 import { primeCpu } from './cpu/prime.ts';
 import type { BlockBackend } from './devices/block-backend.ts';
-import type { CharBackend, CharFrontend } from './devices/char-backend.ts';
-import { CONSOLE_CHARDEV } from './devices/uart16550.ts';
+import { CONSOLE_CHARDEV, type CharBackend, type CharFrontend } from './devices/char-backend.ts';
 import { loadKernelElf } from './elf.ts';
 import { writeFdt } from './fdt/fdt-writer.ts';
 import { Bus } from './memory/bus.ts';
@@ -64,13 +63,15 @@ import { QomError } from './qom/errors.ts';
 import { objectCast, type QObject } from './qom/object.ts';
 import { DeviceClass, realizeTree, TYPE_DRIVE, type RealizeContext } from './qom/qdev.ts';
 import { printTree } from './qom/qtree.ts';
-import { TypeRegistry } from './qom/registry.ts';
+import { TypeRegistry, type TypeInfo } from './qom/registry.ts';
 
 export type RunStatus = 'budget' | 'doze' | 'poweroff' | 'reboot' | 'fail' | 'halt';
 
 export interface MachineOptions {
   /** ELF bytes of the kernel or bare-metal program. */
   kernel: Uint8Array;
+  /** The board type (a subtype of `machine`); default the virt board. */
+  board?: TypeInfo;
   cmdline?: string;
   memoryBytes?: number;
   devices?: ReadonlyArray<string | DeviceSpec>;
@@ -131,7 +132,7 @@ export class Machine {
     devices.push(...(options.devices ?? []));
     const driveInfo = Object.fromEntries(Object.entries(drives).map(([id, d]) => [id, { size: d.size, readOnly: d.readOnly }]));
     const { root } = composeMachine({
-      board: TYPE_VIRT_MACHINE,
+      board: options.board ?? TYPE_VIRT_MACHINE,
       memoryBytes: options.memoryBytes,
       cmdline: options.cmdline,
       rngSeed: options.rngSeed,
@@ -358,10 +359,10 @@ export function loadBareMetal(kernel: Uint8Array, options: Omit<MachineOptions, 
  * `arg` is not a help request (then it is a device spec). Throws QomError for
  * an unknown type.
  */
-export function deviceHelp(arg: string): string | undefined {
+export function deviceHelp(arg: string, board: TypeInfo = TYPE_VIRT_MACHINE): string | undefined {
   const parsed = parseDeviceArg(arg);
   if (parsed.kind === 'device') return undefined;
-  return deviceHelpText(boardRegistry(TYPE_VIRT_MACHINE, new TypeRegistry()), parsed);
+  return deviceHelpText(boardRegistry(board, new TypeRegistry()), parsed);
 }
 
 function hex(v: number): string {

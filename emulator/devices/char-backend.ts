@@ -8,6 +8,9 @@ export interface CharBackend {
   write(byte: number): void;
 }
 
+/** The chardev id of the console (QEMU's serial_hd(0)): the machine's `serial` backend, and its device is /chosen/stdout-path. */
+export const CONSOLE_CHARDEV = 'serial0';
+
 /** The device end of a serial port: takes host input bytes, returns how many it accepted. */
 export interface CharFrontend {
   input(bytes: Uint8Array): number;

@@ -24,7 +24,7 @@ import type { Clock, Device, IrqLine, MmioHandler } from '../device.ts';
 import { unitAddress } from '../fdt/qemu-fdt.ts';
 import { deviceClass, deviceClassSetParentRealize, sysbusIrq, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
 import type { TypeInfo } from '../qom/registry.ts';
-import type { CharBackend, CharFrontend } from './char-backend.ts';
+import { CONSOLE_CHARDEV, type CharBackend, type CharFrontend } from './char-backend.ts';
 
 export const UART_REG = {
   RBR_THR_DLL: 0,
@@ -349,9 +349,6 @@ export class Uart16550 implements MmioHandler, Device, CharFrontend {
     }
   }
 }
-
-/** The chardev id of the console (QEMU's serial_hd(0)): its UART is /chosen/stdout-path. */
-export const CONSOLE_CHARDEV = 'serial0';
 
 /**
  * QOM type `ns16550a` (a sys-bus device): realize connects the UART to the
