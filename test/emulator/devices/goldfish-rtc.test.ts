@@ -64,4 +64,24 @@ describe('goldfish RTC', () => {
     wr(RTC_REG.CLEAR_INTERRUPT, 1);
     expect(irq.level).toBe(false);
   });
+
+  it('reset (a guest reboot) disarms the alarm, lowers the line and drops the guest-set time, as QEMU', () => {
+    const { rd, wr, clock, irq, rtc } = setup(1000);
+    wr(RTC_REG.TIME_HIGH, 7); // the guest sets the clock
+    wr(RTC_REG.IRQ_ENABLED, 1);
+    wr(RTC_REG.ALARM_HIGH, 0);
+    wr(RTC_REG.ALARM_LOW, 1); // long past: fires at once
+    expect(irq.level).toBe(true);
+    wr(RTC_REG.ALARM_HIGH, 8);
+    wr(RTC_REG.ALARM_LOW, 0); // armed again, in the future
+    expect(rd(RTC_REG.ALARM_STATUS)).toBe(1);
+    rtc.reset();
+    expect(irq.level).toBe(false);
+    expect(rd(RTC_REG.ALARM_STATUS)).toBe(0);
+    expect(rd(RTC_REG.IRQ_ENABLED)).toBe(0);
+    expect(rtc.nextEventNs()).toBe(Infinity);
+    clock.ns = 5;
+    const lo = rd(RTC_REG.TIME_LOW);
+    expect(ns(rd(RTC_REG.TIME_HIGH), lo)).toBe(1000n * 1_000_000_000n + 5n);
+  });
 });
