@@ -1,7 +1,8 @@
 /**
- * The or1k `virt` machine: RAM, bus, CPU, the board's devices and the
- * user's `--device`s, the generated device tree, and the kernel loaded the
- * way QEMU loads it. Everything host-facing is injected (disks, console).
+ * An or1k machine (the `virt` board unless `board` names another): RAM, bus,
+ * CPU, the board's devices and the user's `--device`s, the generated device
+ * tree, and the kernel loaded the way QEMU loads it. Everything host-facing
+ * is injected (disks, console).
  *
  * API (for emulator/host and src/boot):
  *
@@ -15,7 +16,7 @@
  *     rtcEpochSeconds: 1700000000,    // RTC wall clock at reset (SOURCE_DATE_EPOCH)
  *   });                               // throws QomError (with .code/.hint) on bad config
  *   m.run(1 << 20)                    // → RunStatus; m.lastRetired = instructions run
- *   m.input(bytes)                    // console input; returns how many the UART took
+ *   m.input(bytes)                    // console input; returns how many the console's device took
  *   m.idle / m.nowNs() / m.nextEventNs() / m.skipTo(ns)   // doze fast-forward
  *   m.finish                          // {kind: 'poweroff'|'reboot'|'fail', code, exitStatus} once the guest ended
  *   m.exitCode                        // 0 / QEMU's fail status / l.nop 1 code; undefined while running
@@ -30,10 +31,12 @@
  * `deviceHelp('help' | 'TYPE,help')` gives the `--device` help texts.
  *
  * The machine is generic: the board type (board/virt.ts) builds the
- * composition tree from its table, every device realizes itself (maps its
- * region, connects its IRQ and backends), writes its own device-tree node,
- * and offers the lifecycle interface (reset, poll, nextEventNs) that the
- * machine drives by walking the tree — no device is named here.
+ * composition tree from its table (board/compose.ts adds drives and
+ * --devices), every device realizes itself (maps its region, connects its
+ * IRQ and backends), writes its own device-tree node, and offers the
+ * lifecycle interface (reset, poll, nextEventNs) that the machine drives by
+ * walking the tree — no device is named here. Adding a device is its own
+ * file plus one table row (see test/emulator/board/new-device.test.ts).
  *
  * `rootDisk: backend` is shorthand for drive hd0 plus a first
  * `virtio-blk-device,drive=hd0` (slot 7 → /dev/vda). Without disks the same
