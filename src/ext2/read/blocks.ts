@@ -8,12 +8,14 @@ import { corrupt, truncated } from './errors.ts';
 import type { ImageSource } from './image-source.ts';
 import type { Geometry } from './superblock.ts';
 
-/** A count of blocks an operation may still read (see budgetFor in file-map.ts). */
+/** A count of blocks an operation may still read (see newBudget in file-map.ts). */
 export interface Budget {
   left: number;
-  /** What ran out, for the error ("inode 12's blocks"). */
+  /** What ran out, for the error ("the block map of inode 12"). */
   readonly what: string;
   readonly where: string;
+  /** Set when the image file, not the inode, set the limit: running out then means the image is truncated. */
+  readonly imageBytes?: number;
 }
 
 export class ImageBlocks {
@@ -38,7 +40,7 @@ export class ImageBlocks {
   async readBytes(buf: Uint8Array, offset: number, length: number, position: number, where: string): Promise<void> {
     if (position + length > this.source.size) throw truncated(where, position + length, this.source.size);
     const n = await this.source.read(buf, offset, length, position);
-    if (n < length) throw truncated(where, position + n + 1, this.source.size);
+    if (n < length) throw truncated(where, position + length, this.source.size);
   }
 
   /** Reads `count` whole blocks from `block` into `buf[offset…]` (the range must have been checked). */
@@ -58,5 +60,7 @@ export class ImageBlocks {
 
 export function charge(budget: Budget, blocks: number): void {
   budget.left -= blocks;
-  if (budget.left < 0) throw corrupt(`${budget.what} map more blocks than the inode has allocated`, budget.where);
+  if (budget.left >= 0) return;
+  if (budget.imageBytes !== undefined) throw truncated(budget.where, null, budget.imageBytes);
+  throw corrupt(`${budget.what} map more blocks than the inode has allocated`, budget.where);
 }

@@ -19,9 +19,9 @@ export function corrupt(what: string, where: string, data: Record<string, unknow
   });
 }
 
-/** A read reached past the end of the image file. */
-export function truncated(where: string, offset: number, imageBytes: number, data: Record<string, unknown> = {}): MkrootfsError {
-  const what = `the image ends at byte ${imageBytes}, before byte ${offset}`;
+/** A read reached past the end of the image file (`offset`: the first byte it needed there, if known). */
+export function truncated(where: string, offset: number | null, imageBytes: number, data: Record<string, unknown> = {}): MkrootfsError {
+  const what = offset === null ? `the image ends at byte ${imageBytes}, before all of its blocks` : `the image ends at byte ${imageBytes}, before byte ${offset}`;
   return new MkrootfsError({
     code: 'IMAGE_TRUNCATED', message: `corrupt image: ${what} at ${where}`,
     hint: 'the image file is truncated (an interrupted copy or download?); get the whole image again',

@@ -33,7 +33,10 @@ const MAX_LOGICAL = 2 ** 32;
 
 export function newBudget(blocks: ImageBlocks, inode: ReadInode): Budget {
   const allocated = Math.ceil(inode.sectors / (blocks.g.blockSize / 512));
-  return { left: Math.min(allocated, blocks.imageBlocks), what: `the block map of inode ${inode.ino} and its blocks`, where: `inode ${inode.ino}` };
+  const what = `the block map of inode ${inode.ino} and its blocks`;
+  const where = `inode ${inode.ino}`;
+  if (allocated <= blocks.imageBlocks) return { left: allocated, what, where };
+  return { left: blocks.imageBlocks, what, where, imageBytes: blocks.source.size };
 }
 
 /** Logical blocks needed for `size` bytes; throws if the inode's map cannot address them. */
