@@ -25,6 +25,10 @@ const DATA = 0x8000;
 /** DATA + PAGE is mapped read-only when the DMMU is on; DATA + 2 pages not at all. */
 const PAGE = 0x2000;
 const MMIO = 0x90000000;
+/** Mapped by the DTLB to MMIO. */
+const MMIO_VA = 0x30000;
+/** User-mode code (see user()). */
+const USER = 0xe000;
 
 let primed = false;
 
@@ -32,7 +36,27 @@ let primed = false;
 function handler(vector: number): number[] {
   if (vector === 0x500) return [A.mtspr(0, 0, SPR.TTMR), A.rfe(), A.nop()];
   if (vector === 0xa00) return [A.mtspr(0, 9, SPR.EPCR), A.rfe(), A.nop()];
-  return [A.mfspr(30, 0, SPR.EPCR), A.addi(30, 30, 4), A.mtspr(0, 30, SPR.EPCR), A.rfe(), A.nop()];
+  // l.sys from user mode ends the user-mode excursion: back to r24 (cleared), still in supervisor mode.
+  if (vector === 0xc00) return [A.sfi(1, 24, 0), A.bnf(4), A.nop(), A.jr(24), A.addi(24, 0, 0), ...stepOver];
+  return stepOver;
+}
+const stepOver = [A.mfspr(30, 0, SPR.EPCR), A.addi(30, 30, 4), A.mtspr(0, 30, SPR.EPCR), A.rfe(), A.nop()];
+
+/**
+ * User-mode code at USER (IMMU and DMMU on, SR[SM] off), entered by an
+ * l.rfe: loads and stores on DATA (user read/write), a page fault on the
+ * supervisor-only page, a DTLB miss, an ITLB miss, then l.sys back.
+ */
+function user(): number[] {
+  const p: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    p.push(A.lwz(3, 20, 0), A.lws(3, 20, 0), A.lbz(3, 20, 1), A.lbs(3, 20, 1), A.lhz(3, 20, 2), A.lhs(3, 20, 2));
+    p.push(A.sw(20, 4, 4), A.sb(20, 4, 5), A.sh(20, 4, 6));
+  }
+  p.push(A.lwz(3, 20, PAGE), A.sw(20, 4, PAGE), A.lwz(3, 20, 2 * PAGE), A.sb(20, 4, 2 * PAGE));
+  p.push(...A.li(8, 0x40000), A.jalr(8), A.nop(), A.j(2), A.nop());
+  p.push(A.sys(0), A.nop());
+  return p;
 }
 
 /** Every form, once or twice, with telling operands. r20 = DATA, r22 = MMIO. */
@@ -60,6 +84,7 @@ function body(): number[] {
     p.push(A.sw(20, 4, off), A.sb(20, 4, off), A.sh(20, 4, off));
   }
   p.push(A.lwz(3, 22, 0), A.lbz(3, 22, 0), A.lhz(3, 22, 0), A.sw(22, 4, 0), A.sb(22, 4, 0), A.sh(22, 4, 0));
+  p.push(A.lwz(3, 22, 0x1000), A.sw(22, 4, 0x1000), A.lwz(3, 22, 0x2000), A.sb(22, 4, 0x2000), A.lwz(3, 22, 0x3000), A.sw(22, 4, 0x3000));
   p.push(A.lwa(3, 20, 0), A.swa(20, 4, 0), A.swa(20, 4, 0)); // a pair that succeeds, then one that fails
   // Branches, taken and not, with calls through l.jal and l.jalr (r23 = the pc after them).
   for (const flag of [0, 1]) {
@@ -76,9 +101,19 @@ function body(): number[] {
   // The DMMU: a refilled page, a read-only one, a missing one; then off again.
   p.push(A.ori(7, 6, SR.DME), A.mtspr(0, 7, SPR.SR));
   p.push(A.lwz(3, 20, 0), A.sw(20, 4, 4), A.lhz(3, 20, PAGE), A.sw(20, 4, PAGE), A.lwz(3, 20, 2 * PAGE), A.sb(20, 4, 2 * PAGE));
+  // MMIO through the DMMU (physical addresses above 2^31 come out of the TLB walk).
+  p.push(...A.li(26, MMIO_VA), A.lwz(3, 26, 0), A.lbz(3, 26, 0), A.lhz(3, 26, 0), A.sw(26, 4, 0), A.sb(26, 4, 0), A.sh(26, 4, 0));
   p.push(A.mtspr(0, 6, SPR.SR));
   // The IMMU: on, a call to an unmapped page (ITLB miss, the handler returns to r9), off.
   p.push(A.ori(7, 6, SR.IME), A.mtspr(0, 7, SPR.SR), ...A.li(8, 0x40000), A.jalr(8), A.nop(), A.mtspr(0, 6, SPR.SR));
+  // User mode: an l.rfe into USER with both MMUs on; its l.sys comes back to r24 (the l.jal sets r9 to the addi).
+  p.push(A.xori(7, 6, SR.SM), A.ori(7, 7, SR.IME | SR.DME), A.mtspr(0, 7, SPR.ESR), ...A.li(8, USER), A.mtspr(0, 8, SPR.EPCR));
+  p.push(A.jal(2), A.nop(), A.addi(24, 9, 8), A.rfe(), A.mtspr(0, 6, SPR.SR));
+  // An l.rfe that unmasks a pending tick (taken at once; its handler disarms the timer).
+  p.push(...A.li(8, (1 << TTMR.MODE_SHIFT) | TTMR.IE | 4), A.mtspr(0, 8, SPR.TTMR));
+  for (let i = 0; i < 8; i++) p.push(A.nop());
+  p.push(A.ori(7, 6, SR.TEE), A.mtspr(0, 7, SPR.ESR), A.jal(2), A.nop(), A.addi(25, 9, 12), A.mtspr(0, 25, SPR.EPCR), A.rfe());
+  p.push(A.nop(), A.mtspr(0, 6, SPR.SR));
   // The tick timer: armed short, interrupts on, a few instructions until it fires.
   p.push(...A.li(8, (1 << TTMR.MODE_SHIFT) | TTMR.IE | 20), A.mtspr(0, 8, SPR.TTMR), A.ori(7, 6, SR.TEE), A.mtspr(0, 7, SPR.SR));
   for (let i = 0; i < 30; i++) p.push(A.nop());
@@ -110,13 +145,23 @@ export function primeCpu(): PrimeReport | undefined {
   const end = PROG + 4 * (prog.length - 2);
   // DTLB: DATA read/write, the next page read-only; ITLB: the code pages (vectors, program).
   cpu.setSpr(SPR.DTLBMR + ((DATA >>> 13) & 127), DATA | TLB.VALID);
-  cpu.setSpr(SPR.DTLBTR + ((DATA >>> 13) & 127), DATA | TLB.SRE | TLB.SWE);
+  cpu.setSpr(SPR.DTLBTR + ((DATA >>> 13) & 127), DATA | TLB.SRE | TLB.SWE | TLB.URE | TLB.UWE);
   cpu.setSpr(SPR.DTLBMR + (((DATA + PAGE) >>> 13) & 127), (DATA + PAGE) | TLB.VALID);
   cpu.setSpr(SPR.DTLBTR + (((DATA + PAGE) >>> 13) & 127), (DATA + PAGE) | TLB.SRE);
-  for (const va of [0, PROG, PROG + PAGE]) {
+  cpu.setSpr(SPR.DTLBMR + ((MMIO_VA >>> 13) & 127), MMIO_VA | TLB.VALID);
+  cpu.setSpr(SPR.DTLBTR + ((MMIO_VA >>> 13) & 127), MMIO | TLB.SRE | TLB.SWE);
+  for (const va of [0, PROG, PROG + PAGE, USER]) {
     cpu.setSpr(SPR.ITLBMR + ((va >>> 13) & 127), va | TLB.VALID);
-    cpu.setSpr(SPR.ITLBTR + ((va >>> 13) & 127), va | TLB.SXE);
+    cpu.setSpr(SPR.ITLBTR + ((va >>> 13) & 127), va | (va === USER ? TLB.UXE : TLB.SXE));
   }
+  user().forEach((w, i) => ram.write32(USER + 4 * i, w));
+  // Device regions of several kinds (a boot's devices make the bus's handler calls polymorphic) and an unmapped page.
+  const regs = [
+    { read: () => 0, write: () => {} },
+    new (class { read(): number { return 1; } write(): void {} })(),
+    new (class { n = 0; read(): number { return this.n; } write(_o: number, _s: number, v: number): void { this.n = v; } })(),
+  ];
+  regs.forEach((h, i) => bus.map(MMIO + 0x1000 * i, 0x100, h, `primer${i}`));
   const canTranslate = cpu.jit;
   let completed = true;
   for (const jit of [false, true]) {
