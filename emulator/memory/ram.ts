@@ -194,12 +194,10 @@ export class Ram implements GuestRam {
       b[(pa + i) ^ 3] = data[i]!;
       i++;
     }
+    // whole words: one host-word store each (the guest word is big-endian)
+    const w = this.words;
     for (; i + 4 <= length; i += 4) {
-      const h = pa + i;
-      b[h + 3] = data[i]!;
-      b[h + 2] = data[i + 1]!;
-      b[h + 1] = data[i + 2]!;
-      b[h] = data[i + 3]!;
+      w[(pa + i) >>> 2] = (data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!;
     }
     for (; i < length; i++) b[(pa + i) ^ 3] = data[i]!;
     this.written(pa, length);
@@ -207,7 +205,13 @@ export class Ram implements GuestRam {
 
   /** Zero-fills [pa, pa+length). */
   fill0(pa: number, length: number): void {
-    for (let i = 0; i < length; i++) this.bytes[(pa + i) ^ 3] = 0;
+    // Zero is zero in either byte order: whole words are the same host bytes.
+    const b = this.bytes;
+    let i = 0;
+    while (i < length && ((pa + i) & 3) !== 0) b[(pa + i++) ^ 3] = 0;
+    const whole = (length - i) & ~3;
+    b.fill(0, pa + i, pa + i + whole);
+    for (i += whole; i < length; i++) b[(pa + i) ^ 3] = 0;
     this.written(pa, length);
   }
 }

@@ -80,6 +80,17 @@ describe('RAM (GuestRam) and bus', () => {
     expect([ram.read8(0x301), ram.read8(0x302)]).toEqual([0xcd, 0xab]);
     ram.writeBytes(0x401, new Uint8Array([1, 2, 3, 4, 5, 6, 7]));
     expect(Array.from(ram.readBytes(0x400, 9))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 0]);
+    // every alignment and length of writeBytes / fill0 against byte-wise read8
+    for (let at = 0x600; at < 0x608; at++) {
+      for (let len = 0; len <= 13; len++) {
+        for (let k = 0x5f0; k < 0x620; k++) ram.write8(k, 0xee);
+        const data = Uint8Array.from({ length: len }, (_, j) => 0x10 + j);
+        ram.writeBytes(at, data);
+        for (let k = 0x5f0; k < 0x620; k++) expect(ram.read8(k)).toBe(k >= at && k < at + len ? 0x10 + k - at : 0xee);
+        ram.fill0(at, len);
+        for (let k = 0x5f0; k < 0x620; k++) expect(ram.read8(k)).toBe(k >= at && k < at + len ? 0 : 0xee);
+      }
+    }
     ram.write32(0x500, 1); ram.write32(0x504, 2);
     expect(ram.readU64LE(0x500)).toBe(0x01000000 + 0x02000000 * 2 ** 32);
     expect(ram.contains(0x3fff, 1)).toBe(true);
