@@ -6,7 +6,8 @@
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { usageError, withContextAsync } from './errors.ts';
+import { withContextAsync } from './errors.ts';
+import { parseSourceDateEpoch } from './source-date-epoch.ts';
 import type { ContentSource, Tree } from './tree/tree.ts';
 import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
 import { recipeToTree, type DirImporter } from './recipe/to-tree.ts';
@@ -85,14 +86,9 @@ export function imageOutputPath(loaded: LoadedRecipe, args: { output?: string; o
   return resolve(cwd, args.output ?? loaded.recipe.image.output ?? join(args.outputDir ?? 'out', 'rootfs.img'));
 }
 
-/** SOURCE_DATE_EPOCH, or 0 when unset: no build ever reads the clock. */
+/** SOURCE_DATE_EPOCH (src/source-date-epoch.ts), or 0 when unset: no build ever reads the clock. */
 export function sourceDateEpoch(env: Record<string, string | undefined>): number {
-  const raw = env.SOURCE_DATE_EPOCH;
-  if (raw === undefined || raw === '') return 0;
-  if (!/^\d+$/.test(raw) || Number(raw) > 0xffffffff) {
-    throw usageError('BAD_SOURCE_DATE_EPOCH', `SOURCE_DATE_EPOCH=${raw} is not a number of seconds`, 'set it to an integer such as $(git log -1 --format=%ct)');
-  }
-  return Number(raw);
+  return parseSourceDateEpoch(env) ?? 0;
 }
 
 /** Compiles the recipe's programs into `workDir`; returns host paths by program index. */

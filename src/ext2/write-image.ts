@@ -28,6 +28,7 @@ import { planInodes, modeOf, type PlannedInode } from './inode-plan.ts';
 import { validateBlockSize, type BlockSize } from './layout.ts';
 import { buildInodeTables, buildMetadata } from './metadata.ts';
 import { chooseGeometry, reservedBlocks } from './sizing.ts';
+import { EXT2_TIME_MAX } from './time-range.ts';
 
 export interface ImageOptions {
   /** Image size in bytes, or 'auto' (content plus a margin). Default 'auto'. */
@@ -86,7 +87,9 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   }
   const label = new TextEncoder().encode(opts.label ?? '');
   if (label.length > 16) throw usageError('EXT2_LABEL_TOO_LONG', `volume label "${opts.label}" is ${label.length} bytes; at most 16 are allowed`, 'shorten the label');
-  if (opts.epoch !== undefined && !Number.isInteger(opts.epoch)) throw usageError('BAD_EPOCH', `epoch ${opts.epoch} is not an integer`, 'set SOURCE_DATE_EPOCH to whole seconds');
+  if (opts.epoch !== undefined && !(Number.isInteger(opts.epoch) && opts.epoch >= 0 && opts.epoch <= EXT2_TIME_MAX)) {
+    throw usageError('BAD_EPOCH', `epoch ${opts.epoch} is not a whole number of seconds from 0 to ${EXT2_TIME_MAX}`, 'set SOURCE_DATE_EPOCH to whole seconds no later than 2446-05-10');
+  }
 
   // 1. Inodes and content.
   const plan = planInodes(args.tree);

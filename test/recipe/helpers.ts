@@ -2,7 +2,9 @@
  * Recipe test helpers: temp project directories, building a recipe into a
  * real image, and reading the image back through debugfs (the oracle).
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildFromRecipe, type RecipeBuildSummary } from '../../src/pipeline.ts';
@@ -68,3 +70,25 @@ export async function recipeIssues(fn: () => Promise<unknown>): Promise<RecipeEr
   }
   throw new Error('expected a RecipeError');
 }
+
+export interface CliRun { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; ms: number }
+
+/**
+ * Runs `node bin/mkrootfs.js ARGS` as a real process on the current sources
+ * (MKROOTFS_NO_BUNDLE: never a stale dist/), with a time limit: a hang shows
+ * as status null and signal SIGKILL.
+ */
+export function spawnCli(args: string[], opts: { cwd: string; env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] }): CliRun {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [...(opts.nodeArgs ?? []), BIN, ...args], {
+    cwd: opts.cwd,
+    env: { ...process.env, MKROOTFS_NO_BUNDLE: '1', NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 60_000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 64 << 20,
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '', ms: performance.now() - t0 };
+}
+
+const BIN = fileURLToPath(new URL('../../bin/mkrootfs.js', import.meta.url));

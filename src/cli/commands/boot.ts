@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../main.ts';
 import { info } from '../io.ts';
 import { ExitCode, MkrootfsError, usageError } from '../../errors.ts';
+import { parseSourceDateEpoch } from '../../source-date-epoch.ts';
 import { resolveBootOptions, type BootFlags, type BootOptions, type RecipeBoot } from '../../boot/options.ts';
 import type { BootStep } from '../../boot/expect.ts';
 import { BootSession, type SessionResult } from '../../boot/session.ts';
@@ -301,10 +302,9 @@ function machineStep<T>(fn: () => T, kernelPath?: string): T {
   }
 }
 
-/** The RTC's time at reset: SOURCE_DATE_EPOCH when set, else 0 (never the host clock: boots stay reproducible). */
+/** The RTC's time at reset: SOURCE_DATE_EPOCH when set (src/source-date-epoch.ts), else 0 (never the host clock: boots stay reproducible). */
 function rtcEpoch(env: Record<string, string | undefined>): number {
-  const v = env.SOURCE_DATE_EPOCH;
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : 0;
+  return parseSourceDateEpoch(env) ?? 0;
 }
 
 /** out/boot.log, written to a temp file and renamed when the boot ends (whatever the outcome). */

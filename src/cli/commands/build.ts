@@ -11,6 +11,7 @@ import { newTree } from '../../tree/tree.ts';
 import { parseImageSize, sizeOptions } from '../../tree/size.ts';
 import { writeImageFile, type ImageOptions, type ImageSummary } from '../../ext2/write-image.ts';
 import { addRecipeOptions } from './recipe-options.ts';
+import { parseSourceDateEpoch } from '../../source-date-epoch.ts';
 import type { CliIo } from '../io.ts';
 
 const HELP = `
@@ -97,14 +98,6 @@ function parseInteger(text: string, flag: string, min: number, max: number): num
   return Number(text);
 }
 
-/** SOURCE_DATE_EPOCH, validated, or undefined when unset. */
-export function epochFromEnv(env: Record<string, string | undefined>): number | undefined {
-  const raw = env.SOURCE_DATE_EPOCH;
-  if (raw === undefined || raw === '') return undefined;
-  if (!/^\d+$/.test(raw)) throw usageError('BAD_EPOCH', `SOURCE_DATE_EPOCH=${raw} is not a whole number of seconds`, 'e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)');
-  return Number(raw);
-}
-
 /** Prints progress on stderr: a rewritten percentage on a terminal, a few plain lines otherwise. */
 export function progressReporter(io: CliIo): { update: (p: { phase: string; done: number; total: number }) => void; end: () => void } {
   const tty = io.stderr.isTTY === true;
@@ -132,7 +125,7 @@ export async function buildFromDir(flags: BuildFlags, io: CliIo): Promise<ImageS
     ...sizeOptions(parseImageSize(flags.size ?? 'auto', '--size')),
     blockSize: parseInteger(flags.blockSize ?? '4096', '--block-size', 1024, 4096) as 1024,
     reservedPercent: parseInteger(flags.reservedPercent ?? '5', '--reserved-percent', 0, 50),
-    epoch: epochFromEnv(io.env),
+    epoch: parseSourceDateEpoch(io.env),
     // The whole-image digest is only worth its cost when it is reported.
     hash: flags.json === true || flags.sha256 === true,
   };
