@@ -76,3 +76,45 @@ function addContext(err: unknown, context: string): unknown {
     cause: err,
   });
 }
+
+/**
+ * errno codes that mean the machine failed, not the input: a full or
+ * read-only file system, a disk error, no memory or descriptors left. They
+ * exit 1 (runtime) whichever step meets them — never 2 (bad input).
+ */
+const IO_FAILURES: Readonly<Record<string, string>> = {
+  ENOSPC: 'free space on that file system (scratch files go to TMPDIR, the image beside its output path)',
+  EDQUOT: 'the disk quota is exhausted: free space or raise the quota',
+  EIO: 'the disk reported an I/O error: check the device',
+  EROFS: 'the file system is read-only: write somewhere writable (TMPDIR, -o)',
+  EFBIG: 'the file system cannot hold a file this large: write the image elsewhere',
+  ENOMEM: 'the system is out of memory',
+  EMFILE: 'too many open files: raise the limit (ulimit -n)',
+  ENFILE: 'the system is out of file descriptors',
+};
+
+/** The I/O-failure errno of an error (its own code, a MkrootfsError's data.errno, or a cause's), if any. */
+export function ioFailureCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code in IO_FAILURES) return code;
+    const errno = (e as { data?: { errno?: unknown } }).data?.errno;
+    if (typeof errno === 'string' && errno in IO_FAILURES) return errno;
+  }
+  return undefined;
+}
+
+/** An I/O failure (see ioFailureCode) as a runtime error: code IO_<ERRNO>, exit 1, with a hint. */
+export function ioFailure(err: unknown, context: string): MkrootfsError {
+  const errno = ioFailureCode(err) ?? 'EIO';
+  if (err instanceof MkrootfsError && err.exitCode === ExitCode.runtime) return err;
+  const e = err as Error;
+  return new MkrootfsError({
+    code: `IO_${errno}`,
+    message: `${e?.message ?? String(err)} (${context})`,
+    hint: IO_FAILURES[errno],
+    data: { errno },
+    exitCode: ExitCode.runtime,
+    cause: err,
+  });
+}

@@ -8,7 +8,7 @@ import type { Recipe } from './schema.ts';
 import type { RecipeIssue, SourcePos } from './recipe-error.ts';
 import { formatPos } from './recipe-error.ts';
 import type { PathKey } from './yaml-source.ts';
-import { statOrUndefined, type HostFs } from './host-fs.ts';
+import { describeKind, statOrUndefined, type HostFs, type HostStats } from './host-fs.ts';
 import { suggestion } from './did-you-mean.ts';
 import { splitPath, toBinary } from '../tree/tree.ts';
 
@@ -46,9 +46,11 @@ export async function checkRecipe(recipe: Recipe, locate: Locate, fs: HostFs): P
   recipe.mounts.forEach((m, i) => checkNames(m.path, ['mounts', i, 'path'], locate, issues));
   recipe.layers.forEach((l, i) => checkNames(l.dest, ['layers', i, 'dest'], locate, issues));
 
-  // Owners by name.
-  const userNames = new Set(recipe.users.map((u) => u.name));
-  const groupNames = new Set([...recipe.groups.map((g) => g.name), ...recipe.users.map((u) => u.name)]);
+  // Owners by name (users and groups that failed the schema are holes in the lists: skipped).
+  const users = present(recipe.users);
+  const groups = present(recipe.groups);
+  const userNames = new Set(users.map((u) => u.name));
+  const groupNames = new Set([...groups.map((g) => g.name), ...users.map((u) => u.name)]);
   const checkOwner = (value: number | string, which: 'uid' | 'gid', at: PathKey): void => {
     if (typeof value === 'number') return;
     const names = which === 'uid' ? userNames : groupNames;
@@ -56,7 +58,7 @@ export async function checkRecipe(recipe: Recipe, locate: Locate, fs: HostFs): P
     const hint = suggestion(value, names);
     issues.push({
       code: 'RECIPE_UNKNOWN_OWNER',
-      message: `${which} "${value}" is not a ${which === 'uid' ? 'user' : 'group'} defined in this recipe`,
+      message: `${which} "${shorten(value)}" is not a ${which === 'uid' ? 'user' : 'group'} defined in this recipe`,
       hint: hint ?? `define it under ${which === 'uid' ? 'users' : 'groups'}:, or use a number`,
       pos: locate(at),
     });
@@ -79,14 +81,14 @@ export async function checkRecipe(recipe: Recipe, locate: Locate, fs: HostFs): P
   };
   dupNames(recipe.users, 'users');
   dupNames(recipe.groups, 'groups');
-  const definedGroups = new Set(recipe.groups.map((g) => g.name));
+  const definedGroups = new Set(groups.map((g) => g.name));
   recipe.users.forEach((u, i) => {
     if (typeof u.gid === 'string' && !definedGroups.has(u.gid)) {
-      issues.push({ code: 'RECIPE_UNKNOWN_OWNER', message: `group "${u.gid}" of user "${u.name}" is not defined`, hint: suggestion(u.gid, definedGroups) ?? 'define it under groups:', pos: locate(['users', i, 'gid']) });
+      issues.push({ code: 'RECIPE_UNKNOWN_OWNER', message: `group "${shorten(u.gid)}" of user "${u.name}" is not defined`, hint: suggestion(u.gid, definedGroups) ?? 'define it under groups:', pos: locate(['users', i, 'gid']) });
     }
     u.groups.forEach((g, j) => {
       if (!definedGroups.has(g)) {
-        issues.push({ code: 'RECIPE_UNKNOWN_OWNER', message: `group "${g}" of user "${u.name}" is not defined`, hint: suggestion(g, definedGroups) ?? 'define it under groups:', pos: locate(['users', i, 'groups', j]) });
+        issues.push({ code: 'RECIPE_UNKNOWN_OWNER', message: `group "${shorten(g)}" of user "${u.name}" is not defined`, hint: suggestion(g, definedGroups) ?? 'define it under groups:', pos: locate(['users', i, 'groups', j]) });
       }
     });
   });
@@ -116,11 +118,30 @@ export async function checkRecipe(recipe: Recipe, locate: Locate, fs: HostFs): P
   // Host paths that must exist.
   const must = async (path: string | undefined, at: PathKey, kind: 'file' | 'any'): Promise<void> => {
     if (path === undefined) return;
-    const st = await statOrUndefined(fs, path);
+    const shown = shorten(path);
+    if (path.includes('\0')) {
+      issues.push({ code: 'RECIPE_BAD_PATH', message: `host path ${JSON.stringify(shown)} contains a NUL byte`, hint: 'remove the NUL from the path', pos: locate(at) });
+      return;
+    }
+    let st: HostStats | undefined;
+    try {
+      st = await statOrUndefined(fs, path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException)?.code;
+      issues.push({
+        code: 'RECIPE_SOURCE_UNREADABLE',
+        message: `cannot read ${shown}: ${code ?? (err as Error)?.message ?? String(err)}`,
+        hint: code === 'ENAMETOOLONG' ? 'shorten the path (a name is at most 255 bytes)' : code === 'ELOOP' ? 'fix the symbolic link loop' : 'check the path and its permissions',
+        pos: locate(at),
+      });
+      return;
+    }
     if (!st) {
-      issues.push({ code: 'RECIPE_SOURCE_MISSING', message: `${path} does not exist`, hint: 'paths in a recipe are relative to the recipe file\'s directory', pos: locate(at) });
+      issues.push({ code: 'RECIPE_SOURCE_MISSING', message: `${shown} does not exist`, hint: 'paths in a recipe are relative to the recipe file\'s directory', pos: locate(at) });
     } else if (kind === 'file' && !st.isFile()) {
-      issues.push({ code: 'RECIPE_SOURCE_NOT_FILE', message: `${path} is not a regular file`, hint: 'point source at a file', pos: locate(at) });
+      issues.push({ code: 'RECIPE_SOURCE_NOT_FILE', message: `${shown} is ${describeKind(st)}, not a regular file`, hint: 'point source at a regular file; pipes, devices and sockets are never read', pos: locate(at) });
+    } else if (kind === 'any' && !st.isFile() && !st.isDirectory()) {
+      issues.push({ code: 'RECIPE_SOURCE_NOT_REGULAR', message: `${shown} is ${describeKind(st)}; a layer is a directory or a tar archive`, hint: 'point source at a directory or a tar file; pipes, devices and sockets are never read', pos: locate(at) });
     }
   };
   // (forEach: a partially valid recipe has holes where entries failed the schema.)
@@ -131,6 +152,16 @@ export async function checkRecipe(recipe: Recipe, locate: Locate, fs: HostFs): P
   pending.push(must(recipe.deviceTable, ['deviceTable'], 'file'));
   await Promise.all(pending);
   return issues;
+}
+
+/** The entries of a list that passed the schema. */
+function present<T>(list: readonly (T | undefined)[]): T[] {
+  return list.filter((x): x is T => x !== undefined);
+}
+
+/** A value quoted in a message, cut short when long. */
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function checkNames(path: string, at: PathKey, locate: Locate, issues: RecipeIssue[]): void {

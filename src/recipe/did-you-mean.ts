@@ -19,12 +19,17 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The candidate closest to `word` (case-insensitive), if it is close enough to be a likely typo. */
-export function didYouMean(word: string, candidates: Iterable<string>): string | undefined {
+/** Words longer than this get no suggestion: the distance costs length × length, and typos are short. */
+const MAX_WORD = 64;
+
+/** The candidate closest to `word` (case-insensitive), if it is close enough to be a likely typo. Candidates that are not strings (holes in a partly valid recipe) are skipped. */
+export function didYouMean(word: string, candidates: Iterable<unknown>): string | undefined {
+  if (typeof word !== 'string' || word.length > MAX_WORD) return undefined;
   let best: string | undefined;
   let bestD = Infinity;
   const w = word.toLowerCase();
   for (const c of candidates) {
+    if (typeof c !== 'string' || c.length > MAX_WORD) continue;
     const d = editDistance(w, c.toLowerCase());
     if (d < bestD) { best = c; bestD = d; }
   }
@@ -33,7 +38,7 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
 }
 
 /** " (did you mean "x"?)"-style hint text, or undefined. */
-export function suggestion(word: string, candidates: Iterable<string>): string | undefined {
+export function suggestion(word: string, candidates: Iterable<unknown>): string | undefined {
   const s = didYouMean(word, candidates);
   return s === undefined ? undefined : `did you mean "${s}"?`;
 }

@@ -13,7 +13,11 @@
 import { dirname, join, resolve, isAbsolute } from 'node:path';
 import type { RecipeIssue, SourcePos } from './recipe-error.ts';
 import { parseYaml, type PNode } from './yaml-source.ts';
-import { readText, type HostFs } from './host-fs.ts';
+import { readRegularText, type HostFs } from './host-fs.ts';
+import { ExitCode, MkrootfsError } from '../errors.ts';
+
+/** Largest recipe file read (a hand-written recipe is a few kilobytes; the YAML parser is not linear in every input). */
+export const MAX_RECIPE_BYTES = 1 << 20;
 
 export interface IncludeResult {
   root: PNode | undefined;
@@ -44,8 +48,12 @@ async function loadOne(state: State, file: string, chain: string[], from: Source
   const abs = resolve(state.cwd, file);
   let text: string;
   try {
-    text = await readText(state.fs, abs);
+    text = await readRegularText(state.fs, abs, from ? 'included recipe' : 'recipe file', MAX_RECIPE_BYTES);
   } catch (err) {
+    if (err instanceof MkrootfsError && err.exitCode === ExitCode.usage) {
+      state.issues.push({ code: err.code, message: err.message, hint: err.hint, pos: from });
+      return undefined;
+    }
     const code = (err as NodeJS.ErrnoException)?.code;
     state.issues.push({
       code: 'RECIPE_NOT_FOUND',

@@ -73,8 +73,13 @@ export function renderIssue(issue: RecipeIssue, sources: SourceTexts): string {
   return lines.join('\n');
 }
 
+/** Most problems rendered in a message (all of them stay in `issues` and `data`). */
+export const MAX_RENDERED_ISSUES = 50;
+
 export function renderIssues(issues: readonly RecipeIssue[], sources: SourceTexts): string {
-  const body = issues.map((i) => renderIssue(i, sources)).join('\n\n');
+  const shown = issues.slice(0, MAX_RENDERED_ISSUES);
+  let body = shown.map((i) => renderIssue(i, sources)).join('\n\n');
+  if (issues.length > shown.length) body += `\n\n... and ${issues.length - shown.length} more`;
   return issues.length === 1 ? body : `${issues.length} problems in the recipe:\n\n${body}`;
 }
 

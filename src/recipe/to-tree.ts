@@ -11,7 +11,7 @@
  *  5. hard links (their targets may come from any step above).
  */
 import { relative } from 'node:path';
-import { MkrootfsError } from '../errors.ts';
+import { MkrootfsError, ioFailure, ioFailureCode } from '../errors.ts';
 import {
   lookup, mkdirp, newTree, setNode, splitPath, toBinary, walk,
   type ContentSource, type Node, type NodeAttrs, type Tree,
@@ -21,9 +21,12 @@ import type { Recipe } from './schema.ts';
 import { RecipeError, type RecipeIssue, type SourceTexts } from './recipe-error.ts';
 import type { Locate } from './check.ts';
 import type { PathKey } from './yaml-source.ts';
-import { readBytes, readText, type HostFs } from './host-fs.ts';
+import { notRegularError, readBytes, readRegularText, type HostFs } from './host-fs.ts';
 import { etcFiles, userGroups } from './etc-files.ts';
 import { parseDeviceTable } from './device-table.ts';
+
+/** Largest device table read. */
+const MAX_DEVICE_TABLE_BYTES = 4 << 20;
 
 /** Copies a host directory into the tree (src/tree/import-dir.ts in production). */
 export type DirImporter = (args: { tree: Tree; hostPath: string; dest: string; owner: ImportOwner }) => Promise<unknown>;
@@ -56,6 +59,8 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
       await fn();
     } catch (err) {
       if (err instanceof RecipeError) { issues.push(...err.issues); return; }
+      // A full disk is not a problem of the recipe: exit 1, not a recipe issue (exit 2).
+      if (ioFailureCode(err) !== undefined) throw ioFailure(err, what);
       const e = err instanceof MkrootfsError ? err : undefined;
       issues.push({
         code: e?.code ?? 'RECIPE_BUILD',
@@ -79,6 +84,7 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
       : { uid: Number(layer.owner.split(':')[0]), gid: Number(layer.owner.split(':')[1]) };
     await attempt(['layers', i, 'source'], `layer ${layer.source}`, async () => {
       const st = await fs.stat(layer.source);
+      if (!st.isDirectory() && !st.isFile()) throw notRegularError(layer.source, st, 'layer source', 'a directory or a tar archive');
       if (st.isDirectory()) {
         await args.importDir({ tree, hostPath: layer.source, dest: layer.dest, owner });
       } else {
@@ -122,6 +128,7 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
         put(f.path, { type: 'file', content: { kind: 'bytes', data: new TextEncoder().encode(f.content) }, ...a });
       } else {
         const st = await fs.stat(f.source!);
+        if (!st.isFile()) throw notRegularError(f.source!, st, 'file source', 'a regular file');
         put(f.path, { type: 'file', content: { kind: 'host', path: f.source!, size: Number(st.size) }, ...a });
       }
     });
@@ -146,7 +153,7 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
   }
   if (recipe.deviceTable !== undefined) {
     await attempt(['deviceTable'], `device table ${recipe.deviceTable}`, async () => {
-      const text = await readText(fs, recipe.deviceTable!);
+      const text = await readRegularText(fs, recipe.deviceTable!, 'device table', MAX_DEVICE_TABLE_BYTES);
       const shown = args.cwd !== undefined ? relative(args.cwd, recipe.deviceTable!) : recipe.deviceTable!;
       sources.set(shown, text);
       applyDeviceTable(tree, shown, text, epoch, parentAttrs, issues);

@@ -24,6 +24,16 @@ export interface VarContext {
 }
 
 const REF = /\$\$\{|\$\{([^}]*)\}/g;
+
+/** Longest string substitution may produce: a variable's value, or a recipe string with its references replaced. */
+export const MAX_SUBSTITUTED_LENGTH = 1 << 20;
+/** Most characters substitution may produce over the whole recipe (values referring to values can double at each step). */
+export const MAX_SUBSTITUTED_TOTAL = 16 << 20;
+/** Deepest chain of variables referring to variables. */
+export const MAX_VAR_DEPTH = 64;
+
+/** Characters substitution has produced so far, across the recipe. */
+interface Budget { used: number; reported: boolean }
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const GUEST = /^guest\.([A-Za-z0-9_-]+)$/;
 
@@ -50,6 +60,7 @@ export async function substituteVars(root: PNode, ctx: VarContext): Promise<{ ro
 
   const values = new Map<string, string>();
   const resolving = new Set<string>();
+  const budget: Budget = { used: 0, reported: false };
   const resolveVar = (name: string, at: () => SourcePos | undefined): string | undefined => {
     const known = values.get(name);
     if (known !== undefined) return known;
@@ -60,8 +71,13 @@ export async function substituteVars(root: PNode, ctx: VarContext): Promise<{ ro
       issues.push({ code: 'RECIPE_VAR_CYCLE', message: `variable "${name}" refers to itself (through ${[...resolving].join(' → ')})`, hint: 'break the loop between the variables', pos: d.pos ?? at() });
       return '';
     }
+    if (resolving.size >= MAX_VAR_DEPTH) {
+      issues.push({ code: 'RECIPE_VAR_TOO_DEEP', message: `variable "${name}" is reached through a chain of more than ${MAX_VAR_DEPTH} variables`, hint: 'refer to values more directly', pos: d.pos ?? at() });
+      values.set(name, '');
+      return '';
+    }
     resolving.add(name);
-    const v = expand(d.raw, d.node, ctx, (n, p) => resolveVar(n, p), guestValues, guestErrors, issues, defs);
+    const v = expand(d.raw, d.node, ctx, (n, p) => resolveVar(n, p), guestValues, guestErrors, issues, defs, budget, () => d.pos ?? at());
     resolving.delete(name);
     values.set(name, v);
     return v;
@@ -77,7 +93,8 @@ export async function substituteVars(root: PNode, ctx: VarContext): Promise<{ ro
     const lead = /^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}/.exec(node.value);
     const origin = lead ? defs.get(lead[1]!)?.origin : undefined;
     const cwdRelative = origin === '--set' || (origin?.startsWith('env ') && !origin.endsWith('(unset)')) || undefined;
-    return { ...node, value: expand(node.value, node, ctx, (n, p) => resolveVar(n, p), guestValues, guestErrors, issues, defs), ...(cwdRelative ? { cwdRelative } : {}) };
+    const value = expand(node.value, node, ctx, (n, p) => resolveVar(n, p), guestValues, guestErrors, issues, defs, budget, () => node.pos);
+    return { ...node, value, ...(cwdRelative ? { cwdRelative } : {}) };
   };
   let out: PNode = root;
   if (root.kind === 'map') {
@@ -137,8 +154,47 @@ function expand(
   text: string, node: PNode | undefined, ctx: VarContext,
   resolveVar: (name: string, at: () => SourcePos | undefined) => string | undefined,
   guestValues: Map<string, string>, guestErrors: Map<string, string>, issues: RecipeIssue[], defs: Map<string, VarDef>,
+  budget: Budget, where: () => SourcePos | undefined,
 ): string {
-  return text.replace(REF, (match, inner: string | undefined, index: number) => {
+  // Built piece by piece so that an oversized result is refused before it is ever allocated.
+  const parts: string[] = [];
+  let length = 0;
+  let last = 0;
+  for (const m of text.matchAll(REF)) {
+    const piece = text.slice(last, m.index) + replacement(m[0], m[1], m.index);
+    last = m.index + m[0].length;
+    length += piece.length;
+    budget.used += piece.length;
+    if (length > MAX_SUBSTITUTED_LENGTH || budget.used > MAX_SUBSTITUTED_TOTAL) return tooLong(length > MAX_SUBSTITUTED_LENGTH);
+    parts.push(piece);
+  }
+  if (last === 0) return text;
+  parts.push(text.slice(last));
+  length += text.length - last;
+  if (length > MAX_SUBSTITUTED_LENGTH) return tooLong(true);
+  return parts.join('');
+
+  function tooLong(single: boolean): string {
+    if (single) {
+      issues.push({
+        code: 'RECIPE_VAR_TOO_LONG',
+        message: `substituting variables here makes a string longer than ${MAX_SUBSTITUTED_LENGTH} characters`,
+        hint: 'variables that repeat other variables grow fast; put large content in a host file (files: source:)',
+        pos: where(),
+      });
+    } else if (!budget.reported) {
+      budget.reported = true;
+      issues.push({
+        code: 'RECIPE_VAR_TOO_LONG',
+        message: `substituting variables makes more than ${MAX_SUBSTITUTED_TOTAL} characters in all`,
+        hint: 'variables that repeat other variables grow fast; put large content in a host file (files: source:)',
+        pos: where(),
+      });
+    }
+    return '';
+  }
+
+  function replacement(match: string, inner: string | undefined, index: number): string {
     if (inner === undefined) return '${';
     const at = (): SourcePos | undefined => refPos(node, match, index, ctx.sources);
     const name = inner.trim();
@@ -150,7 +206,7 @@ function expand(
       return '';
     }
     if (!NAME.test(name)) {
-      issues.push({ code: 'RECIPE_BAD_VAR', message: `"\${${inner}}" is not a variable reference`, hint: 'write ${name} with letters, digits and "_", or $${ for a literal ${', pos: at() });
+      issues.push({ code: 'RECIPE_BAD_VAR', message: `"\${${inner.length > 40 ? `${inner.slice(0, 37)}...` : inner}}" is not a variable reference`, hint: 'write ${name} with letters, digits and "_", or $${ for a literal ${', pos: at() });
       return '';
     }
     const d = defs.get(name);
@@ -165,7 +221,7 @@ function expand(
       return '';
     }
     return v;
-  });
+  }
 }
 
 /** Position of a reference inside a scalar: exact when the reference appears verbatim in the source text. */

@@ -3,8 +3,18 @@
  * remembers file:line:col, so problems found after include merging and
  * variable substitution still point at the text the user wrote.
  */
-import { parseDocument, LineCounter, isMap, isSeq, isScalar, isAlias, type Node as YamlNode, type Document } from 'yaml';
+import { parseDocument, LineCounter, Lexer, CST, isMap, isSeq, isScalar, isAlias, type Node as YamlNode, type Document } from 'yaml';
 import type { RecipeIssue, SourcePos } from './recipe-error.ts';
+
+/** Deepest nesting of maps and lists a recipe may have (a real one has fewer than 10). */
+export const MAX_NESTING = 64;
+/**
+ * Most nodes aliases may add to a document, counted as they are expanded (the
+ * role of the yaml library's `maxAliasCount`, which only guards its toJS()).
+ * Nine levels of nine aliases ("billion laughs") would otherwise expand to
+ * 387 million nodes and exhaust the heap.
+ */
+export const MAX_ALIAS_NODES = 100_000;
 
 export type Scalar = string | number | boolean | null;
 
@@ -27,8 +37,12 @@ export interface ParsedYaml {
 
 /** Parses one YAML file. Syntax errors (including duplicate keys) become issues. */
 export function parseYaml(file: string, text: string): ParsedYaml {
+  const deep = nestingProblem(file, text);
+  if (deep) return { root: undefined, issues: [deep] };
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found in convert(): the library's own check (uniqueKeys) compares every
+  // key with every other, which takes seconds on a map of 20,000 keys.
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: false });
   const issues: RecipeIssue[] = [];
   const at = (offset: number): SourcePos => {
     const { line, col } = lc.linePos(offset);
@@ -43,39 +57,109 @@ export function parseYaml(file: string, text: string): ParsedYaml {
     });
   }
   if (issues.length > 0) return { root: undefined, issues };
-  const root = doc.contents ? convert(doc, doc.contents as YamlNode, at, text, issues, 0) : undefined;
+  const ctx: ConvertContext = { doc, at, text, issues, aliasNodes: 0 };
+  const root = doc.contents ? convert(ctx, doc.contents as YamlNode, 0, false) : undefined;
   return { root, issues };
 }
 
-function convert(doc: Document, node: YamlNode, at: (o: number) => SourcePos, text: string, issues: RecipeIssue[], depth: number): PNode {
+/**
+ * The yaml parser needs time and memory far beyond linear in the nesting depth
+ * (a 200 KB line of "- - - ..." exhausts the heap): its lexer, stopped at the
+ * first excess, measures flow nesting and compact block indicators per line first.
+ */
+function nestingProblem(file: string, text: string): RecipeIssue | undefined {
+  let flow = 0;
+  let onLine = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type === 'flow-seq-start' || type === 'flow-map-start') flow++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') flow = Math.max(0, flow - 1);
+    else if (type === 'newline') onLine = 0;
+    else if (flow === 0 && (type === 'seq-item-ind' || type === 'explicit-key-ind' || type === 'map-value-ind')) onLine++;
+    if (flow > MAX_NESTING || onLine > MAX_NESTING) {
+      const { line, col } = new LineCounterAt(text).at(offset);
+      return {
+        code: 'RECIPE_TOO_DEEP',
+        message: `the document nests more than ${MAX_NESTING} levels deep`,
+        hint: 'a recipe needs a few levels of maps and lists; check for unbalanced brackets',
+        pos: { file, line, col },
+      };
+    }
+    if (type !== 'doc-mode' && type !== 'scalar' && type !== 'flow-error-end') offset += token.length;
+  }
+  return undefined;
+}
+
+/** Line and column of an offset, computed only for the one position reported. */
+class LineCounterAt {
+  constructor(private readonly text: string) {}
+  at(offset: number): { line: number; col: number } {
+    let line = 1;
+    let last = -1;
+    for (let i = this.text.indexOf('\n'); i >= 0 && i < offset; i = this.text.indexOf('\n', i + 1)) { line++; last = i; }
+    return { line, col: offset - last };
+  }
+}
+
+interface ConvertContext {
+  doc: Document;
+  at: (offset: number) => SourcePos;
+  text: string;
+  issues: RecipeIssue[];
+  /** Nodes added by alias expansion so far (see MAX_ALIAS_NODES). */
+  aliasNodes: number;
+}
+
+function convert(ctx: ConvertContext, node: YamlNode, depth: number, viaAlias: boolean): PNode {
+  const { doc, at, text, issues } = ctx;
   const start = node.range?.[0] ?? 0;
-  if (depth > 64) {
-    issues.push({ code: 'RECIPE_TOO_DEEP', message: 'the document nests too deeply (alias loop?)', pos: at(start) });
-    return { kind: 'scalar', value: null, raw: '', pos: at(start), offset: start };
+  const nothing = (): PNode => ({ kind: 'scalar', value: null, raw: '', pos: at(start), offset: start });
+  if (depth > MAX_NESTING) {
+    issues.push({ code: 'RECIPE_TOO_DEEP', message: `the document nests more than ${MAX_NESTING} levels deep (alias loop?)`, pos: at(start) });
+    return nothing();
+  }
+  if (viaAlias && ++ctx.aliasNodes > MAX_ALIAS_NODES) {
+    if (ctx.aliasNodes === MAX_ALIAS_NODES + 1) {
+      issues.push({
+        code: 'RECIPE_ALIAS_LIMIT',
+        message: `aliases expand to more than ${MAX_ALIAS_NODES} nodes`,
+        hint: 'a recipe needs few aliases; an alias of an alias of ... multiplies the document (a "billion laughs" attack)',
+        pos: at(start),
+      });
+    }
+    return nothing();
   }
   if (isAlias(node)) {
     const target = node.resolve(doc);
     if (!target) {
       issues.push({ code: 'RECIPE_YAML_SYNTAX', message: `unknown alias *${node.source}`, pos: at(start) });
-      return { kind: 'scalar', value: null, raw: '', pos: at(start), offset: start };
+      return nothing();
     }
-    return convert(doc, target as YamlNode, at, text, issues, depth + 1);
+    return convert(ctx, target as YamlNode, depth + 1, true);
   }
   if (isMap(node)) {
     const entries: PEntry[] = [];
+    const seen = new Set<string>();
     for (const pair of node.items) {
       const k = pair.key as YamlNode | null;
       const keyStart = k?.range?.[0] ?? start;
       const key = isScalar(k) ? String(k.value) : k ? String(k) : '';
+      if (seen.has(key)) {
+        // Reported where it is written, not again for each alias of the map.
+        if (!viaAlias) issues.push({ code: 'RECIPE_DUPLICATE_KEY', message: 'duplicate key in a map', hint: 'remove one of the two entries', pos: at(keyStart) });
+        continue;
+      }
+      seen.add(key);
       const value: PNode = pair.value
-        ? convert(doc, pair.value as YamlNode, at, text, issues, depth + 1)
+        ? convert(ctx, pair.value as YamlNode, depth + 1, viaAlias)
         : { kind: 'scalar', value: null, raw: '', pos: at(keyStart), offset: keyStart };
       entries.push({ key, keyPos: at(keyStart), value });
     }
     return { kind: 'map', entries, pos: at(start) };
   }
   if (isSeq(node)) {
-    return { kind: 'seq', items: node.items.map((n) => convert(doc, n as YamlNode, at, text, issues, depth + 1)), pos: at(start) };
+    return { kind: 'seq', items: node.items.map((n) => convert(ctx, n as YamlNode, depth + 1, viaAlias)), pos: at(start) };
   }
   if (isScalar(node)) {
     const v = node.value;
@@ -84,7 +168,7 @@ function convert(doc: Document, node: YamlNode, at: (o: number) => SourcePos, te
     const end = node.range?.[1] ?? start;
     return { kind: 'scalar', value, raw: text.slice(start, end), pos: at(start), offset: start };
   }
-  return { kind: 'scalar', value: null, raw: '', pos: at(start), offset: start };
+  return nothing();
 }
 
 function firstLine(s: string): string {
