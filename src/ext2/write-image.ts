@@ -141,7 +141,7 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   labelField.set(label);
   const reserved = reservedBlocks(geo.blocksCount, reservedPercent);
   const meta = buildMetadata({ geo, alloc, lastIno: plan.lastIno, dirsPerGroup, inodeTables, reservedBlocks: reserved, time: imageTime, uuid, hashSeed, label: labelField });
-  pieces.push(...meta.pieces);
+  for (const p of meta.pieces) pieces.push(p);
   pieces.sort((a, b) => a.phys - b.phys);
 
   // 4. Stream into a temp file, then rename.
