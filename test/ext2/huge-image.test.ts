@@ -5,15 +5,15 @@
  * 700 MB of memory, so this runs only with MKROOTFS_HEAVY=1.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { e2fsckClean } from '../helpers/oracles.ts';
-import { tempDir } from './fixtures.ts';
 
 describe.skipIf(!process.env.MKROOTFS_HEAVY)('huge images (MKROOTFS_HEAVY=1)', () => {
   it('builds an 8 TiB sparse image that e2fsck -fn accepts', () => {
-    const dir = tempDir('mkrootfs-huge-');
+    const dir = mkdtempSync(join(tmpdir(), 'mkrootfs-huge-'));
     mkdirSync(join(dir, 'tree/etc'), { recursive: true });
     writeFileSync(join(dir, 'tree/etc/hostname'), 'huge\n');
     const img = join(dir, 'huge.img');
@@ -26,7 +26,7 @@ describe.skipIf(!process.env.MKROOTFS_HEAVY)('huge images (MKROOTFS_HEAVY=1)', (
       expect(statSync(img).size).toBe(8 * 2 ** 40);
       e2fsckClean(img);
     } finally {
-      rmSync(img, { force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 1_200_000);
 });
