@@ -16,6 +16,7 @@ import type { GuestResolver } from './recipe/vars.ts';
 import { parseImageSize, sizeOptions } from './tree/size.ts';
 import { importDir, type ImportFs } from './tree/import-dir.ts';
 import { writeImageFile, type ImageSummary, type ImageOptions } from './ext2/write-image.ts';
+import { DirHandles } from './tree/dir-handles.ts';
 
 export type { LoadedRecipe } from './recipe/load.ts';
 export type { Recipe, BootSection } from './recipe/schema.ts';
@@ -109,7 +110,11 @@ export async function compilePrograms(loaded: LoadedRecipe, workDir: string, com
  * contents are written there (host files, like a directory layer's) instead
  * of being held in memory; keep the directory until the image is written.
  */
-export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter; workDir?: string; cwd?: string }): Promise<Tree> {
+export async function recipeTree(loaded: LoadedRecipe, opts: {
+  fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter; workDir?: string; cwd?: string;
+  /** For directory layers deeper than PATH_MAX: keeps their directories open until the image is written (see src/tree/dir-handles.ts). */
+  handles?: DirHandles;
+}): Promise<Tree> {
   let spilled = 0;
   const workDir = opts.workDir;
   const spill = workDir === undefined ? undefined : async (data: Uint8Array): Promise<ContentSource> => {
@@ -122,7 +127,7 @@ export async function recipeTree(loaded: LoadedRecipe, opts: { fs?: HostFs; epoc
     locate: loaded.locate,
     sources: loaded.sources,
     fs: opts.fs ?? (nodeFs as unknown as HostFs),
-    importDir: opts.importDir ?? ((a) => importDir(opts.fs ? { ...a, fs: opts.fs as unknown as ImportFs } : a)),
+    importDir: opts.importDir ?? ((a) => importDir({ ...a, handles: opts.handles, ...(opts.fs ? { fs: opts.fs as unknown as ImportFs } : {}) })),
     epoch: opts.epoch,
     programs: opts.programs,
     spill,
@@ -154,6 +159,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
   const output = imageOutputPath(loaded, args);
   // Scratch space for compiled programs and tar layers' contents; removed at the end.
   const workDir = await nodeFs.mkdtemp(join(tmpdir(), 'mkrootfs-build-'));
+  const handles = new DirHandles();
   try {
     let programs: Map<number, string> | undefined;
     if (loaded.recipe.programs.length > 0) {
@@ -162,7 +168,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
-    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd: args.cwd ?? process.cwd() });
+    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd: args.cwd ?? process.cwd(), handles });
     progress({ step: 'tree', state: 'done' });
     progress({ step: 'write', state: 'start', detail: output });
     await nodeFs.mkdir(dirname(output), { recursive: true });
@@ -170,6 +176,7 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
     progress({ step: 'write', state: 'done' });
     return { ...summary, recipe: args.recipePath, epoch };
   } finally {
+    handles.close();
     await nodeFs.rm(workDir, { recursive: true, force: true });
   }
 }

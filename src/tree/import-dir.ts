@@ -4,10 +4,17 @@
  * file contents stay on the host (read later by the writer), hard links are
  * recognised by (dev, ino) and become one shared node. Names are taken as raw
  * bytes. Owners are root (the default, as Buildroot does), kept, or fixed.
+ *
+ * Trees deeper than PATH_MAX are walked relative to open directories: once a
+ * directory's path grows past ANCHOR_AT bytes (or ANCHOR_LEVELS levels) it is
+ * opened (O_DIRECTORY, O_NOFOLLOW) and everything under it is named `/proc/self/fd/N/...`
+ * (dir-handles.ts). The walk is iterative (no recursion per level) and yields
+ * to the event loop now and then, so a signal handler can run.
  */
 import * as nodeFs from 'node:fs';
-import { MkrootfsError } from '../errors.ts';
+import { ExitCode, MkrootfsError } from '../errors.ts';
 import { bytesToBinary, displayName, mkdirp, validateName, type DirNode, type Node, type NodeAttrs, type Tree } from './tree.ts';
+import { DirHandles, FD_DIR } from './dir-handles.ts';
 
 export type Owner = 'root' | 'keep' | { uid: number; gid: number };
 
@@ -22,6 +29,9 @@ export interface ImportFs {
   readdirSync(path: Buffer, options: { encoding: 'buffer' }): Buffer[];
   readlinkSync(path: Buffer, options: { encoding: 'buffer' }): Buffer;
   readFileSync(path: Buffer): Buffer;
+  /** Opens a directory of a deep tree (node:fs has it; without it, paths past PATH_MAX fail). */
+  openSync?(path: Buffer, flags: number): number;
+  closeSync?(fd: number): void;
 }
 
 export interface HostStat {
@@ -37,6 +47,12 @@ export interface ImportDirArgs {
   dest?: string;
   owner?: Owner;
   fs?: ImportFs;
+  /**
+   * Keeps open the directories through which files deeper than PATH_MAX are
+   * named, until the caller has written the image (then it calls close()).
+   * Without it such files are read into memory during the walk.
+   */
+  handles?: DirHandles;
 }
 
 export interface ImportSummary { entries: number; bytes: number }
@@ -49,6 +65,13 @@ export function splitDev(rdev: number): { major: number; minor: number } {
   const minor = (lo & 0xff) | ((lo >>> 12) & 0xfff00);
   return { major, minor };
 }
+
+/** A directory whose access path is longer than this is opened, and what is under it named relative to it. */
+export const ANCHOR_AT = 3072;
+/** ... or that many levels below the last opened one: the kernel walks every component of a path on each call, so a chain of 20,000 one-letter names would cost quadratic time. */
+export const ANCHOR_LEVELS = 256;
+/** Entries between turns of the event loop. */
+const YIELD_ENTRIES = 2048;
 
 function unreadable(err: unknown, path: Buffer, what: string): MkrootfsError {
   const e = err as NodeJS.ErrnoException;
@@ -71,6 +94,7 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
   const links = new Map<string, Promise<Node>>(); // promises: a node may still be in the making
   const summary: ImportSummary = { entries: 0, bytes: 0 };
   const utf8 = new TextDecoder('utf-8', { fatal: true });
+  const slash = Buffer.from('/');
 
   const rootPath = Buffer.from(args.hostPath);
   let rootStat: HostStat;
@@ -85,24 +109,51 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
   const destDir = mkdirp(args.tree, args.dest ?? '/', attrsOf(rootStat));
   Object.assign(destDir, attrsOf(rootStat));
 
-  const makeNode = async (st: HostStat, hostChild: Buffer): Promise<Node> => {
+  /** A directory opened because its path grew long; `refs` counts pending directories named through it. */
+  interface Anchor { fd: number; refs: number; filesUnder: boolean }
+  /** A directory still to read: `access` is the (short) path to use, `shown` its real path (for messages). */
+  interface Pending { dir: DirNode; access: Buffer; shown: Buffer; treePath: string; anchor: Anchor | undefined; levels: number }
+  const anchors = new Set<Anchor>();
+  const release = (a: Anchor | undefined): void => {
+    if (!a || --a.refs > 0) return;
+    anchors.delete(a);
+    if (a.filesUnder && args.handles) args.handles.adopt(a.fd);
+    else fs.closeSync?.(a.fd);
+  };
+  const openAnchor = (access: Buffer, shown: Buffer): Anchor => {
+    if (!fs.openSync) throw tooDeep(shown, 'this file system cannot open directories');
+    let fd: number;
+    try {
+      fd = fs.openSync(access, nodeFs.constants.O_RDONLY | nodeFs.constants.O_DIRECTORY | nodeFs.constants.O_NOFOLLOW);
+    } catch (err) {
+      throw unreadable(err, shown, 'open directory');
+    }
+    const a: Anchor = { fd, refs: 1, filesUnder: false };
+    anchors.add(a);
+    return a;
+  };
+
+  const makeNode = async (st: HostStat, access: Buffer, shown: Buffer, anchor: Anchor | undefined): Promise<Node> => {
     const attrs = attrsOf(st);
     let node: Node;
     if (st.isFile()) {
       summary.bytes += st.size;
       let hostText: string | null = null;
-      try { hostText = utf8.decode(hostChild); } catch { hostText = null; }
-      if (hostText !== null && Buffer.from(hostText).equals(hostChild)) {
-        node = { type: 'file', content: { kind: 'host', path: hostText, size: st.size }, ...attrs };
+      try { hostText = utf8.decode(access); } catch { hostText = null; }
+      // A path through an anchor stays valid only while the anchor is open: without handles to keep it, read the file now.
+      const named = hostText !== null && Buffer.from(hostText).equals(access) && (anchor === undefined || args.handles !== undefined);
+      if (named) {
+        if (anchor) anchor.filesUnder = true;
+        node = { type: 'file', content: { kind: 'host', path: hostText!, size: st.size }, ...attrs };
       } else {
         // A path that is not valid UTF-8 cannot be named by a string later: read it now.
         let data: Buffer;
-        try { data = fs.readFileSync(hostChild); } catch (err) { throw unreadable(err, hostChild, 'read file'); }
+        try { data = fs.readFileSync(access); } catch (err) { throw unreadable(err, shown, 'read file'); }
         node = { type: 'file', content: { kind: 'bytes', data: new Uint8Array(data) }, ...attrs };
       }
     } else if (st.isSymbolicLink()) {
       let target: Buffer;
-      try { target = fs.readlinkSync(hostChild, { encoding: 'buffer' }); } catch (err) { throw unreadable(err, hostChild, 'read symlink'); }
+      try { target = fs.readlinkSync(access, { encoding: 'buffer' }); } catch (err) { throw unreadable(err, shown, 'read symlink'); }
       node = { type: 'symlink', target: new Uint8Array(target), ...attrs };
     } else if (st.isCharacterDevice() || st.isBlockDevice()) {
       node = { type: st.isCharacterDevice() ? 'char' : 'block', ...splitDev(st.rdev), ...attrs };
@@ -111,48 +162,93 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
     } else if (st.isSocket()) {
       node = { type: 'socket', ...attrs };
     } else {
-      throw new MkrootfsError({ code: 'HOST_UNSUPPORTED_TYPE', message: `${displayName(bytesToBinary(hostChild))} has an unsupported file type`, hint: 'remove it from the source directory', data: { path: displayName(bytesToBinary(hostChild)) } });
+      throw new MkrootfsError({ code: 'HOST_UNSUPPORTED_TYPE', message: `${displayName(bytesToBinary(shown))} has an unsupported file type`, hint: 'remove it from the source directory', data: { path: displayName(bytesToBinary(shown)) } });
     }
     return node;
   };
 
-  const importInto = async (dir: DirNode, hostDir: Buffer, treePath: string): Promise<void> => {
+  const readOne = async (item: Pending, pending: Pending[]): Promise<void> => {
+    const { dir, access, shown, treePath } = item;
     let names: Buffer[];
     try {
-      names = fs.readdirSync(hostDir, { encoding: 'buffer' });
+      names = fs.readdirSync(access, { encoding: 'buffer' });
     } catch (err) {
-      throw unreadable(err, hostDir, 'read directory');
+      if (item.anchor && (err as NodeJS.ErrnoException)?.code === 'ENOENT' && access.toString().startsWith(FD_DIR)) {
+        throw tooDeep(shown, `this system has no ${FD_DIR} to read it through`);
+      }
+      throw unreadable(err, shown, 'read directory');
     }
-    const hostChildren = names.map((n) => Buffer.concat([hostDir, Buffer.from('/'), n]));
-    const stats = hostChildren.map((p) => {
-      try { return fs.lstatSync(p); } catch (err) { throw unreadable(err, p, 'stat'); }
-    });
-    const subdirs: { child: DirNode; hostChild: Buffer; childTreePath: string }[] = [];
-    for (let i = 0; i < names.length; i++) {
-      const name = bytesToBinary(names[i]!);
+    const subdirs: Pending[] = [];
+    for (const rawName of names) {
+      const name = bytesToBinary(rawName);
       const childTreePath = (treePath === '/' ? '' : treePath) + '/' + name;
       validateName(name, displayName(childTreePath));
-      const hostChild = hostChildren[i]!;
-      const st = stats[i]!;
+      const childAccess = Buffer.concat([access, slash, rawName]);
+      const childShown = Buffer.concat([shown, slash, rawName]);
+      let st: HostStat;
+      try { st = fs.lstatSync(childAccess); } catch (err) { throw unreadable(err, childShown, 'stat'); }
       summary.entries++;
       if (st.isDirectory()) {
         const existing = dir.entries.get(name);
         const child: DirNode = existing?.type === 'dir' ? existing : { type: 'dir', entries: new Map(), ...attrsOf(st) };
         Object.assign(child, attrsOf(st));
         dir.entries.set(name, child);
-        subdirs.push({ child, hostChild, childTreePath });
+        let childAnchor = item.anchor;
+        let childPath = childAccess;
+        let levels = item.levels + 1;
+        if (childAccess.length > ANCHOR_AT || levels > ANCHOR_LEVELS) {
+          childAnchor = openAnchor(childAccess, childShown);
+          childPath = Buffer.from(`${FD_DIR}/${childAnchor.fd}`);
+          levels = 0;
+        } else if (childAnchor) {
+          childAnchor.refs++;
+        }
+        subdirs.push({ dir: child, access: childPath, shown: childShown, treePath: childTreePath, anchor: childAnchor, levels });
         continue;
       }
       const key = `${st.dev}:${st.ino}`;
-      let pending = st.nlink > 1 ? links.get(key) : undefined;
-      if (!pending) {
-        pending = makeNode(st, hostChild);
-        if (st.nlink > 1) links.set(key, pending);
+      let made = st.nlink > 1 ? links.get(key) : undefined;
+      if (!made) {
+        made = makeNode(st, childAccess, childShown, item.anchor);
+        if (st.nlink > 1) links.set(key, made);
       }
-      dir.entries.set(name, await pending);
+      dir.entries.set(name, await made);
     }
-    for (const sd of subdirs) await importInto(sd.child, sd.hostChild, sd.childTreePath);
+    // Depth first, in directory order.
+    for (let i = subdirs.length - 1; i >= 0; i--) pending.push(subdirs[i]!);
   };
-  await importInto(destDir, rootPath, args.dest ?? '/');
+
+  const pending: Pending[] = [{ dir: destDir, access: rootPath, shown: rootPath, treePath: args.dest ?? '/', anchor: undefined, levels: 0 }];
+  let sinceYield = 0;
+  try {
+    while (pending.length > 0) {
+      const item = pending.pop()!;
+      try {
+        await readOne(item, pending);
+      } finally {
+        release(item.anchor);
+      }
+      sinceYield += item.dir.entries.size + 1;
+      if (sinceYield >= YIELD_ENTRIES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+  } finally {
+    // After an error: directories never reached still hold their anchors.
+    for (const item of pending) release(item.anchor);
+    for (const a of anchors) { anchors.delete(a); fs.closeSync?.(a.fd); }
+  }
   return summary;
+}
+
+function tooDeep(shown: Buffer, why: string): MkrootfsError {
+  const path = displayName(bytesToBinary(shown));
+  return new MkrootfsError({
+    code: 'HOST_PATH_TOO_LONG',
+    message: `cannot read ${path.length > 120 ? `${path.slice(0, 50)}...${path.slice(-50)}` : path}: its path is longer than the system allows and ${why}`,
+    hint: 'shorten the tree, or build on Linux with node:fs',
+    data: { path },
+    exitCode: ExitCode.usage,
+  });
 }

@@ -13,6 +13,7 @@ import { writeImageFile, type ImageOptions, type ImageSummary } from '../../ext2
 import { addRecipeOptions } from './recipe-options.ts';
 import { parseSourceDateEpoch } from '../../source-date-epoch.ts';
 import type { CliIo } from '../io.ts';
+import { DirHandles } from '../../tree/dir-handles.ts';
 
 const HELP = `
 Without a recipe, --from-dir and -o are required: the directory's contents
@@ -134,11 +135,14 @@ export async function buildFromDir(flags: BuildFlags, io: CliIo): Promise<ImageS
   if (flags.label !== undefined) options.label = flags.label;
   const owner = parseOwner(flags.owner ?? 'root');
   const tree = newTree();
-  await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner });
+  // Trees deeper than PATH_MAX are named through open directories, kept until the image is written.
+  const handles = new DirHandles();
   const progress = progressReporter(io);
   try {
+    await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner, handles });
     return await writeImageFile({ tree, output: resolve(io.cwd, flags.output), options, onProgress: progress.update });
   } finally {
+    handles.close();
     progress.end();
   }
 }
