@@ -5,8 +5,8 @@
  */
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { withContextAsync } from './errors.ts';
+import { join, resolve } from 'node:path';
+import { MkrootfsError, ioFailure, ioFailureCode, withContextAsync } from './errors.ts';
 import { parseSourceDateEpoch } from './source-date-epoch.ts';
 import type { ContentSource, Tree } from './tree/tree.ts';
 import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
@@ -16,7 +16,9 @@ import type { GuestResolver } from './recipe/vars.ts';
 import { parseImageSize, sizeOptions } from './tree/size.ts';
 import { importDir, type ImportFs } from './tree/import-dir.ts';
 import { writeImageFile, type ImageSummary, type ImageOptions } from './ext2/write-image.ts';
+import { prepareOutput } from './ext2/output-file.ts';
 import { DirHandles } from './tree/dir-handles.ts';
+import type { TempPaths } from './temp-paths.ts';
 
 export type { LoadedRecipe } from './recipe/load.ts';
 export type { Recipe, BootSection } from './recipe/schema.ts';
@@ -61,6 +63,8 @@ export interface BuildFromRecipeArgs extends LoadRecipeArgs {
   /** Directory for the default output name (from .mkrootfsrc.yml). Default "out". */
   outputDir?: string;
   onProgress?: (p: RecipeProgress) => void;
+  /** Told of every scratch directory and temp file while it exists, so that an interrupted build can remove them (src/temp-paths.ts). */
+  temps?: TempPaths;
 }
 
 export interface RecipeBuildSummary extends ImageSummary {
@@ -85,6 +89,22 @@ export async function loadRecipe(args: LoadRecipeArgs): Promise<LoadedRecipe> {
 export function imageOutputPath(loaded: LoadedRecipe, args: { output?: string; outputDir?: string; cwd?: string }): string {
   const cwd = args.cwd ?? process.cwd();
   return resolve(cwd, args.output ?? loaded.recipe.image.output ?? join(args.outputDir ?? 'out', 'rootfs.img'));
+}
+
+/**
+ * The host files a build reads: every recipe file merged, layer sources, file
+ * sources, program sources and the device table. The image must not be one of
+ * them (src/ext2/output-file.ts compares device and inode).
+ */
+export function recipeInputs(loaded: LoadedRecipe, cwd: string = process.cwd()): string[] {
+  const r = loaded.recipe;
+  return [
+    ...loaded.files.map((f) => resolve(cwd, f)),
+    ...r.layers.map((l) => l.source),
+    ...r.files.flatMap((f) => (f.source !== undefined ? [f.source] : [])),
+    ...r.programs.flatMap((p) => p.sources),
+    ...(r.deviceTable !== undefined ? [r.deviceTable] : []),
+  ];
 }
 
 /** SOURCE_DATE_EPOCH (src/source-date-epoch.ts), or 0 when unset: no build ever reads the clock. */
@@ -114,6 +134,8 @@ export async function recipeTree(loaded: LoadedRecipe, opts: {
   fs?: HostFs; epoch: number; programs?: Map<number, string>; importDir?: DirImporter; workDir?: string; cwd?: string;
   /** For directory layers deeper than PATH_MAX: keeps their directories open until the image is written (see src/tree/dir-handles.ts). */
   handles?: DirHandles;
+  /** The existing image: a directory layer holding it is an error. */
+  output?: { dev: number; ino: number; path: string };
 }): Promise<Tree> {
   let spilled = 0;
   const workDir = opts.workDir;
@@ -127,7 +149,7 @@ export async function recipeTree(loaded: LoadedRecipe, opts: {
     locate: loaded.locate,
     sources: loaded.sources,
     fs: opts.fs ?? (nodeFs as unknown as HostFs),
-    importDir: opts.importDir ?? ((a) => importDir({ ...a, handles: opts.handles, ...(opts.fs ? { fs: opts.fs as unknown as ImportFs } : {}) })),
+    importDir: opts.importDir ?? ((a) => importDir({ ...a, handles: opts.handles, output: opts.output, ...(opts.fs ? { fs: opts.fs as unknown as ImportFs } : {}) })),
     epoch: opts.epoch,
     programs: opts.programs,
     spill,
@@ -152,13 +174,18 @@ export function imageOptions(loaded: LoadedRecipe, epoch: number, overrides: Bui
 export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<RecipeBuildSummary> {
   const progress = args.onProgress ?? (() => {});
   const env = args.env ?? {};
+  const cwd = args.cwd ?? process.cwd();
   const epoch = sourceDateEpoch(env);
   progress({ step: 'load', state: 'start', detail: args.recipePath });
   const loaded = await loadRecipe(args);
   progress({ step: 'load', state: 'done' });
   const output = imageOutputPath(loaded, args);
+  const inputs = recipeInputs(loaded, cwd);
+  // Before any work: the output must be a usable path, and none of the inputs.
+  const target = await prepareOutput({ path: output, inputs });
   // Scratch space for compiled programs and tar layers' contents; removed at the end.
-  const workDir = await nodeFs.mkdtemp(join(tmpdir(), 'mkrootfs-build-'));
+  const workDir = await scratchDir();
+  args.temps?.add(workDir);
   const handles = new DirHandles();
   try {
     let programs: Map<number, string> | undefined;
@@ -168,16 +195,33 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
-    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd: args.cwd ?? process.cwd(), handles });
+    const existing = target.existing ? { ...target.existing, path: output } : undefined;
+    const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd, handles, output: existing });
     progress({ step: 'tree', state: 'done' });
     progress({ step: 'write', state: 'start', detail: output });
-    await nodeFs.mkdir(dirname(output), { recursive: true });
-    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image) });
+    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image), inputs, temps: args.temps });
     progress({ step: 'write', state: 'done' });
     return { ...summary, recipe: args.recipePath, epoch };
   } finally {
     handles.close();
     await nodeFs.rm(workDir, { recursive: true, force: true });
+    args.temps?.delete(workDir);
+  }
+}
+
+/** A fresh scratch directory in TMPDIR; a full or read-only TMPDIR is a runtime error (exit 1). */
+async function scratchDir(): Promise<string> {
+  try {
+    return await nodeFs.mkdtemp(join(tmpdir(), 'mkrootfs-build-'));
+  } catch (err) {
+    if (ioFailureCode(err)) throw ioFailure(err, `while creating a scratch directory in ${tmpdir()}`);
+    throw new MkrootfsError({
+      code: 'SCRATCH_UNAVAILABLE',
+      message: `cannot create a scratch directory in ${tmpdir()}: ${(err as Error).message}`,
+      hint: 'set TMPDIR to a writable directory',
+      data: { tmpdir: tmpdir(), errno: (err as NodeJS.ErrnoException).code },
+      cause: err,
+    });
   }
 }
 

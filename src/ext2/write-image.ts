@@ -11,16 +11,17 @@
  *    (image-stream.ts), hashing it on the way when asked (options.hash), and
  *    rename it into place only on success.
  */
-import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { MkrootfsError, usageError } from '../errors.ts';
+import { usageError } from '../errors.ts';
 import { displayName, type Tree } from '../tree/tree.ts';
 import { CountingAllocator, SequentialAllocator } from './allocator.ts';
 import { indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
 import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
 import { encodeDir } from './dir-block.ts';
 import { IdentityHash, formatUuid } from './identity.ts';
-import { nodeImageFs, type ImageFs } from './image-fs.ts';
+import { nodeImageFs, type ImageFileHandle, type ImageFs } from './image-fs.ts';
+import { checkStillReplaceable, nodeOutputFs, outputError, prepareOutput, tempPathFor, type OutputFs, type OutputTarget } from './output-file.ts';
+import type { TempPaths } from '../temp-paths.ts';
 import { streamImage, type HostFile, type Piece } from './image-stream.ts';
 import { InlineHasher, NoHasher, type ImageHasher } from './image-hash.ts';
 import { encodeDevice, type Inode } from './inode.ts';
@@ -68,17 +69,27 @@ export interface ImageSummary {
 
 export interface WriteImageArgs {
   tree: Tree;
+  /** The image path. Only a regular file or nothing there is replaced (src/ext2/output-file.ts); missing directories are created. */
   output: string;
   options?: ImageOptions;
-  fs?: ImageFs;
+  /** The file system; when it also has lstat, stat, realpath, mkdir and chmod (memfs does), the output checks use it too. */
+  fs?: ImageFs & Partial<OutputFs>;
+  /** Host files the build reads (recipe, tar layers...): the output must not be one of them. */
+  inputs?: readonly string[];
+  /** Told of the temp file while it exists, so that an interrupted build can remove it. */
+  temps?: TempPaths;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
 }
 
 const SCAN_CONCURRENCY = 16;
+/** Bytes written, or files scanned, between turns of the event loop (see yielding()). */
+const YIELD_BYTES = 8 << 20;
+const YIELD_FILES = 256;
 const FAST_SYMLINK_MAX = 59;
 
 export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary> {
   const fs: ImageFs = args.fs ?? nodeImageFs;
+  const outFs: OutputFs | undefined = args.fs === undefined ? nodeOutputFs : hasOutputFs(args.fs) ? args.fs : undefined;
   const opts = args.options ?? {};
   const bs: BlockSize = validateBlockSize(opts.blockSize ?? 4096);
   const reservedPercent = opts.reservedPercent ?? 5;
@@ -90,6 +101,9 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   if (opts.epoch !== undefined && !(Number.isInteger(opts.epoch) && opts.epoch >= 0 && opts.epoch <= EXT2_TIME_MAX)) {
     throw usageError('BAD_EPOCH', `epoch ${opts.epoch} is not a whole number of seconds from 0 to ${EXT2_TIME_MAX}`, 'set SOURCE_DATE_EPOCH to whole seconds no later than 2446-05-10');
   }
+
+  // Before any work: the output path must be usable (and is checked again just before the rename).
+  const target: OutputTarget = outFs ? await prepareOutput({ path: args.output, fs: outFs, inputs: args.inputs }) : { path: args.output };
 
   // 1. Inodes and content.
   const plan = planInodes(args.tree);
@@ -144,15 +158,22 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   for (const p of meta.pieces) pieces.push(p);
   pieces.sort((a, b) => a.phys - b.phys);
 
-  // 4. Stream into a temp file, then rename.
-  const tmp = join(dirname(args.output), `.${basename(args.output)}.tmp-${randomBytes(4).toString('hex')}`);
+  // 4. Stream into a temp file beside the target (output-file.ts), then rename.
+  const tmp = tempPathFor(target.path, randomBytes(4).toString('hex'));
   const windowBytes = Math.min(8 << 20, geo.blocksCount * bs);
   const hasher: ImageHasher = opts.hash === false ? new NoHasher(windowBytes) : new InlineHasher(windowBytes);
   let sha256: string;
   let out;
+  args.temps?.add(tmp);
   try {
-    out = await fs.open(tmp, 'w', 0o644);
+    // 'wx': a name planted in the meantime (a symbolic link) is never followed.
+    out = yielding(await fs.open(tmp, 'wx', target.existing?.mode ?? 0o644));
+    // The replaced image's permissions, whatever the umask.
+    if (target.existing && outFs) await outFs.chmod(tmp, target.existing.mode);
   } catch (err) {
+    if (out) await out.close().catch(() => undefined);
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    args.temps?.delete(tmp);
     throw outputError(err, args.output);
   }
   try {
@@ -164,11 +185,14 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
     await out.truncate(geo.blocksCount * bs);
     await out.close();
     out = undefined;
-    await fs.rename(tmp, args.output);
+    if (outFs) await checkStillReplaceable(outFs, target, args.output);
+    await fs.rename(tmp, target.path);
+    args.temps?.delete(tmp);
   } catch (err) {
     if (out) await out.close().catch(() => undefined);
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw err instanceof MkrootfsError ? err : outputError(err, args.output);
+    args.temps?.delete(tmp);
+    throw outputError(err, args.output);
   }
   return {
     path: args.output,
@@ -183,15 +207,28 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   };
 }
 
-function outputError(err: unknown, path: string): MkrootfsError {
-  const e = err as NodeJS.ErrnoException;
-  return new MkrootfsError({
-    code: 'IMAGE_WRITE_FAILED',
-    message: `cannot write image ${path}: ${e?.message ?? String(err)}`,
-    hint: 'check that the output directory exists, is writable and has free space',
-    data: { path, errno: e?.code },
-    cause: err,
-  });
+/**
+ * The image handle, yielding to the event loop (setImmediate) after every
+ * 8 MiB written: the writer's file I/O is synchronous under its promises, and
+ * without a turn of the loop a SIGINT or SIGTERM handler (src/cli/signal-cleanup.ts)
+ * could not run — and remove the temp file — until the whole image was written.
+ */
+function yielding(fh: ImageFileHandle): ImageFileHandle {
+  let sinceYield = 0;
+  return {
+    read: (b, o, l, p) => fh.read(b, o, l, p),
+    write: async (b, o, l, p) => {
+      const r = await fh.write(b, o, l, p);
+      sinceYield += r.bytesWritten;
+      if (sinceYield >= YIELD_BYTES) {
+        sinceYield = 0;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      return r;
+    },
+    truncate: (len) => fh.truncate(len),
+    close: () => fh.close(),
+  };
 }
 
 async function scanAll(all: PlannedInode[], bs: number, fs: ImageFs, onProgress: WriteImageArgs['onProgress']): Promise<Map<PlannedInode, ScannedContent>> {
@@ -205,7 +242,11 @@ async function scanAll(all: PlannedInode[], bs: number, fs: ImageFs, onProgress:
       const p = files[next++]!;
       if (p.node.type !== 'file') continue;
       out.set(p, await scanContent(p.node.content, bs, fs, budget, p.path));
-      if (++done % 256 === 0) onProgress?.({ phase: 'scan', done, total: files.length });
+      if (++done % YIELD_FILES === 0) {
+        onProgress?.({ phase: 'scan', done, total: files.length });
+        // Host reads are synchronous: give signal handlers a turn (see yielding()).
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   };
   await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
@@ -221,6 +262,11 @@ interface Laid {
   src: Uint8Array | HostFile | null;
   /** Fast symlinks: the target packed into i_block. */
   fastTarget?: Uint32Array;
+}
+
+function hasOutputFs(fs: ImageFs & Partial<OutputFs>): fs is ImageFs & OutputFs {
+  return typeof fs.lstat === 'function' && typeof fs.stat === 'function' && typeof fs.realpath === 'function'
+    && typeof fs.mkdir === 'function' && typeof fs.chmod === 'function';
 }
 
 function describe(p: PlannedInode, bs: BlockSize, scan: ScannedContent | undefined): Laid {

@@ -53,6 +53,8 @@ export interface ImportDirArgs {
    * Without it such files are read into memory during the walk.
    */
   handles?: DirHandles;
+  /** The image being written, when it already exists: meeting it in the tree is an error (it would be copied into itself, then replaced). */
+  output?: { dev: number; ino: number; path: string };
 }
 
 export interface ImportSummary { entries: number; bytes: number }
@@ -135,6 +137,15 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
 
   const makeNode = async (st: HostStat, access: Buffer, shown: Buffer, anchor: Anchor | undefined): Promise<Node> => {
     const attrs = attrsOf(st);
+    if (args.output && st.dev === args.output.dev && st.ino === args.output.ino) {
+      throw new MkrootfsError({
+        code: 'OUTPUT_IS_INPUT',
+        message: `output ${args.output.path} is also an input of this build (${displayName(bytesToBinary(shown))} in ${args.hostPath})`,
+        hint: 'write the image outside the source directory: the build would copy the old image into the new one, then overwrite it',
+        data: { path: args.output.path, input: displayName(bytesToBinary(shown)) },
+        exitCode: ExitCode.usage,
+      });
+    }
     let node: Node;
     if (st.isFile()) {
       summary.bytes += st.size;

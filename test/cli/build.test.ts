@@ -1,6 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -196,5 +198,180 @@ describe('build progress', () => {
     p.end();
     await new Promise((r) => setImmediate(r));
     expect(text()).toBe('');
+  });
+});
+
+/**
+ * Output safety (issue 11), as real processes on the current sources: an
+ * interrupted build leaves nothing behind and ends by its signal; the image
+ * never replaces a device, FIFO or one of the build's inputs; paths are
+ * checked before any work; I/O failures exit 1, bad paths 2.
+ */
+describe('build output safety', () => {
+  const bin = resolve('bin/mkrootfs.js');
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [bin, ...args], { cwd: dir, encoding: 'utf8', env: { ...process.env, MKROOTFS_NO_BUNDLE: '1', ...env }, timeout: 120_000 });
+  const isRoot = process.getuid?.() === 0;
+
+  /** A tree with `mib` MiB of incompressible data, so that writing takes a while. */
+  function bigTree(name: string, mib: number): string {
+    const root = join(dir, name);
+    mkdirSync(root, { recursive: true });
+    const chunk = Buffer.alloc(1 << 20);
+    const fd = openSync(join(root, 'blob'), 'w');
+    let x = 0x12345678;
+    for (let i = 0; i < mib; i++) {
+      for (let o = 0; o < chunk.length; o += 4) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; chunk.writeInt32LE(x | 0, o); }
+      writeSync(fd, chunk);
+    }
+    closeSync(fd);
+    return root;
+  }
+
+  /** Starts a build, waits until its temp image holds `atLeast` bytes, sends `signal`, and waits for the end. */
+  async function interrupt(args: string[], signal: NodeJS.Signals, tmpdir: string, tempPrefix: string, atLeast = 8 << 20) {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, MKROOTFS_NO_BUNDLE: '1', TMPDIR: tmpdir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.on('exit', (code, sig) => res({ code, signal: sig })));
+    const t0 = Date.now();
+    let sawScratch = false;
+    for (;;) {
+      const temp = readdirSync(dir).find((n) => n.startsWith(tempPrefix));
+      if (readdirSync(tmpdir).some((n) => n.startsWith('mkrootfs-build-'))) sawScratch = true;
+      if (temp && statSync(join(dir, temp)).size >= atLeast) break;
+      if (child.exitCode !== null || Date.now() - t0 > 60_000) throw new Error(`build ended or stalled before the write: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const sentAt = Date.now();
+    child.kill(signal);
+    const end = await ended;
+    return { ...end, stderr, sawScratch, ms: Date.now() - sentAt };
+  }
+
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s during a --from-dir write: temp file removed, old image kept, ends by the signal', async (signal) => {
+    bigTree('big-src', 160);
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    writeFileSync(join(dir, 'sig.img'), 'old image');
+    const r = await interrupt(['build', '--from-dir', 'big-src', '-o', 'sig.img', '--json'], signal, tmp, '.sig.img.tmp-');
+    expect(r.signal, r.stderr).toBe(signal);
+    expect(r.code).toBeNull();
+    expect(r.ms).toBeLessThan(10_000);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.sig.img'))).toEqual([]);
+    expect(readFileSync(join(dir, 'sig.img'), 'utf8')).toBe('old image');
+    expect(readdirSync(tmp).filter((n) => n.startsWith('mkrootfs-'))).toEqual([]);
+  });
+
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s during a recipe build: temp file and scratch directory removed', async (signal) => {
+    bigTree('big-src', 160);
+    mkdirSync(join(dir, 'tarsrc'), { recursive: true });
+    writeFileSync(join(dir, 'tarsrc/hello'), 'hello\n');
+    execFileSync('tar', ['cf', join(dir, 'small.tar'), '-C', join(dir, 'tarsrc'), '.']);
+    writeFileSync(join(dir, 'sig.yml'), 'layers:\n  - source: big-src\n  - source: small.tar\n    dest: /t\n');
+    const tmp = mkdtempSync(join(dir, 'tmp-'));
+    const r = await interrupt(['build', 'sig.yml', '-o', 'sigr.img', '--json'], signal, tmp, '.sigr.img.tmp-');
+    expect(r.signal, r.stderr).toBe(signal);
+    expect(r.sawScratch).toBe(true);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.sigr.img'))).toEqual([]);
+    expect(existsSync(join(dir, 'sigr.img'))).toBe(false);
+    expect(readdirSync(tmp).filter((n) => n.startsWith('mkrootfs-'))).toEqual([]);
+  });
+
+  it('never replaces a FIFO or a device node with an image', () => {
+    hostTree('safe-src');
+    execFileSync('mkfifo', [join(dir, 'out.fifo')]);
+    const targets = ['out.fifo', ...(isRoot ? ['out.null'] : [])];
+    if (isRoot) execFileSync('mknod', [join(dir, 'out.null'), 'c', '1', '3']);
+    for (const t of targets) {
+      for (const args of [['build', '--from-dir', 'safe-src', '-o', t], ['build', 'safe.yml', '-o', t]]) {
+        writeFileSync(join(dir, 'safe.yml'), 'hostname: safe\n');
+        const r = run(args);
+        expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain('[OUTPUT_NOT_REGULAR]');
+      }
+    }
+    expect(lstatSync(join(dir, 'out.fifo')).isFIFO()).toBe(true);
+    if (isRoot) expect(lstatSync(join(dir, 'out.null')).isCharacterDevice()).toBe(true);
+  });
+
+  it('never overwrites one of its inputs: recipe, include, tar layer, file source, device table, a file of --from-dir', () => {
+    hostTree('in-src');
+    mkdirSync(join(dir, 'in/tar'), { recursive: true });
+    writeFileSync(join(dir, 'in/tar/a'), 'a\n');
+    execFileSync('tar', ['cf', join(dir, 'in/layer.tar'), '-C', join(dir, 'in/tar'), '.']);
+    writeFileSync(join(dir, 'in/base.yml'), 'hostname: base\n');
+    writeFileSync(join(dir, 'in/motd'), 'motd\n');
+    writeFileSync(join(dir, 'in/devices.txt'), '/dev d 755 0 0 - - - - -\n');
+    writeFileSync(join(dir, 'in/recipe.yml'), 'include: [base.yml]\nlayers:\n  - source: layer.tar\nfiles:\n  - { path: /etc/motd, source: motd }\ndeviceTable: devices.txt\n');
+    linkSync(join(dir, 'in/motd'), join(dir, 'in/motd-link.img'));
+    const before = new Map(['recipe.yml', 'base.yml', 'layer.tar', 'motd', 'devices.txt'].map((n) => [n, readFileSync(join(dir, 'in', n))]));
+    for (const out of ['in/recipe.yml', 'in/base.yml', 'in/layer.tar', 'in/motd', 'in/devices.txt', 'in/motd-link.img']) {
+      const r = run(['build', 'in/recipe.yml', '-o', out]);
+      expect(r.status, `${out}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain('[OUTPUT_IS_INPUT]');
+    }
+    for (const [n, bytes] of before) expect(readFileSync(join(dir, 'in', n)).equals(bytes), n).toBe(true);
+    const d = run(['build', '--from-dir', 'in-src', '-o', 'in-src/etc/hostname']);
+    expect(d.status, d.stderr).toBe(2);
+    expect(d.stderr).toContain('[OUTPUT_IS_INPUT]');
+    expect(readFileSync(join(dir, 'in-src/etc/hostname'), 'utf8')).toBe('mkrootfs\n');
+  });
+
+  it('long names: 250 bytes works (temp name fits NAME_MAX), 256 is a usage error', () => {
+    hostTree('name-src');
+    const ok = run(['build', '--from-dir', 'name-src', '-o', `${'n'.repeat(246)}.img`]);
+    expect(ok.status, ok.stderr).toBe(0);
+    e2fsckClean(join(dir, `${'n'.repeat(246)}.img`));
+    const long = run(['build', '--from-dir', 'name-src', '-o', `${'n'.repeat(252)}.img`]);
+    expect(long.status).toBe(2);
+    expect(long.stderr).toContain('[OUTPUT_NAME_TOO_LONG]');
+  });
+
+  it('creates missing directories, and a file in the path is a clear usage error (was internal error: EEXIST)', () => {
+    hostTree('dir-src');
+    writeFileSync(join(dir, 'dir.yml'), 'hostname: d\n');
+    writeFileSync(join(dir, 'a-file'), 'x');
+    for (const args of [['build', '--from-dir', 'dir-src'], ['build', 'dir.yml']]) {
+      const made = run([...args, '-o', `made/${args.length}/x.img`]);
+      expect(made.status, made.stderr).toBe(0);
+      e2fsckClean(join(dir, `made/${args.length}/x.img`));
+      const bad = run([...args, '-o', 'a-file/x.img']);
+      expect(bad.status, bad.stderr).toBe(2);
+      expect(bad.stderr).toContain('[OUTPUT_PARENT_NOT_DIR]');
+      expect(bad.stderr).not.toContain('internal error');
+    }
+  });
+
+  it('keeps the mode of the image it replaces', () => {
+    hostTree('mode-src');
+    writeFileSync(join(dir, 'mode.img'), 'old');
+    chmodSync(join(dir, 'mode.img'), 0o600);
+    expect(run(['build', '--from-dir', 'mode-src', '-o', 'mode.img']).status).toBe(0);
+    expect(statSync(join(dir, 'mode.img')).mode & 0o777).toBe(0o600);
+  });
+
+  it.skipIf(!isRoot)('a full TMPDIR or output file system is an I/O failure: exit 1, not 2 (root: mounts a 1 MiB tmpfs)', () => {
+    const mnt = mkdtempSync(join(dir, 'tmpfs-'));
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt]);
+    } catch {
+      return; // no mount permission in this container
+    }
+    try {
+      mkdirSync(join(dir, 'full/tar'), { recursive: true });
+      writeFileSync(join(dir, 'full/tar/blob'), Buffer.alloc(3 << 20, 1));
+      execFileSync('tar', ['cf', join(dir, 'full/layer.tar'), '-C', join(dir, 'full/tar'), '.']);
+      writeFileSync(join(dir, 'full/recipe.yml'), 'layers:\n  - source: layer.tar\n');
+      const spill = run(['build', 'full/recipe.yml', '-o', 'full.img'], { TMPDIR: mnt });
+      expect(spill.status, spill.stderr).toBe(1);
+      expect(spill.stderr).toContain('[IO_ENOSPC]');
+      expect(spill.stderr).toContain('hint:');
+      const out = run(['build', '--from-dir', 'full/tar', '-o', join(mnt, 'big.img')]);
+      expect(out.status, out.stderr).toBe(1);
+      expect(out.stderr).toContain('[IO_ENOSPC]');
+      expect(readdirSync(mnt).filter((n) => !n.startsWith('tsx-'))).toEqual([]); // tsx keeps its cache in TMPDIR
+    } finally {
+      execFileSync('umount', [mnt]);
+    }
   });
 });

@@ -11,6 +11,7 @@ import type { CommandContext } from '../main.ts';
 import { usageError } from '../../errors.ts';
 import { loadToolConfig } from '../config.ts';
 import { parseSets } from './recipe-options.ts';
+import type { TempPaths } from '../../temp-paths.ts';
 import {
   loadRecipe, buildFromRecipe, imageOutputPath, type BuildFromRecipeArgs, type RecipeBuildSummary, type RecipeProgress,
 } from '../../pipeline.ts';
@@ -22,7 +23,7 @@ const STEP_TITLES: Record<RecipeProgress['step'], string> = {
   write: 'Write the ext2 image',
 };
 
-export async function runRecipeBuild(recipePath: string, opts: Record<string, unknown>, ctx: CommandContext): Promise<void> {
+export async function runRecipeBuild(recipePath: string, opts: Record<string, unknown>, ctx: CommandContext, temps?: TempPaths): Promise<void> {
   const { io } = ctx;
   const config = await loadToolConfig(io.cwd, io.env.HOME);
   if (opts.owner !== undefined) throw usageError('BUILD_CONFLICT', '--owner applies to --from-dir builds', 'set owner: on the recipe\'s layers instead');
@@ -48,6 +49,7 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
     output: opts.output as string | undefined,
     outputDir: config.outputDir,
     cacheDir: config.cacheDir,
+    temps,
   };
 
   if (opts.printRecipe) {

@@ -13,7 +13,10 @@ import { writeImageFile, type ImageOptions, type ImageSummary } from '../../ext2
 import { addRecipeOptions } from './recipe-options.ts';
 import { parseSourceDateEpoch } from '../../source-date-epoch.ts';
 import type { CliIo } from '../io.ts';
+import { withSignalCleanup } from '../signal-cleanup.ts';
+import { prepareOutput } from '../../ext2/output-file.ts';
 import { DirHandles } from '../../tree/dir-handles.ts';
+import type { TempPaths } from '../../temp-paths.ts';
 
 const HELP = `
 Without a recipe, --from-dir and -o are required: the directory's contents
@@ -27,8 +30,14 @@ plus 8 MiB of free space.
 The image's SHA-256 is computed only when asked for (--json or --sha256): it
 costs about 0.7 s of CPU per GB of image.
 
-Exit codes: 0 ok, 1 runtime error (unreadable input, I/O), 2 invalid input
-(bad option, tree does not fit the size).
+The image is written to a temp file beside it and renamed into place: only a
+regular file is ever replaced (keeping its permissions), never a device, FIFO
+or one of the build's inputs; missing directories are created. SIGINT,
+SIGTERM and SIGHUP remove the temp file, and the build ends by the signal.
+
+Exit codes: 0 ok, 1 runtime error (unreadable input, I/O: full or read-only
+disk), 2 invalid input (bad option or output path, tree does not fit the size),
+128+n killed by signal n.
 
 Examples:
   $ mkrootfs build recipes/busybox.yml
@@ -70,10 +79,11 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
     if (recipe !== undefined) {
       if (flags.fromDir !== undefined) throw usageError('BUILD_CONFLICT', 'give either a recipe or --from-dir, not both', 'drop one of them');
       const { runRecipeBuild } = await import('./build-recipe.ts');
-      await runRecipeBuild(recipe, flags, ctx);
+      // SIGINT, SIGTERM, SIGHUP: remove temp files and scratch directories, then end by the signal.
+      await withSignalCleanup((temps) => runRecipeBuild(recipe, flags, ctx, temps));
       return;
     }
-    const summary = await buildFromDir(flags, ctx.io);
+    const summary = await withSignalCleanup((temps) => buildFromDir(flags, ctx.io, temps));
     if (flags.json) ctx.io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else {
       ctx.io.stdout.write(`${summary.path}: ${summary.bytes} bytes, ${summary.blocks} blocks of ${summary.blockSize} (${summary.freeBlocks} free), `
@@ -119,7 +129,7 @@ export function progressReporter(io: CliIo): { update: (p: { phase: string; done
   };
 }
 
-export async function buildFromDir(flags: BuildFlags, io: CliIo): Promise<ImageSummary> {
+export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPaths): Promise<ImageSummary> {
   if (!flags.fromDir) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
   if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE', 'e.g. -o out/rootfs.img');
   const options: ImageOptions = {
@@ -134,13 +144,16 @@ export async function buildFromDir(flags: BuildFlags, io: CliIo): Promise<ImageS
   if (flags.inodes !== undefined) options.inodes = parseInteger(flags.inodes, '--inodes', 1, 0xffffffff);
   if (flags.label !== undefined) options.label = flags.label;
   const owner = parseOwner(flags.owner ?? 'root');
+  const output = resolve(io.cwd, flags.output);
+  // Before any work: the output must be a usable path.
+  const target = await prepareOutput({ path: output });
   const tree = newTree();
   // Trees deeper than PATH_MAX are named through open directories, kept until the image is written.
   const handles = new DirHandles();
   const progress = progressReporter(io);
   try {
-    await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner, handles });
-    return await writeImageFile({ tree, output: resolve(io.cwd, flags.output), options, onProgress: progress.update });
+    await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner, handles, output: target.existing ? { ...target.existing, path: output } : undefined });
+    return await writeImageFile({ tree, output, options, onProgress: progress.update, temps });
   } finally {
     handles.close();
     progress.end();
