@@ -1,27 +1,48 @@
 /**
- * Imports a tar archive (plain or gzip-compressed) into a staging tree:
- * regular files, directories, symbolic and hard links, char/block devices and
- * fifos; ustar, pax (long names, large values) and GNU long-name headers.
- * Names stay raw bytes. Entries that would land outside the destination —
- * a `..` component, or a path or hard-link target that goes through a
- * symbolic link — are rejected with an error naming the entry.
+ * Imports a tar archive into a staging tree, streaming: the archive is read
+ * once, in order, decompressed on the fly (gzip, xz, zstd; tar/decompress.ts)
+ * and parsed one member at a time (tar/reader.ts: ustar, pax, GNU, every
+ * sparse format), with file contents going straight to a content sink (in
+ * memory, or spilled to host files: tar/host-sink.ts). Memory is bounded by
+ * chunk and header sizes, not by the archive.
+ *
+ * Regular files (sparse ones with their holes), directories, symbolic and hard
+ * links, char/block devices and fifos are imported; any other member type is
+ * an error naming it. Names stay raw bytes. Under `owner: keep`, pax uid, gid,
+ * uname, gname and mtime override the header's; malformed values are errors.
+ * Entries that would land outside the destination — a `..` component, or a
+ * path or hard-link target that goes through a symbolic link — are rejected.
  * Later entries replace earlier ones; a directory entry over an existing
- * directory only updates its attributes (contents merge).
+ * directory only updates its attributes (contents merge). A layer that
+ * expands beyond `maxRatio` times its size is refused (tar/expansion.ts).
  */
-import { gunzipSync } from 'node:zlib';
-import * as tarStream from 'tar-stream';
 import { usageError } from '../errors.ts';
 import {
-  displayName, mkdirp, newDir, splitPath, toBinary, validateName,
+  binaryToBytes, displayName, mkdirp, newDir, splitPath, toBinary, validateName,
   type ContentSource, type DirNode, type Node, type NodeAttrs, type Tree,
 } from './tree.ts';
+import { ByteSource } from './tar/byte-source.ts';
+import { memorySink, storeSink, type ContentSink } from './tar/content-sink.ts';
+import { tarStream } from './tar/decompress.ts';
+import { ExpansionBudget } from './tar/expansion.ts';
+import { readTar, type TarEntry } from './tar/reader.ts';
+import { describeWhere } from './tar/tar-error.ts';
 
 export type ImportOwner = 'root' | 'keep' | { uid: number; gid: number };
 
+/** An archive being streamed: its chunks in order (read once) and its size in bytes. */
+export interface TarStreamSource { chunks: AsyncIterable<Uint8Array>; size: number }
+
+/** Looks owner names (binary strings) up in the image's user and group tables. */
+export interface OwnerNames {
+  uid(name: string): number | undefined;
+  gid(name: string): number | undefined;
+}
+
 export interface ImportTarArgs {
   tree: Tree;
-  /** The archive bytes; gzip is detected by its magic number. */
-  archive: Uint8Array;
+  /** The archive's bytes, or a stream of them; compression is detected by magic number. */
+  archive: Uint8Array | TarStreamSource;
   /** Absolute destination directory in the tree (text). */
   dest: string;
   owner: ImportOwner;
@@ -30,95 +51,116 @@ export interface ImportTarArgs {
   /** Attributes of directories made for `dest` itself (default 0755 root, time 0). */
   destAttrs?: NodeAttrs;
   /**
-   * Where regular files' bytes go. Default: kept in memory. The recipe
-   * pipeline spills them to host files instead, so memory stays bounded and a
-   * tar layer's files are stored exactly like a directory layer's.
+   * Where regular files' contents go as they stream by. Default: memory. The
+   * build passes hostSink (tar/host-sink.ts), so a layer of any size costs
+   * disk in its work directory, not memory.
    */
+  sink?: ContentSink;
+  /** Older form of `sink`: gets each file's whole bytes (so memory grows with the largest file). Ignored when `sink` is given. */
   store?: (data: Uint8Array) => Promise<ContentSource>;
+  /** Refuse a layer that expands to more than this many times the archive's size (default 100; tar/expansion.ts). */
+  maxRatio?: number;
+  /**
+   * With owner 'keep': a uname/gname found here wins over the archive's
+   * numeric id, as GNU tar does with the system's user database. Without it,
+   * the numeric ids are used (tar --numeric-owner): deterministic, host-free.
+   */
+  ownerNames?: OwnerNames;
 }
 
 export interface ImportTarResult { entries: number }
 
+const CHUNK = 1 << 20;
+
+async function* slices(data: Uint8Array): AsyncGenerator<Uint8Array> {
+  for (let o = 0; o < data.length; o += CHUNK) yield data.subarray(o, Math.min(data.length, o + CHUNK));
+}
+
 export async function importTar(args: ImportTarArgs): Promise<ImportTarResult> {
-  const { tree, owner } = args;
-  let data = args.archive;
-  if (data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b) {
-    try {
-      data = gunzipSync(data);
-    } catch (err) {
-      throw usageError('TAR_BAD_GZIP', `${args.name}: not a valid gzip stream (${(err as Error).message})`, 'check that the archive is complete');
-    }
-  }
+  const { tree } = args;
+  const stream = args.archive instanceof Uint8Array ? { chunks: slices(args.archive), size: args.archive.length } : args.archive;
+  const budget = new ExpansionBudget({ archive: args.name, archiveSize: stream.size, maxRatio: args.maxRatio });
+  const sink = args.sink ?? (args.store ? storeSink(args.store) : memorySink());
   const destParts = splitPath(toBinary(args.dest));
   const destDir = mkdirp(tree, destParts.join('/'), args.destAttrs ?? { perm: 0o755, uid: 0, gid: 0, mtime: 0 });
-  const extract = tarStream.extract({ filenameEncoding: 'latin1' } as Parameters<typeof tarStream.extract>[0]);
-  extract.end(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const source = new ByteSource(tarStream({ chunks: stream.chunks, archive: args.name, budget }));
   let count = 0;
   try {
-    for await (const entry of extract) {
-      const h = entry.header;
-      const pax = (h as { pax?: { path?: string; linkpath?: string } }).pax;
-      const chunks: Buffer[] = [];
-      for await (const c of entry) chunks.push(c as Buffer);
-      const name = entryName(h.name, pax?.path);
-      const where = `${args.name}: entry ${JSON.stringify(displayName(name))}`;
-      const parts = safeParts(name, where);
-      const attrs: NodeAttrs = {
-        perm: (h.mode ?? 0o644) & 0o7777,
-        uid: owner === 'root' ? 0 : owner === 'keep' ? h.uid ?? 0 : owner.uid,
-        gid: owner === 'root' ? 0 : owner === 'keep' ? h.gid ?? 0 : owner.gid,
-        mtime: h.mtime ? Math.floor(h.mtime.getTime() / 1000) : 0,
-      };
+    for await (const { entry, data } of readTar(source, args.name)) {
+      const where = describeWhere(entry.where);
+      const parts = safeParts(entry.name, where);
+      const attrs = attributes(entry, args.owner, args.ownerNames);
       let node: Node;
-      switch (h.type) {
+      switch (entry.kind) {
         case 'file':
-        case 'contiguous-file':
-        case null:
-        case undefined:
-          node = { type: 'file', content: args.store ? await args.store(concat(chunks)) : { kind: 'bytes', data: concat(chunks) }, ...attrs };
+          node = { type: 'file', content: await fileContent(entry, data, sink, budget), ...attrs };
           break;
-        case 'directory':
+        case 'dir':
           node = newDir(attrs);
           break;
         case 'symlink':
-          node = { type: 'symlink', target: latin1Bytes(entryName(h.linkname ?? '', pax?.linkpath)), ...attrs };
+          node = { type: 'symlink', target: binaryToBytes(entry.linkname), ...attrs };
           break;
-        case 'link': {
-          const targetParts = safeParts(entryName(h.linkname ?? '', pax?.linkpath), `${where} (hard link target)`);
+        case 'hardlink': {
+          const targetParts = safeParts(entry.linkname, `${where} (hard link target)`);
           const target = find(destDir, targetParts, `${where} (hard link target)`);
           if (!target) throw usageError('TAR_LINK_TARGET', `${where}: hard link target ${JSON.stringify(displayName(targetParts.join('/')))} is not in the archive before it`, 'hard links must point at an earlier entry');
           if (target.type === 'dir') throw usageError('TAR_LINK_TARGET', `${where}: hard link to a directory`, 'directories cannot be hard-linked');
           node = target;
           break;
         }
-        case 'character-device':
-        case 'block-device':
-          node = { type: h.type === 'character-device' ? 'char' : 'block', major: h.devmajor ?? 0, minor: h.devminor ?? 0, ...attrs };
+        case 'char':
+        case 'block':
+          node = { type: entry.kind, major: entry.devmajor, minor: entry.devminor, ...attrs };
           break;
         case 'fifo':
           node = { type: 'fifo', ...attrs };
           break;
-        default:
-          throw usageError('TAR_UNSUPPORTED', `${where}: unsupported tar entry type ${String(h.type)}`, 'repack the archive without it');
       }
       place(destDir, parts, node, where, attrs.mtime);
       count++;
     }
   } finally {
-    extract.destroy();
+    await source.close();
   }
   return { entries: count };
 }
 
-/** A pax path is UTF-8 text (decoded by tar-stream); a plain header name is already a binary string. */
-function entryName(raw: string, pax: string | undefined): string {
-  return pax !== undefined ? toBinary(pax) : raw;
+function attributes(e: TarEntry, owner: ImportOwner, names: OwnerNames | undefined): NodeAttrs {
+  let uid = 0;
+  let gid = 0;
+  if (owner === 'keep') {
+    uid = (e.uname !== undefined ? names?.uid(e.uname) : undefined) ?? e.uid;
+    gid = (e.gname !== undefined ? names?.gid(e.gname) : undefined) ?? e.gid;
+  } else if (owner !== 'root') {
+    ({ uid, gid } = owner);
+  }
+  return { perm: e.mode, uid, gid, mtime: e.mtime };
 }
 
-function latin1Bytes(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i) & 0xff;
-  return out;
+/** Streams a regular file's stored ranges into a new content writer. */
+async function fileContent(e: TarEntry, data: AsyncIterable<Uint8Array>, sink: ContentSink, budget: ExpansionBudget): Promise<ContentSource> {
+  const stored = e.regions.reduce((n, r) => n + r.length, 0);
+  if (e.size > stored) budget.holes(e.size - stored);
+  const w = await sink.create(e.size);
+  try {
+    let r = 0;
+    let pos = 0;
+    for await (const c of data) {
+      for (let off = 0; off < c.length;) {
+        const region = e.regions[r]!;
+        const take = Math.min(region.length - pos, c.length - off);
+        await w.write(region.offset + pos, c.subarray(off, off + take));
+        off += take;
+        pos += take;
+        if (pos === region.length) { r++; pos = 0; }
+      }
+    }
+    return await w.finish();
+  } catch (err) {
+    await w.abort?.().catch(() => {});
+    throw err;
+  }
 }
 
 function safeParts(name: string, where: string): string[] {
@@ -178,9 +220,3 @@ function throughSymlink(where: string, parts: string[]): Error {
   return usageError('TAR_PATH_ESCAPE', `${where} goes through the symbolic link ${JSON.stringify(displayName(parts.join('/')))} and could land outside the image root`,
     'repack the archive so entries do not pass through symbolic links', { link: displayName(parts.join('/')) });
 }
-
-function concat(chunks: Buffer[]): Uint8Array {
-  if (chunks.length === 1) return new Uint8Array(chunks[0]!);
-  return new Uint8Array(Buffer.concat(chunks));
-}
-
