@@ -16,7 +16,7 @@
  * directory only updates its attributes (contents merge). A layer that
  * expands beyond `maxRatio` times its size is refused (tar/expansion.ts).
  */
-import { usageError } from '../errors.ts';
+import { MkrootfsError, usageError } from '../errors.ts';
 import {
   binaryToBytes, displayName, mkdirp, newDir, splitPath, toBinary, validateName,
   type ContentSource, type DirNode, type Node, type NodeAttrs, type Tree,
@@ -93,7 +93,7 @@ export async function importTar(args: ImportTarArgs): Promise<ImportTarResult> {
       let node: Node;
       switch (entry.kind) {
         case 'file':
-          node = { type: 'file', content: await fileContent(entry, data, sink, budget), ...attrs };
+          node = { type: 'file', content: await fileContent(entry, data, sink, budget, where), ...attrs };
           break;
         case 'dir':
           node = newDir(attrs);
@@ -139,7 +139,7 @@ function attributes(e: TarEntry, owner: ImportOwner, names: OwnerNames | undefin
 }
 
 /** Streams a regular file's stored ranges into a new content writer. */
-async function fileContent(e: TarEntry, data: AsyncIterable<Uint8Array>, sink: ContentSink, budget: ExpansionBudget): Promise<ContentSource> {
+async function fileContent(e: TarEntry, data: AsyncIterable<Uint8Array>, sink: ContentSink, budget: ExpansionBudget, where: string): Promise<ContentSource> {
   const stored = e.regions.reduce((n, r) => n + r.length, 0);
   if (e.size > stored) budget.holes(e.size - stored);
   const w = await sink.create(e.size);
@@ -159,6 +159,8 @@ async function fileContent(e: TarEntry, data: AsyncIterable<Uint8Array>, sink: C
     return await w.finish();
   } catch (err) {
     await w.abort?.().catch(() => {});
+    // The sink's own refusals get the member's name; host I/O errors pass through as they are.
+    if (err instanceof MkrootfsError && err.code === 'TAR_FILE_TOO_LARGE_FOR_MEMORY') err.message = `${where}: ${err.message}`;
     throw err;
   }
 }

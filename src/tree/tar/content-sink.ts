@@ -5,6 +5,7 @@
  * finishes as the tree's ContentSource. In memory here; spilled to host files
  * by host-sink.ts, so that a layer's size is bounded by disk, not memory.
  */
+import { MkrootfsError } from '../../errors.ts';
 import type { ContentSource } from '../tree.ts';
 
 export interface ContentWriter {
@@ -20,23 +21,50 @@ export interface ContentSink {
   create(size: number): Promise<ContentWriter>;
 }
 
-/** Keeps contents in memory: `bytes`, or `zero` for a file that is all holes. */
+/** Largest file the memory sink holds (a JavaScript typed array's practical limit). */
+export const MAX_MEMORY_FILE = 2 ** 31 - 1;
+
+/**
+ * Keeps contents in memory: `bytes`, or `zero` for a file that is all holes.
+ * The buffer grows with the data that actually arrives, so a header that
+ * claims a huge size costs nothing until the bytes are there.
+ */
 export function memorySink(): ContentSink {
   return {
     async create(size) {
-      let data: Uint8Array | undefined;
+      let data = new Uint8Array(0);
+      let written = false;
+      const grow = (need: number): void => {
+        if (need <= data.length) return;
+        const next = new Uint8Array(Math.min(size, Math.max(need, data.length * 2, 64 << 10)));
+        next.set(data);
+        data = next;
+      };
       return {
         async write(offset, chunk) {
-          data ??= new Uint8Array(size);
+          if (offset + chunk.length > MAX_MEMORY_FILE) throw tooLarge(size);
+          grow(offset + chunk.length);
           data.set(chunk, offset);
+          written = true;
         },
         async finish() {
-          if (data === undefined && size > 0) return { kind: 'zero', size };
-          return { kind: 'bytes', data: data ?? new Uint8Array(0) };
+          if (!written && size > 0) return { kind: 'zero', size };
+          if (size > MAX_MEMORY_FILE) throw tooLarge(size);
+          grow(size);
+          return { kind: 'bytes', data };
         },
       };
     },
   };
+}
+
+function tooLarge(size: number): MkrootfsError {
+  return new MkrootfsError({
+    code: 'TAR_FILE_TOO_LARGE_FOR_MEMORY',
+    message: `a file of ${size} bytes cannot be held in memory (at most ${MAX_MEMORY_FILE})`,
+    hint: 'import the archive with a content sink that spills to disk (hostSink), as the build does',
+    data: { size },
+  });
 }
 
 /**

@@ -180,7 +180,7 @@ async function describe(h: RawHeader, pax: PaxValues, longName: Uint8Array | und
     default: {
       const code = h.type.charCodeAt(0);
       const shown = code >= 0x20 && code < 0x7f ? `'${h.type}'` : `0x${code.toString(16).padStart(2, '0')}`;
-      throw tarError('TAR_UNSUPPORTED', where, `is ${UNSUPPORTED[h.type] ?? `of unknown type ${shown}`}, which cannot be imported`,
+      throw tarError('TAR_UNSUPPORTED', where, `${UNSUPPORTED[h.type] ?? `a member of unknown type ${shown}`} cannot be imported`,
         'repack the archive without it (GNU tar --format=pax or --format=gnu writes only supported types)', { type: h.type });
     }
   }
