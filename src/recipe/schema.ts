@@ -41,7 +41,7 @@ export const ImageSection = z.strictObject({
 export type ImageSection = z.infer<typeof ImageSection>;
 
 export const LayerEntry = z.strictObject({
-  source: hostPath('A directory or a tar archive (.tar, .tar.gz, .tgz)'),
+  source: hostPath('A directory or a tar archive (.tar, .tar.gz or .tgz, .tar.xz, .tar.zst: the compression is recognised by content)'),
   dest: z.string().regex(/^\//).default('/')
     .describe('Directory inside the image where the layer\'s content goes (default "/").'),
   owner: z.union([z.enum(['root', 'keep']), z.string().regex(/^\d+:\d+$/, 'owner is root, keep, or "UID:GID"')]).default('root')
