@@ -5,7 +5,7 @@
  * expands to 1 GiB, each cost less than 64 MiB over that baseline. (By hand,
  * through the build: a 3 GiB layer peaks at 156 MiB RSS.)
  */
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ function probe(...args: string[]): Probe {
 function spill(): string {
   return mkdtempSync(join(work, 'spill-'));
 }
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 let baseline: number;
 

@@ -5,9 +5,9 @@
  * sparse members in every GNU format (made by GNU tar) with exact contents,
  * in memory and spilled to host files.
  */
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,8 @@ function files(tree: Tree): Map<string, string> {
   walk(tree, (p, n) => { if (n.type === 'file') out.set(p, sha(contentBytes(n.content))); });
   return out;
 }
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 // A host tree with text, random and zero-filled files, and sparse files with holes at the start, middle and end.
 const src = join(work, 'src');
