@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MkrootfsError, ioFailure, ioFailureCode, withContextAsync } from './errors.ts';
 import { parseSourceDateEpoch } from './source-date-epoch.ts';
-import type { ContentSource, Tree } from './tree/tree.ts';
+import type { Tree } from './tree/tree.ts';
 import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
 import { recipeToTree, type DirImporter } from './recipe/to-tree.ts';
 import type { HostFs } from './recipe/host-fs.ts';
 import type { GuestResolver } from './recipe/vars.ts';
 import { parseImageSize, sizeOptions } from './tree/size.ts';
 import { importDir, type ImportFs } from './tree/import-dir.ts';
+import { hostSink } from './tree/tar/host-sink.ts';
 import { writeImageFile, type ImageSummary, type ImageOptions } from './ext2/write-image.ts';
 import { prepareOutput } from './ext2/output-file.ts';
 import { DirHandles } from './tree/dir-handles.ts';
@@ -137,13 +138,6 @@ export async function recipeTree(loaded: LoadedRecipe, opts: {
   /** The existing image: a directory layer holding it is an error. */
   output?: { dev: number; ino: number; path: string };
 }): Promise<Tree> {
-  let spilled = 0;
-  const workDir = opts.workDir;
-  const spill = workDir === undefined ? undefined : async (data: Uint8Array): Promise<ContentSource> => {
-    const path = join(workDir, `tar-${spilled++}`);
-    await nodeFs.writeFile(path, data);
-    return { kind: 'host', path, size: data.length };
-  };
   return recipeToTree({
     recipe: loaded.recipe,
     locate: loaded.locate,
@@ -152,7 +146,7 @@ export async function recipeTree(loaded: LoadedRecipe, opts: {
     importDir: opts.importDir ?? ((a) => importDir({ ...a, handles: opts.handles, output: opts.output, ...(opts.fs ? { fs: opts.fs as unknown as ImportFs } : {}) })),
     epoch: opts.epoch,
     programs: opts.programs,
-    spill,
+    tarSink: opts.workDir === undefined ? undefined : hostSink({ fs: nodeFs, dir: opts.workDir }),
     cwd: opts.cwd,
   });
 }

@@ -46,6 +46,8 @@ export const LayerEntry = z.strictObject({
     .describe('Directory inside the image where the layer\'s content goes (default "/").'),
   owner: z.union([z.enum(['root', 'keep']), z.string().regex(/^\d+:\d+$/, 'owner is root, keep, or "UID:GID"')]).default('root')
     .describe('Ownership of imported entries: "root" (0:0, default), "keep" (as on the host / in the archive), or "UID:GID".'),
+  maxRatio: z.number().positive().optional()
+    .describe('Tar archives only: the build refuses a layer that expands to more than this many times the archive\'s size (sparse files\' holes included), as a guard against decompression bombs; any archive may expand to 64 MiB. Raise it for a trusted archive of very compressible data. Default 100.'),
 }).describe('One layer. Later layers override earlier ones entry by entry; directories merge.');
 
 export const FileEntry = z.strictObject({

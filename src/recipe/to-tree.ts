@@ -14,9 +14,12 @@ import { relative } from 'node:path';
 import { MkrootfsError, ioFailure, ioFailureCode } from '../errors.ts';
 import {
   lookup, mkdirp, newTree, setNode, splitPath, toBinary, walk,
-  type ContentSource, type Node, type NodeAttrs, type Tree,
+  type Node, type NodeAttrs, type Tree,
 } from '../tree/tree.ts';
+import { constants } from 'node:fs';
 import { importTar, type ImportOwner } from '../tree/tar-import.ts';
+import type { ContentSink } from '../tree/tar/content-sink.ts';
+import { fileChunks } from '../tree/tar/file-chunks.ts';
 import type { Recipe } from './schema.ts';
 import { RecipeError, type RecipeIssue, type SourceTexts } from './recipe-error.ts';
 import type { Locate } from './check.ts';
@@ -43,8 +46,8 @@ export interface RecipeToTreeArgs {
   programs?: ReadonlyMap<number, string>;
   /** Shows host paths in problems relative to this directory (default: absolute). */
   cwd?: string;
-  /** Where tar layers' file contents go (see importTar); default in memory. */
-  spill?: (data: Uint8Array) => Promise<ContentSource>;
+  /** Where tar layers' file contents go as the archive streams by (see importTar); default in memory. */
+  tarSink?: ContentSink;
 }
 
 export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
@@ -88,7 +91,20 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
       if (st.isDirectory()) {
         await args.importDir({ tree, hostPath: layer.source, dest: layer.dest, owner });
       } else {
-        await importTar({ tree, archive: await readBytes(fs, layer.source), dest: layer.dest, owner, name: layer.source, store: args.spill, destAttrs: parentAttrs });
+        const tar = { dest: layer.dest, owner, name: layer.source, sink: args.tarSink, maxRatio: layer.maxRatio, destAttrs: parentAttrs };
+        if (!fs.open) {
+          await importTar({ tree, archive: await readBytes(fs, layer.source), ...tar });
+          return;
+        }
+        // Streamed: read once, in order, whatever the size. O_NONBLOCK: a path that became a FIFO does not block the open.
+        const fh = await fs.open(layer.source, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+        try {
+          const opened = await fh.stat();
+          if (!opened.isFile()) throw notRegularError(layer.source, opened, 'layer source', 'a directory or a tar archive');
+          await importTar({ tree, archive: { chunks: fileChunks(fh), size: Number(opened.size) }, ...tar });
+        } finally {
+          await fh.close();
+        }
       }
     });
   }

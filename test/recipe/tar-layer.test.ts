@@ -235,4 +235,16 @@ describe('tar layers in recipes', () => {
     const unknown = await recipeIssues(() => buildIn(dir));
     expect(unknown.issues).toEqual([expect.objectContaining({ code: 'TAR_UNSUPPORTED', message: expect.stringContaining('entry "vol": a volume label (V) cannot be imported') })]);
   });
+
+  it('a layer\'s maxRatio lets a trusted, very compressible archive through; the default refuses it', async () => {
+    const dir = project({});
+    writeFileSync(join(dir, 'zeros.tar.gz'), gzipSync(rawTar([{ name: 'zeros.img', body: new Uint8Array(80 << 20) }]), { level: 9 }));
+    writeFileSync(join(dir, 'recipe.yml'), 'layers:\n  - source: zeros.tar.gz\n');
+    const refused = await recipeIssues(() => buildIn(dir));
+    expect(refused.issues).toEqual([expect.objectContaining({ code: 'TAR_EXPANSION_LIMIT', pos: { file: 'recipe.yml', line: 2, col: 13 } })]);
+    writeFileSync(join(dir, 'recipe.yml'), 'layers:\n  - { source: zeros.tar.gz, maxRatio: 2000 }\n');
+    const { img } = await buildIn(dir);
+    expect(debugfsStat(img, '/zeros.img')).toMatchObject({ size: 80 << 20, blockcount: 0 });
+  });
 });
+
