@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { summary: string; usage: string; load: () => Pro
     load: async () => (await import('./commands/build.ts')).defineBuild,
   },
   inspect: {
-    summary: 'List a directory or print a file inside an ext2 image (read with our own reader)',
+    summary: 'List a directory or print a file inside an ext2/3/4 image (read with our own reader)',
     usage: '[options] <image> [path]',
     load: async () => (await import('./commands/inspect.ts')).defineInspect,
   },
