@@ -17,7 +17,7 @@ import {
   type Node, type NodeAttrs, type Tree,
 } from '../tree/tree.ts';
 import { constants } from 'node:fs';
-import { importTar, type ImportOwner } from '../tree/tar-import.ts';
+import { importTar, type ImportOwner, type OwnerNames } from '../tree/tar-import.ts';
 import type { ContentSink } from '../tree/tar/content-sink.ts';
 import { fileChunks } from '../tree/tar/file-chunks.ts';
 import type { Recipe } from './schema.ts';
@@ -81,6 +81,14 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
     ({ perm: parseInt(mode, 8) & 0o7777, uid: uidOf(uid), gid: gidOf(gid), mtime: epoch });
   const put = (path: string, node: Node): void => { setNode(tree, toBinary(path), node, parentAttrs); };
 
+  // With owner: keep, a tar member's uname/gname that names one of the image's
+  // users or groups wins over its numeric id, as GNU tar does with the target
+  // system's user database; other names keep the numeric ids (host-free).
+  const ownerNames: OwnerNames = {
+    uid: (name) => recipe.users.find((u) => u.name === name)?.uid,
+    gid: (name) => groups.find((g) => g.name === name)?.gid,
+  };
+
   // 1. Layers.
   for (const [i, layer] of recipe.layers.entries()) {
     const owner: ImportOwner = layer.owner === 'root' || layer.owner === 'keep' ? layer.owner
@@ -91,7 +99,7 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
       if (st.isDirectory()) {
         await args.importDir({ tree, hostPath: layer.source, dest: layer.dest, owner });
       } else {
-        const tar = { dest: layer.dest, owner, name: layer.source, sink: args.tarSink, maxRatio: layer.maxRatio, destAttrs: parentAttrs };
+        const tar = { dest: layer.dest, owner, ownerNames, name: layer.source, sink: args.tarSink, maxRatio: layer.maxRatio, destAttrs: parentAttrs };
         if (!fs.open) {
           await importTar({ tree, archive: await readBytes(fs, layer.source), ...tar });
           return;

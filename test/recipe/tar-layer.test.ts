@@ -193,6 +193,23 @@ describe('tar layers in recipes', () => {
     expect(debugfsStat(img, '/usr/bin/evil')).toMatchObject({ uid: 3000000, gid: 3000001, perm: 0o4755, mtime: 900000000 });
   });
 
+  it('owner: keep maps pax uname/gname to the image\'s users and groups; unknown names keep the numeric ids', async () => {
+    const dir = project({ 'recipe.yml': [
+      'users: [{ name: alice, uid: 2000, gid: 2000 }]',
+      'groups: [{ name: alice, gid: 2000 }, { name: staff, gid: 50 }]',
+      'layers:',
+      '  - { source: owners.tar, owner: keep }',
+      '',
+    ].join('\n') });
+    python(dir, 'owners.tar', [
+      `    add(t, 'home/alice/a', b'a', uid=1000, gid=1000, uname='alice', gname='staff')`,
+      `    add(t, 'home/alice/b', b'b', uid=1001, gid=1002, uname='bob', gname='bobs')`,
+    ].join('\n'));
+    const { img } = await buildIn(dir);
+    expect(debugfsStat(img, '/home/alice/a')).toMatchObject({ uid: 2000, gid: 50 });
+    expect(debugfsStat(img, '/home/alice/b')).toMatchObject({ uid: 1001, gid: 1002 });
+  });
+
   it('names keep their bytes (pax hdrcharset=BINARY)', async () => {
     const dir = project({ 'recipe.yml': 'layers:\n  - source: names.tar\n' });
     python(dir, 'names.tar', `    add(t, 'caf\\udce9/\\udcff-\\u00e9', b'raw')`);
