@@ -13,8 +13,7 @@
  * 64-bit arithmetic uses BigInt (not a hot path: a handful of reads per boot).
  */
 import { swapForSize, type Clock, type Device, type IrqLine, type MmioHandler } from '../device.ts';
-import { unitAddress } from '../fdt/qemu-fdt.ts';
-import { deviceClass, deviceClassSetParentRealize, sysbusIrq, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import { deviceClass, deviceClassSetParentRealize, sysbusIrq, TYPE_SYS_BUS_DEVICE, sysbusFdtNode } from '../qom/qdev.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 
 export const RTC_REG = {
@@ -174,13 +173,6 @@ export const TYPE_GOLDFISH_RTC: TypeInfo = {
       dev.instance = new GoldfishRtc({ clock: ctx.clock, irq: sysbusIrq(dev, ctx), baseEpochSeconds: ctx.rtcEpochSeconds });
       parentRealize(dev, ctx);
     });
-    deviceClass(klass).fdt = (dev, fdt) => {
-      const base = dev.getNumber('mmio');
-      const node = `/soc/rtc@${unitAddress(base)}`;
-      fdt.addSubnode(node);
-      fdt.setpropString(node, 'compatible', 'google,goldfish-rtc');
-      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
-      fdt.setpropCells(node, 'interrupts', dev.getNumber('irq'));
-    };
+    deviceClass(klass).fdt = (dev, fdt) => { sysbusFdtNode(dev, fdt, '/soc/rtc', 'google,goldfish-rtc', { irq: true }); };
   },
 };

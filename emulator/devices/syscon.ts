@@ -7,8 +7,7 @@
  * ignored. The machine learns of it through the `onFinish` callback.
  */
 import type { Device, FinishEvent, MmioHandler } from '../device.ts';
-import { unitAddress } from '../fdt/qemu-fdt.ts';
-import { deviceClass, deviceClassSetParentRealize, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import { deviceClass, deviceClassSetParentRealize, TYPE_SYS_BUS_DEVICE, sysbusFdtNode } from '../qom/qdev.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 
 export type { FinishEvent } from '../device.ts';
@@ -55,12 +54,8 @@ export const TYPE_SIFIVE_TEST: TypeInfo = {
       parentRealize(dev, ctx);
     });
     deviceClass(klass).fdt = (dev, fdt) => {
-      const base = dev.getNumber('mmio');
-      const node = `/soc/test@${unitAddress(base)}`;
       const phandle = fdt.allocPhandle();
-      fdt.addSubnode(node);
-      fdt.setpropString(node, 'compatible', 'syscon');
-      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
+      const node = sysbusFdtNode(dev, fdt, '/soc/test', 'syscon', { irq: false });
       fdt.setpropCells(node, 'phandle', phandle);
       fdt.setpropFlag(node, 'big-endian');
       for (const [name, value] of [['reboot', FINISHER.RESET], ['poweroff', FINISHER.PASS]] as const) {

@@ -21,8 +21,7 @@
  * DLL/DLM, input clock 20 MHz as in the device tree).
  */
 import type { Clock, Device, IrqLine, MmioHandler } from '../device.ts';
-import { unitAddress } from '../fdt/qemu-fdt.ts';
-import { deviceClass, deviceClassSetParentRealize, sysbusIrq, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import { deviceClass, deviceClassSetParentRealize, sysbusIrq, TYPE_SYS_BUS_DEVICE, sysbusFdtNode } from '../qom/qdev.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 import { CONSOLE_CHARDEV, type CharBackend, type CharFrontend } from './char-backend.ts';
 
@@ -372,12 +371,7 @@ export const TYPE_NS16550A: TypeInfo = {
       parentRealize(dev, ctx);
     });
     deviceClass(klass).fdt = (dev, fdt) => {
-      const base = dev.getNumber('mmio');
-      const node = `/serial@${unitAddress(base)}`;
-      fdt.addSubnode(node);
-      fdt.setpropString(node, 'compatible', 'ns16550a');
-      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
-      fdt.setpropCells(node, 'interrupts', dev.getNumber('irq'));
+      const node = sysbusFdtNode(dev, fdt, '/serial', 'ns16550a', { irq: true });
       fdt.setpropCells(node, 'clock-frequency', dev.getNumber('clock-frequency'));
       fdt.setpropFlag(node, 'big-endian');
       if (dev.getString('chardev') === CONSOLE_CHARDEV) {

@@ -20,8 +20,7 @@
  * InterruptACK. Writing 0 to Status resets the device.
  */
 import { swapForSize, type Device, type GuestRam, type IrqLine, type MmioHandler } from '../device.ts';
-import { unitAddress } from '../fdt/qemu-fdt.ts';
-import { deviceClass, deviceClassSetParentRealize, realizedInstance, sysbusIrq, TYPE_DEVICE, TYPE_SYS_BUS_DEVICE } from '../qom/qdev.ts';
+import { deviceClass, deviceClassSetParentRealize, realizedInstance, sysbusIrq, TYPE_DEVICE, TYPE_SYS_BUS_DEVICE, sysbusFdtNode } from '../qom/qdev.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 import { DescriptorChain, Virtqueue } from './virtqueue.ts';
 
@@ -322,14 +321,7 @@ export const TYPE_VIRTIO_MMIO: TypeInfo = {
       parentRealize(dev, ctx);
     });
     dc.providesBus = (dev) => ({ type: VIRTIO_BUS, name: `virtio-mmio-bus.${dev.getNumber('slot')}`, capacity: 1 });
-    dc.fdt = (dev, fdt) => {
-      const base = dev.getNumber('mmio');
-      const node = `/soc/virtio_mmio@${unitAddress(base)}`;
-      fdt.addSubnode(node);
-      fdt.setpropString(node, 'compatible', 'virtio,mmio');
-      fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
-      fdt.setpropCells(node, 'interrupts', dev.getNumber('irq'));
-    };
+    dc.fdt = (dev, fdt) => { sysbusFdtNode(dev, fdt, '/soc/virtio_mmio', 'virtio,mmio', { irq: true }); };
   },
 };
 

@@ -18,7 +18,7 @@
  */
 import type { Clock, Device, FinishEvent, GuestRam, IrqLine, MmioHandler } from '../device.ts';
 import type { CharBackend, CharFrontend } from '../devices/char-backend.ts';
-import type { QemuFdt } from '../fdt/qemu-fdt.ts';
+import { unitAddress, type QemuFdt } from '../fdt/qemu-fdt.ts';
 import { QomError } from './errors.ts';
 import { ObjectClass, objectCast, type QObject } from './object.ts';
 import type { TypeInfo } from './registry.ts';
@@ -135,6 +135,22 @@ export const TYPE_SYS_BUS_DEVICE: TypeInfo = {
 /** The IRQ line the board wired to a sys-bus device. */
 export function sysbusIrq(dev: QObject, ctx: RealizeContext): IrqLine {
   return ctx.irq(dev.getNumber('irq'));
+}
+
+/**
+ * The node every memory-mapped device starts with: `<path>@<unit address>`
+ * with `compatible` and `reg` from its mmio/mmio-size properties, then
+ * `interrupts` when it has an IRQ line (in that order, as QEMU's board code
+ * writes them). Returns the node's path for the device's own properties.
+ */
+export function sysbusFdtNode(dev: QObject, fdt: QemuFdt, path: string, compatible: string, opts: { irq: boolean }): string {
+  const base = dev.getNumber('mmio');
+  const node = `${path}@${unitAddress(base)}`;
+  fdt.addSubnode(node);
+  fdt.setpropString(node, 'compatible', compatible);
+  fdt.setpropCells(node, 'reg', base, dev.getNumber('mmio-size'));
+  if (opts.irq) fdt.setpropCells(node, 'interrupts', dev.getNumber('irq'));
+  return node;
 }
 
 export const TYPE_CONTAINER: TypeInfo = { name: 'container', description: 'a node of the composition tree that only holds children' };

@@ -60,7 +60,7 @@ export const nodeImageFs: ImageFs = {
 };
 
 /** Reads exactly `length` bytes at `position` (fewer only at end of file); returns bytes read. */
-export async function readFully(fh: ImageFileHandle, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
+export async function readFully(fh: Pick<ImageFileHandle, 'read'>, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await fh.read(buf, offset + done, length - done, position + done);

@@ -7,16 +7,12 @@
  * mutation it cannot aim falls back to a bit flip.
  */
 
+import { mulberry32 } from '../helpers/prng.ts';
+
 /** A small deterministic PRNG (mulberry32). */
 export class Rng {
-  private s: number;
-  constructor(seed: number) { this.s = seed >>> 0; }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  }
+  readonly next: () => number;
+  constructor(seed: number) { this.next = mulberry32(seed); }
   int(n: number): number { return Math.floor(this.next() * n); }
   pick<T>(xs: readonly T[]): T { return xs[this.int(xs.length)]!; }
 }

@@ -12,7 +12,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { ExitCode, MkrootfsError } from '../../errors.ts';
-import type { ImageFs } from '../image-fs.ts';
+import { readFully, type ImageFs } from '../image-fs.ts';
 
 export interface ImageSource {
   /** Bytes in the image file. */
@@ -139,15 +139,7 @@ async function openInjected(path: string, fs: ImageSourceFs): Promise<ImageSourc
     checkSame(path, st, now);
     return {
       size: Number(now.size),
-      async read(buf, offset, length, position) {
-        let done = 0;
-        while (done < length) {
-          const { bytesRead } = await fh.read(buf, offset + done, length - done, position + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return done;
-      },
+      read: (buf, offset, length, position) => readFully(fh, buf, offset, length, position),
       close: () => fh.close(),
     };
   } catch (err) {

@@ -12,23 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { StopReason } from '../../../emulator/cpu/cpu.ts';
 import { SPR, SR } from '../../../emulator/cpu/spr.ts';
 import { A, HALT, PROG, machine, type TestMachine } from './asm.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 const DATA = 0x10000;
 const SUB = 0x4000;
 /** r20: data base, r21: loop counter, r22: an unmapped (MMIO) address, r23: SUB, r9: link. */
 const RESERVED = new Set([9, 20, 21, 22, 23]);
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 interface Gen {
   int(n: number): number;

@@ -20,23 +20,14 @@ import { MkrootfsError } from '../../../src/errors.ts';
 import { RecipeError } from '../../../src/recipe/recipe-error.ts';
 import { buildIn, project } from '../../recipe/helpers.ts';
 import { makeTar } from './make-tar.ts';
+import { mulberry32 } from '../../helpers/prng.ts';
 
 const SEED = Number(process.env.MKROOTFS_FUZZ_SEED ?? 0x7a11);
 const CASES = Number(process.env.MKROOTFS_FUZZ_CASES ?? 400);
 const BUILD_CASES = 25;
 const CASE_LIMIT_MS = 10_000;
 
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const run = (cmd: string, args: string[], input?: Uint8Array): Uint8Array => new Uint8Array(execFileSync(cmd, args, { input, maxBuffer: 1 << 28 }));
 
