@@ -90,7 +90,8 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function prepare(): Promise<{ image: string; kernel: string; banner: string; append: string; memory: string }> {
+/** Builds recipes/busybox.yml's image privately and finds its kernel, banner and boot arguments. */
+export async function prepareBusyboxBoot(): Promise<{ image: string; kernel: string; banner: string; append: string; memory: string }> {
   const env = { ...process.env };
   const args = { recipePath: RECIPE, cwd: ROOT, env };
   const loaded = await loadRecipe(args);
@@ -106,7 +107,7 @@ async function prepare(): Promise<{ image: string; kernel: string; banner: strin
 
 export async function run(): Promise<void> {
   const runs = Number(process.env.BENCH_RUNS ?? 5);
-  const p = await prepare();
+  const p = await prepareBusyboxBoot();
   const ours = { cmd: process.execPath, args: [join(ROOT, 'bin/boot.js'), p.image, '--kernel', p.kernel, '--append', p.append, '--memory', p.memory, '--json'] };
   const qemu = {
     cmd: 'qemu-system-or1k',

@@ -37,7 +37,9 @@
  * - `cpu.instret`: retired instructions since reset.
  * - Interrupts: `cpu.picLine(n)` is the IrqLine of PIC input n (level).
  * - Time: one tick per retired instruction (TTCR at 20 MHz = 50 ns per
- *   instruction), plus ticks the host skips while the CPU dozes.
+ *   instruction), plus ticks the host skips while the CPU dozes. A
+ *   free-running host may make instructions worth less (`setTickRate`), so
+ *   guest time follows the wall clock at any host speed.
  *   `cpu.ticks`, `cpu.nowNs()`, `cpu.clock` (a Clock for devices),
  *   `cpu.nextEventTick()` (absolute tick of the next timer match, Infinity if
  *   none), `cpu.advanceTicks(n)` / `cpu.skipToNs(ns)` (move guest time forward,
@@ -158,6 +160,13 @@ export class Cpu {
   private ttCounting = false;
   private timerEvent = Infinity;
   private skippedTicks = 0;
+  /**
+   * Ticks per retired instruction: 1 (exact, deterministic: headless boots),
+   * or below 1 when the host runs the guest faster than its 20 MHz clock and
+   * guest time follows the wall clock instead (free-running interactive
+   * mode, see setTickRate).
+   */
+  private tickRate = 1;
 
   /** l.lwa reservation. */
   private resValid = false;
@@ -241,7 +250,7 @@ export class Cpu {
     this.ttcrTick = 0;
     this.ttCounting = false;
     this.timerEvent = Infinity;
-    this.skippedTicks = -this.instret;
+    this.skippedTicks = -this.instretTicks();
     this.resValid = false;
     this.dozing = false;
     this.fault = 0;
@@ -320,7 +329,24 @@ export class Cpu {
 
   /** Guest time in ticks (instructions retired + ticks skipped while dozing). */
   get ticks(): number {
-    return this.instret + this.skippedTicks;
+    return this.instretTicks() + this.skippedTicks;
+  }
+  /** The ticks retired instructions account for (all of them at rate 1). */
+  private instretTicks(): number {
+    return this.tickRate === 1 ? this.instret : Math.floor(this.instret * this.tickRate);
+  }
+  /**
+   * Sets how many ticks each retired instruction is worth from now on (0 < r
+   * <= 1), keeping the current tick: a host that runs the guest faster than
+   * real time slows guest time to the wall clock without pausing the CPU (as
+   * QEMU's adaptive -icount does). Rate 1 is the exact default.
+   */
+  setTickRate(r: number): void {
+    const rate = r >= 1 || !(r > 0) ? 1 : Math.max(r, 1e-6);
+    if (rate === this.tickRate) return;
+    const now = this.ticks;
+    this.tickRate = rate;
+    this.skippedTicks = now - this.instretTicks();
   }
   nowNs(): number {
     return this.ticks * NS_PER_TICK;
@@ -337,10 +363,10 @@ export class Cpu {
     const target = this.ticks + Math.max(0, Math.floor(n));
     while (this.timerEvent <= target) {
       const at = this.timerEvent;
-      this.skippedTicks = at - this.instret;
+      this.skippedTicks = at - this.instretTicks();
       this.fireTimer(at);
     }
-    this.skippedTicks = target - this.instret;
+    this.skippedTicks = target - this.instretTicks();
     if (this.dozing && this.wakeable()) this.dozing = false;
   }
   skipToNs(ns: number): void {
@@ -1033,7 +1059,7 @@ export class Cpu {
         this.stopRequested = false;
         return StopReason.STOP_REQUESTED;
       }
-      const now = this.instret + this.skippedTicks;
+      const now = this.ticks;
       if (now >= this.timerEvent) {
         this.fireTimer(this.timerEvent);
         continue;
@@ -1045,7 +1071,8 @@ export class Cpu {
       this.checkInterrupts();
       if (retired >= budget) return StopReason.BUDGET;
       let limit = budget - retired;
-      const toEvent = this.timerEvent - now;
+      // Instructions until the timer event (ticks, scaled when free-running).
+      const toEvent = this.tickRate === 1 ? this.timerEvent - now : (this.timerEvent - this.skippedTicks) / this.tickRate - this.instret;
       if (toEvent < limit) limit = toEvent;
       // exec() wants a small integer (a double limit deoptimises it): round up
       // (same count of whole instructions) and cap; run() just loops again.
@@ -1069,7 +1096,7 @@ export class Cpu {
       this.stopRequested = false;
       return StopReason.STOP_REQUESTED;
     }
-    const now = this.instret + this.skippedTicks;
+    const now = this.ticks;
     if (now >= this.timerEvent) this.fireTimer(this.timerEvent);
     if (this.dozing) {
       if (!this.wakeable()) return StopReason.DOZE;

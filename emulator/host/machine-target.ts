@@ -81,5 +81,6 @@ export function machineTarget(m: Machine): RunTarget {
     skipTo: (ns: number) => m.skipTo(Math.ceil(ns / NS_PER_TICK) * NS_PER_TICK),
     input: (bytes: Uint8Array) => m.input(bytes),
     reset: () => m.reset(),
+    setNsPerInstruction: (ns: number) => m.cpu.setTickRate(ns / NS_PER_TICK),
   };
 }

@@ -10,7 +10,15 @@
  * depends on the host clock, so two runs retire the same instructions and
  * print the same transcript, printk timestamps included.
  * With `realtime`, a dozing guest waits for the wall clock to reach its next
- * event instead (for interactive use: `sleep 1` takes a second, typing wakes it).
+ * event instead (`sleep 1` takes a second, typing wakes it), and a busy guest
+ * that runs ahead of the wall clock is paused until the clock catches up: the
+ * CPU is held to its 20 MHz guest clock.
+ * With `freeRun` (interactive sessions), guest time follows the wall clock but
+ * the CPU is never paused, as QEMU runs without -icount: after each slice the
+ * runner sets how much guest time an instruction is worth from the slice's
+ * wall time (never more than one 20 MHz tick), so a CPU-bound program runs at
+ * full host speed while `sleep`, `date` and timers keep wall-clock pace. A
+ * guest slower than real time has its clock moved on to the wall clock.
  */
 
 /** What the runner needs of a machine (see `machineTarget` for the adapter). */
@@ -34,6 +42,8 @@ export interface RunTarget {
   input(bytes: Uint8Array): number;
   /** Restarts the machine after a guest reset (reboot). */
   reset?(): void;
+  /** Guest nanoseconds each retired instruction is worth from now on (free-running; capped at the nominal clock). */
+  setNsPerInstruction?(ns: number): void;
 }
 
 export interface RunHooks {
@@ -51,6 +61,8 @@ export interface RunOptions {
   /** Instructions per slice (default 1 Mi). Fixed, so runs are reproducible. */
   sliceInstructions?: number;
   realtime?: boolean;
+  /** Guest time follows the wall clock without pausing the CPU (see the file header). Implies realtime's idle waits. */
+  freeRun?: boolean;
   /**
    * Guest time to skip when the CPU dozes with no timer armed (virtual mode):
    * the guest only waits for input, which may never come; time moves on so
@@ -78,6 +90,7 @@ const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeo
 export async function runMachine(target: RunTarget, hooks: RunHooks = {}, options: RunOptions = {}): Promise<RunResult> {
   const slice = options.sliceInstructions ?? 1 << 20;
   const idleSkip = options.idleSkipNs ?? 10_000_000;
+  const realtime = options.realtime === true || options.freeRun === true;
   const startWall = performance.now();
   // Realtime: guest time and wall time at a common instant (reset by a reboot), to map one onto the other.
   let guestAtStart = target.nowNs();
@@ -106,8 +119,11 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
     deliverInput();
     if (target.halted) return finish('halted');
     if (!target.idle) {
-      instructions += target.run(slice);
+      const sliceStart = performance.now();
+      const ran = target.run(slice);
+      instructions += ran;
       slices++;
+      if (options.freeRun) followWallClock(target, ran, (performance.now() - sliceStart) * 1e6, guestAtStart + (performance.now() - wallAtStart) * 1e6);
     }
     const halted = target.halted as RunTarget['halted']; // changed by run(): no narrowing from above
     if (halted && !(halted.how === 'reset' && options.rebootResets && target.reset)) {
@@ -118,7 +134,7 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
       const now = target.nowNs();
       const deadline = hooks.guestDeadlineNs?.() ?? Number.POSITIVE_INFINITY;
       const next = Math.min(target.nextEventNs(), deadline > now ? deadline : Number.POSITIVE_INFINITY);
-      if (options.realtime) {
+      if (realtime) {
         // Guest time tracks the wall clock: sleep (in short steps, so typed keys
         // wake the guest promptly) until the wall reaches the next event.
         const goal = Number.isFinite(next) && next > now ? next : now + idleSkip;
@@ -140,7 +156,7 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
         idleSkippedNs += target.nowNs() - now;
       }
     }
-    if (options.realtime && !target.idle) {
+    if (options.realtime && !options.freeRun && !target.idle) {
       // A busy guest faster than real time waits for the wall clock to catch up.
       const aheadMs = (target.nowNs() - guestAtStart) / 1e6 - (performance.now() - wallAtStart);
       if (aheadMs > 20) await sleepMs(Math.min(aheadMs, 50));
@@ -149,6 +165,21 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
     if (hooks.wallDeadlineMs !== undefined && performance.now() > hooks.wallDeadlineMs) return finish('wall-timeout');
     await yieldToEventLoop();
   }
+}
+
+/**
+ * Free-running: after a slice of `ran` instructions that took `sliceWallNs`,
+ * sets the guest time an instruction is worth so that guest time keeps pace
+ * with the wall clock (`wallGuestNs`: the wall clock in guest terms), pulling
+ * back a lead over the next slice, and moves a lagging guest clock on.
+ */
+function followWallClock(target: RunTarget, ran: number, sliceWallNs: number, wallGuestNs: number): void {
+  if (ran <= 0 || !target.setNsPerInstruction) return;
+  const lead = target.nowNs() - wallGuestNs;
+  let ns = sliceWallNs / ran;
+  if (lead > 0) ns *= sliceWallNs / (sliceWallNs + lead);
+  target.setNsPerInstruction(ns);
+  if (lead < 0) target.skipTo(wallGuestNs);
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

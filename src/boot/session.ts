@@ -15,6 +15,8 @@ export interface SessionOptions {
   /** Stop (exit 124) when the wall clock passes this many ms (`performance.now()` based). */
   wallTimeoutMs?: number;
   realtime?: boolean;
+  /** Guest time follows the wall clock, the CPU runs at full speed (interactive; see runner.ts). */
+  freeRun?: boolean;
   sliceInstructions?: number;
   /** Where guest output goes besides the transcript (stdout, a log file). */
   echo?: (bytes: Uint8Array) => void;
@@ -111,7 +113,7 @@ export class BootSession {
       },
       guestDeadlineNs: () => script.nextDeadlineNs(),
       wallDeadlineMs: this.opts.wallTimeoutMs === undefined ? undefined : started + this.opts.wallTimeoutMs,
-    }, { realtime: this.opts.realtime, sliceInstructions: this.opts.sliceInstructions, rebootResets: this.opts.rebootResets });
+    }, { realtime: this.opts.realtime, freeRun: this.opts.freeRun, sliceInstructions: this.opts.sliceInstructions, rebootResets: this.opts.rebootResets });
 
     this.flush();
     const nowNs = target.nowNs();

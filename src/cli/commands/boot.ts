@@ -31,12 +31,16 @@ and Enter (escapes \\n \\r \\t \\e \\xHH \\cX). --fail texts end the boot at onc
 (exit 3); "Kernel panic" always ends it with exit 4. The boot succeeds when the
 last step matched, or — with no steps — when the guest powers off.
 
-Time: guest time is virtual (derived from the instruction count; a dozing CPU
-skips to its next timer event), so transcripts and timeouts are reproducible.
---timeout counts guest seconds (default: the recipe's, else 120); a wall-clock
-safety net of 10x that plus 60 s stops a stuck emulator. --realtime paces the
-guest clock to the wall clock; interactive sessions always run that way (and
-have no timeout). A guest reboot restarts the machine in an interactive
+Clocks: a headless boot uses virtual time: each instruction is one tick of the
+guest's 20 MHz clock and a dozing CPU skips to its next timer event, so
+transcripts and timeouts are reproducible run to run. --timeout counts guest
+seconds (default: the recipe's, else 120); a wall-clock safety net of 10x that
+plus 60 s stops a stuck emulator. An interactive session runs free instead:
+guest time follows the wall clock (sleep 1 takes a second, date keeps pace),
+but the CPU is never held back, as in QEMU without -icount; it has no timeout.
+--realtime also follows the wall clock but paces the CPU to its 20 MHz clock
+(a headless boot then stays a real-time check, not a reproducible one).
+A guest reboot restarts the machine in an interactive
 session and ends a headless boot (like QEMU -no-reboot).
 
 The image is opened read-only and guest writes are kept in memory unless
@@ -85,7 +89,7 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--write', 'write guest changes to the image file (default: copy-on-write in memory)')
     .option('--device <spec>', 'add a device: TYPE,prop=value,... (repeatable); "help" or TYPE,help lists', collect)
     .option('--print-machine', 'print the machine (devices, memory map) and exit without booting')
-    .option('--realtime', 'pace guest time to the wall clock')
+    .option('--realtime', 'guest time follows the wall clock and the CPU is paced to 20 MHz (interactive sessions follow it unpaced by default)')
     .option('--no-jit', 'interpret every instruction (no translation of hot code to WebAssembly; same results, slower)')
     .option('--json', 'print the result as JSON on stdout (console then goes to stderr and out/boot.log)')
     .addHelpText('after', HELP)
@@ -164,9 +168,10 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     const headless = new HeadlessConsole((b) => { if (echoOpen) echoTo.write(b); });
     const session = new BootSession({
       script: { steps: opts.steps, fail: opts.fail, panic: opts.panic, timeoutS: interactive ? Number.POSITIVE_INFINITY : opts.timeoutS },
-      // Interactive sessions follow the wall clock: `sleep 1` takes a second and
-      // an idle shell does not spin the host CPU fast-forwarding guest time.
-      realtime: opts.realtime || interactive,
+      // Interactive sessions follow the wall clock (`sleep 1` takes a second, an
+      // idle shell does not spin the host CPU) without pacing the CPU: free-running.
+      realtime: opts.realtime,
+      freeRun: interactive && !opts.realtime,
       wallTimeoutMs: interactive ? undefined : opts.timeoutS * 10_000 + 60_000,
       echo: (b) => {
         log?.write(b);

@@ -179,6 +179,23 @@ describe('tick timer', () => {
     expect(m.cpu.getSpr(SPR.TTCR)).toBe(7);
     expect(m.cpu.nextEventTick()).toBe(Infinity);
   });
+  it('free-running tick rate: instructions worth half a tick keep TTCR continuous and fire the match at the scaled count', () => {
+    const prog = [...A.li(3, 0xe0000000 | 40), A.mtspr(0, 3, SPR.TTMR), A.ori(5, 0, SR.SM | SR.TEE), A.mtspr(0, 5, SPR.SR)];
+    for (let i = 0; i < 200; i++) prog.push(A.addi(6, 6, 1));
+    prog.push(HALT);
+    const m = machine(prog);
+    m.cpu.setTickRate(0.5);
+    expect(m.cpu.ticks).toBe(0); // the current tick is kept
+    m.run();
+    // TTCR starts at tick floor(2 / 2) = 1 and matches at tick 41, reached at instruction 82: 5 set-up instructions, then the addis.
+    expect(m.cpu.pc).toBe(0x504);
+    expect(m.cpu.gpr[6]).toBe(82 - 5);
+    const t = m.cpu.ticks;
+    m.cpu.setTickRate(1); // back to exact: no jump
+    expect(m.cpu.ticks).toBe(t);
+    m.cpu.setTickRate(0); // invalid rates mean exact
+    expect(m.cpu.ticks).toBe(t);
+  });
   it('guest time: 50 ns per tick', () => {
     const m = machine([A.nop(), A.nop(), HALT]);
     m.run();

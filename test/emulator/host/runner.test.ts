@@ -9,6 +9,8 @@ import { runMachine, type RunTarget } from '../../../emulator/host/runner.ts';
  */
 class ToyMachine implements RunTarget {
   ns = 0;
+  /** Guest ns per instruction (free-running targets change it). */
+  nsPerInstruction = 50;
   retired = 0;
   sinceWake = 0;
   idle = false;
@@ -24,7 +26,7 @@ class ToyMachine implements RunTarget {
     while (n < budget && !this.idle && !this.halted) {
       n++;
       this.retired++;
-      this.ns += 50;
+      this.ns += this.nsPerInstruction;
       this.fireDue();
       if (++this.sinceWake >= this.busy) this.idle = true;
     }
@@ -117,6 +119,36 @@ describe('runMachine (realtime, busy guest)', () => {
     const t0 = performance.now();
     await runMachine(m, { afterSlice: (ns) => ns >= 200_000_000 }, { realtime: true, sliceInstructions: 100_000 });
     expect(performance.now() - t0).toBeGreaterThanOrEqual(150);
+  });
+});
+
+describe('runMachine (free-running)', () => {
+  class FreeToy extends ToyMachine {
+    setNsPerInstruction(ns: number) { this.nsPerInstruction = Math.min(50, ns); }
+  }
+  it('keeps guest time on the wall clock without pacing a fast CPU', async () => {
+    const m = new FreeToy(1e12, 1e15, 1); // never dozes
+    const t0 = performance.now();
+    await runMachine(m, { afterSlice: () => performance.now() - t0 >= 300 }, { freeRun: true, sliceInstructions: 100_000 });
+    const wallNs = (performance.now() - t0) * 1e6;
+    // Guest time follows the wall clock (not the 50 ns-per-instruction count)...
+    expect(m.ns).toBeGreaterThan(wallNs * 0.5);
+    expect(m.ns).toBeLessThan(wallNs * 1.5 + 20e6);
+    // ...while the toy CPU ran far more instructions than a 20 MHz pace allows.
+    expect(m.retired * 50).toBeGreaterThan(m.ns * 2);
+  });
+  it('moves a guest slower than real time on to the wall clock', async () => {
+    class Slow extends FreeToy {
+      override run(budget: number): number {
+        const end = performance.now() + 5; // 5 ms per slice of 1000 instructions: 0.2 MIPS
+        while (performance.now() < end) { /* a slow host */ }
+        return super.run(budget);
+      }
+    }
+    const m = new Slow(1e12, 1e15, 1);
+    const t0 = performance.now();
+    await runMachine(m, { afterSlice: () => performance.now() - t0 >= 200 }, { freeRun: true, sliceInstructions: 1000 });
+    expect(m.ns).toBeGreaterThan((performance.now() - t0) * 1e6 * 0.5);
   });
 });
 
