@@ -27,7 +27,8 @@ describe('mkrootfs boot (argument handling, before any guest runs)', () => {
     expect(await main(['boot', '--help'], f.io)).toBe(0);
     expect(f.out()).toMatch(/--expect <text>/);
     expect(f.out()).toMatch(/Exit codes: 0 ok/);
-    expect(f.out()).toMatch(/guest time is virtual/);
+    expect(f.out()).toMatch(/headless boot uses virtual time/);
+    expect(f.out()).toMatch(/interactive session runs free/);
   });
 
   it.each([
