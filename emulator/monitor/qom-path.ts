@@ -65,7 +65,3 @@ export function resolveQomPath(machine: QObject, path: string): Resolved {
   return { ok: false, error: unique.length === 0 ? `Device '${path}' not found` : `Path '${path}' is ambiguous` };
 }
 
-/** Canonical path of a node. */
-export function nodePath(node: QomNode): string {
-  return node === QOM_ROOT ? '/' : node.path();
-}
