@@ -12,7 +12,8 @@
  * A device region is named after the device's QOM type (QEMU names it after
  * what the device calls its MemoryRegion: `serial`, `goldfish_rtc`...; for
  * virtio-mmio the two agree). `-o` adds each region's owner, as QEMU does
- * (` owner:{dev path=/machine/sysbus/serial}`). Sizes are what the bus
+ * (` owner:{dev path=/machine/sysbus/serial}`; the machine's own regions:
+ * ` parent:{obj path=/machine}`). Sizes are what the bus
  * decodes: the board table's region size (the device tree's `reg`). No
  * region overlaps another, so every priority is 0.
  */
@@ -36,15 +37,17 @@ export interface MtreeOptions {
 
 export function infoMtree(m: MtreeSource, options: MtreeOptions = {}): string {
   const range = (base: number, size: number): string => `${hex16(base)}-${hex16(base + size - 1)}`;
-  const owner = (text: string): string => (options.owners ? ` owner:{${text}}` : '');
+  const owner = (text: string): string => (options.owners ? ` ${text}` : '');
+  // As QEMU: a device's region names its owner; the machine's own regions name their parent object.
+  const machineOwned = `parent:{obj path=${m.root.path()}}`;
   const lines = ['address-space: cpu-memory-0', 'address-space: memory'];
-  lines.push(`  ${range(0, 2 ** 32)} (prio 0, i/o): system${owner(`obj path=${m.root.path()}`)}`);
+  lines.push(`  ${range(0, 2 ** 32)} (prio 0, i/o): system${owner(machineOwned)}`);
   const regions: Array<{ base: number; size: number; kind: 'ram' | 'i/o'; name: string; owner: string }> = [
-    { base: 0, size: m.ram.size, kind: 'ram', name: 'openrisc.ram', owner: `obj path=${m.root.path()}` },
+    { base: 0, size: m.ram.size, kind: 'ram', name: 'openrisc.ram', owner: machineOwned },
   ];
   for (const r of m.bus.regions) {
     const dev = m.qom(r.name);
-    regions.push({ base: r.base, size: r.size, kind: 'i/o', name: dev ? dev.typeName : r.name, owner: dev ? `dev path=${dev.path()}` : `obj name=${r.name}` });
+    regions.push({ base: r.base, size: r.size, kind: 'i/o', name: dev ? dev.typeName : r.name, owner: dev ? `owner:{dev path=${dev.path()}}` : `owner:{obj name=${r.name}}` });
   }
   regions.sort((a, b) => a.base - b.base);
   for (const r of regions) lines.push(`    ${range(r.base, r.size)} (prio 0, ${r.kind}): ${r.name}${owner(r.owner)}`);

@@ -58,7 +58,8 @@ describe('info mtree', () => {
     const mon = new Monitor({ machine: plainMachine() });
     const out = text(mon, 'info mtree -o');
     expect(out).toContain('0000000090000000-00000000900000ff (prio 0, i/o): ns16550a owner:{dev path=/machine/sysbus/serial}\n');
-    expect(out).toContain('(prio 0, ram): openrisc.ram owner:{obj path=/machine}\n');
+    expect(out).toContain('(prio 0, ram): openrisc.ram parent:{obj path=/machine}\n');
+    expect(out).toContain('(prio 0, i/o): system parent:{obj path=/machine}\n');
     expect(text(mon, 'info mtree -x')).toBe("info mtree: invalid option '-x'\nTry \"help info\" for more information\n");
   });
 });

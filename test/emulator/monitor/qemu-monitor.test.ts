@@ -68,7 +68,7 @@ function sysbusDevices(qtree: string): Array<{ type: string; base?: number; irq:
 
 let dir = '';
 let qemu: Record<string, string> = {};
-const COMMANDS = ['info mtree', 'info qtree', 'qom-list /machine', 'qom-get /machine type', 'foo', 'info foo', 'qom-list /nope', 'qom-get /machine nope', 'qom-get /machine', 'qom-list', 'qom-list /'];
+const COMMANDS = ['info mtree', 'info mtree -o', 'info qtree', 'qom-list /machine', 'qom-get /machine type', 'foo', 'info foo', 'qom-list /nope', 'qom-get /machine nope', 'qom-get /machine', 'qom-list', 'qom-list /'];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'monitor-qemu-'));
@@ -90,6 +90,18 @@ describe('info mtree next to QEMU\'s', () => {
     expect(devices[0]!.size).toBe(ours[0]!.size);
     const sizeDiffs = ours.map((r, i) => [r.name, devices[i]!.size, r.size]).filter(([, q, o]) => q !== o);
     expect(sizeDiffs).toEqual(SIZE_DIFFERENCES);
+  });
+
+  it('-o names the same kind of owner for each region (parent object of RAM and system, owning device of the rest)', () => {
+    const owners = (text: string): string[] => {
+      const section = text.split(/\n\n/).find((x) => /^address-space: memory$/m.test(x))!;
+      return [...section.matchAll(/^ {2,4}[0-9a-f]{16}-[0-9a-f]{16} \(prio 0, [^)]+\): (?:alias )?(\S+).* (owner|parent):\{(dev|obj) path=\S+\}$/gm)]
+        .filter((m) => !PCI_REGIONS.includes(m[1]!))
+        .map((m) => `${m[2]} ${m[3]}`);
+    };
+    const theirs = owners(qemu['info mtree -o']!);
+    expect(theirs).toHaveLength(13); // system, RAM, 11 device regions
+    expect(owners(new Monitor({ machine: plainMachine() }).execute('info mtree -o').text)).toEqual(theirs);
   });
 });
 
