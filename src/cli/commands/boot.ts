@@ -44,11 +44,14 @@ session and ends a headless boot (like QEMU -no-reboot).
 The image is opened read-only and guest writes are kept in memory unless
 --write is given (then they go to the file, fsynced on guest flush).
 
-Monitor: Ctrl-A c in the interactive console switches to QEMU's monitor and
+Monitor: Ctrl-A c in the interactive console switches to a QEMU-style monitor and
 back (help lists its commands: info qtree, info mtree, qom-list, qom-get,
 system_reset, system_powerdown, quit). --monitor-command runs one headless
 (repeatable, in order) once the boot's steps matched or the guest powered off;
 the outputs follow the console transcript on stdout (with --json: "monitor").
+The machine is stopped by then: system_reset resets it at once (info registers
+then shows the reset CPU) and quit skips the commands after it. A boot that
+fails skips them all.
 
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts), 3 expectation not met, 4 guest panic, 124 timeout.
