@@ -6,7 +6,7 @@
  * Run: npx vitest run --project e2e test/e2e/monitor-boot.test.ts
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,11 +37,12 @@ function block(stdout: string, command: string, nth = 0): string {
 
 describe('boot --monitor-command on the cached guest', () => {
   it('runs info qtree, info registers, system_reset ... after the boot, in order, after the console transcript; quit ends the list', () => {
-    const r = mkrootfs(['boot', BUSYBOX, ...kernelArgs, ...monitor('info qtree', 'info registers', 'system_reset', 'info registers', 'qom-get /machine dtb-address', 'quit', 'info status')]);
+    const r = mkrootfs(['boot', BUSYBOX, ...kernelArgs, ...monitor('info status', 'info qtree', 'info registers', 'system_reset', 'info registers', 'qom-get /machine dtb-address', 'quit', 'info status')]);
     expect(r.code, r.stderr).toBe(0);
     const transcriptEnd = r.stdout.indexOf('reboot: Power down');
     expect(transcriptEnd).toBeGreaterThan(0);
-    expect(r.stdout.indexOf('(qemu) info qtree\n')).toBeGreaterThan(transcriptEnd);
+    expect(r.stdout.indexOf('(qemu) info status\n')).toBeGreaterThan(transcriptEnd);
+    expect(block(r.stdout, 'info status')).toBe('VM status: shutdown\n');
 
     const qtree = block(r.stdout, 'info qtree');
     expect(qtree.startsWith('bus: main-system-bus\n  type System\n  dev: virtio-mmio, id ""\n')).toBe(true);
@@ -61,7 +62,15 @@ describe('boot --monitor-command on the cached guest', () => {
     expect(after.match(/R\d\d=00000000/g)).toHaveLength(31);
     // quit: the commands after it are not run.
     expect(r.stdout.endsWith('(qemu) quit\n')).toBe(true);
-    expect(r.stdout).not.toContain('info status');
+    expect(r.stdout.split('(qemu) info status').length).toBe(2);
+  });
+
+  it('runs after the last step matched, on the paused guest, when that comes before power-off', () => {
+    const r = mkrootfs(['boot', BUSYBOX, ...kernelArgs, '--expect', 'Run /sbin/init as init process', ...monitor('info status', 'qom-get /machine/sysbus/virtio-mmio.7/device/drive size')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toContain('reboot: Power down');
+    expect(block(r.stdout, 'info status')).toBe('VM status: paused\n');
+    expect(Number(block(r.stdout, 'qom-get /machine/sysbus/virtio-mmio.7/device/drive size'))).toBe(statSync(join(work, 'out/rootfs.img')).size);
   });
 
   it('--json puts the outputs in the result', () => {
