@@ -24,4 +24,6 @@ export type { BoardDevice } from './board/board.ts';
 export { buildDtb, TYPE_VIRT_MACHINE, VIRT_DEVICES, VIRT_USER_DEVICES } from './board/virt.ts';
 export { buildDeviceTree } from './board/devicetree.ts';
 export { QemuFdt } from './fdt/qemu-fdt.ts';
+export { Monitor, runningMachineMonitor, splitArgs, MONITOR_PROMPT } from './monitor/monitor.ts';
+export type { MonitorOptions, MonitorReply } from './monitor/monitor.ts';
 export type { MmioHandler, IrqLine, GuestRam, Clock, Device, FinishEvent } from './device.ts';

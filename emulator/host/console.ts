@@ -6,7 +6,12 @@
  *   `type()` (scripted `send` steps).
  * - `InteractiveConsole`: a raw-mode terminal. Keys go to the guest as typed
  *   (Ctrl-C included); `Ctrl-A x` quits, `Ctrl-A h` prints help, `Ctrl-A Ctrl-A`
- *   sends a literal Ctrl-A. The terminal is put back in cooked mode on every
+ *   sends a literal Ctrl-A. With a monitor, `Ctrl-A c` switches the keyboard
+ *   between the guest console and the monitor (prompt `(qemu) `), as QEMU's
+ *   `-nographic` mux does: the guest keeps running, and its output keeps
+ *   coming to the terminal, while the monitor reads a line and runs it
+ *   (Backspace edits, Ctrl-C drops the line, escape sequences such as arrow
+ *   keys are ignored; monitor `quit` quits like Ctrl-A x). The terminal is put back in cooked mode on every
  *   exit path: `close()` (the CLI calls it in a `finally`), SIGINT/SIGTERM/SIGHUP,
  *   and process exit — Node emits 'exit' after an uncaught exception too, so a
  *   crash also leaves the terminal usable.
@@ -14,6 +19,8 @@
  * Both queue input bytes for the runner to pull with `takeInput()` between
  * instruction slices (the UART receives them one FIFO-full at a time).
  */
+
+import { MONITOR_BANNER, MONITOR_PROMPT } from '../monitor/monitor.ts';
 
 export interface HostConsole {
   /** Guest → host bytes. */
@@ -64,10 +71,22 @@ function drain(queue: number[]): Uint8Array {
 }
 const CTRL_A = 0x01;
 
-export const CONSOLE_HELP =
-  '\r\n[mkrootfs console] Ctrl-A x  quit (the guest is stopped)\r\n' +
-  '[mkrootfs console] Ctrl-A h  this help\r\n' +
-  '[mkrootfs console] Ctrl-A Ctrl-A  send Ctrl-A to the guest\r\n';
+/** The Ctrl-A help; `withMonitor` adds the Ctrl-A c line. */
+export function consoleHelp(withMonitor: boolean): string {
+  return (
+    '\r\n[mkrootfs console] Ctrl-A x  quit (the guest is stopped)\r\n' +
+    '[mkrootfs console] Ctrl-A h  this help\r\n' +
+    (withMonitor ? '[mkrootfs console] Ctrl-A c  switch between the console and the monitor (type help there)\r\n' : '') +
+    '[mkrootfs console] Ctrl-A Ctrl-A  send Ctrl-A to the guest\r\n'
+  );
+}
+
+export const CONSOLE_HELP = consoleHelp(false);
+
+/** The monitor the console switches to (emulator/monitor/monitor.ts Monitor). */
+export interface ConsoleMonitor {
+  execute(line: string): { text: string; quit: boolean };
+}
 
 /** The parts of a terminal the interactive console uses (process.stdin/stdout by default). */
 export interface TerminalIn {
@@ -93,8 +112,10 @@ export interface InteractiveConsoleOptions {
   input: TerminalIn;
   output: TerminalOut;
   proc?: ProcessHooks;
-  /** Called once when the user quits with Ctrl-A x. */
+  /** Called once when the user quits with Ctrl-A x (or the monitor's quit). */
   onQuit?: () => void;
+  /** Enables Ctrl-A c: the keyboard then drives this monitor. */
+  monitor?: ConsoleMonitor;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -104,6 +125,14 @@ export class InteractiveConsole implements HostConsole {
   private readonly output: TerminalOut;
   private readonly proc: ProcessHooks | undefined;
   private readonly onQuit: (() => void) | undefined;
+  private readonly monitor: ConsoleMonitor | undefined;
+  /** The keyboard drives the monitor (after Ctrl-A c) instead of the guest. */
+  private monitorFocus = false;
+  private monitorOpened = false;
+  private monitorLine = '';
+  /** Monitor line editor: 1 after ESC, 2 inside a CSI sequence (ESC [ ... final). */
+  private monitorEsc = 0;
+  private monitorLastCr = false;
   private queued: number[] = [];
   private escape = false;
   private raw = false;
@@ -123,6 +152,7 @@ export class InteractiveConsole implements HostConsole {
     this.output = opts.output;
     this.proc = opts.proc;
     this.onQuit = opts.onQuit;
+    this.monitor = opts.monitor;
     if (this.input.setRawMode && this.input.isTTY) {
       this.input.setRawMode(true);
       this.raw = true;
@@ -137,6 +167,11 @@ export class InteractiveConsole implements HostConsole {
 
   get quitRequested(): boolean {
     return this.quit;
+  }
+
+  /** The keyboard currently drives the monitor. */
+  get inMonitor(): boolean {
+    return this.monitorFocus;
   }
 
   write(bytes: Uint8Array): void {
@@ -179,14 +214,70 @@ export class InteractiveConsole implements HostConsole {
           this.requestQuit();
           return;
         }
-        if (b === 0x68 /* h */ || b === 0x48 || b === 0x3f /* ? */) this.output.write(CONSOLE_HELP);
-        else if (b === CTRL_A) this.queued.push(CTRL_A);
+        if (b === 0x68 /* h */ || b === 0x48 || b === 0x3f /* ? */) this.output.write(consoleHelp(this.monitor !== undefined));
+        else if ((b === 0x63 /* c */ || b === 0x43) && this.monitor) this.switchFocus();
+        else if (b === CTRL_A && !this.monitorFocus) this.queued.push(CTRL_A);
         // Anything else after Ctrl-A is dropped, as in QEMU's mux.
         continue;
       }
       if (b === CTRL_A) this.escape = true;
-      else this.queued.push(b);
+      else if (this.monitorFocus) {
+        if (this.monitorKey(b)) return;
+      } else this.queued.push(b);
     }
+  }
+
+  private switchFocus(): void {
+    this.monitorFocus = !this.monitorFocus;
+    if (!this.monitorFocus) {
+      this.output.write('\r\n');
+      return;
+    }
+    const banner = this.monitorOpened ? '' : `${MONITOR_BANNER}\r\n`;
+    this.monitorOpened = true;
+    this.output.write(`\r\n${banner}${MONITOR_PROMPT}${this.monitorLine}`);
+  }
+
+  /** One key for the monitor's line editor; true when the monitor quit the session. */
+  private monitorKey(b: number): boolean {
+    const lastCr = this.monitorLastCr;
+    this.monitorLastCr = b === 0x0d;
+    if (this.monitorEsc === 1) {
+      this.monitorEsc = b === 0x5b /* [ */ || b === 0x4f /* O */ ? 2 : 0;
+      return false;
+    }
+    if (this.monitorEsc === 2) {
+      if (b >= 0x40 && b <= 0x7e) this.monitorEsc = 0;
+      return false;
+    }
+    if (b === 0x1b) {
+      this.monitorEsc = 1;
+    } else if (b === 0x0d || b === 0x0a) {
+      if (b === 0x0a && lastCr) return false; // the \n of a \r\n pair
+      const line = this.monitorLine;
+      this.monitorLine = '';
+      this.output.write('\r\n');
+      const reply = this.monitor!.execute(line);
+      if (reply.text) this.output.write(reply.text.replace(/\r?\n/g, '\r\n'));
+      if (reply.quit) {
+        this.requestQuit();
+        return true;
+      }
+      this.output.write(MONITOR_PROMPT);
+    } else if (b === 0x7f || b === 0x08) {
+      if (this.monitorLine.length > 0) {
+        this.monitorLine = this.monitorLine.slice(0, -1);
+        this.output.write('\b \b');
+      }
+    } else if (b === 0x03) {
+      this.monitorLine = '';
+      this.output.write(`^C\r\n${MONITOR_PROMPT}`);
+    } else if (b >= 0x20 && b !== 0x7f) {
+      const c = String.fromCharCode(b);
+      this.monitorLine += c;
+      this.output.write(c);
+    }
+    return false;
   }
 
   private requestQuit(): void {

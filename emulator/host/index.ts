@@ -6,8 +6,8 @@
  */
 export { FileDisk, SECTOR_SIZE } from './file-disk.ts';
 export type { FileDiskOptions, DiskStats } from './file-disk.ts';
-export { HeadlessConsole, InteractiveConsole, CONSOLE_HELP } from './console.ts';
-export type { HostConsole, TerminalIn, TerminalOut, ProcessHooks, InteractiveConsoleOptions } from './console.ts';
+export { HeadlessConsole, InteractiveConsole, CONSOLE_HELP, consoleHelp } from './console.ts';
+export type { ConsoleMonitor, HostConsole, TerminalIn, TerminalOut, ProcessHooks, InteractiveConsoleOptions } from './console.ts';
 export { createBootMachine, machineTarget } from './machine-target.ts';
 export type { BootMachineConfig, BootMachine } from './machine-target.ts';
 export { runMachine } from './runner.ts';

@@ -19,9 +19,11 @@ import { deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
+import { runningMachineMonitor } from '../../../emulator/monitor/monitor.ts';
+import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type MonitorCommandResult } from '../../boot/monitor-commands.ts';
 
 const HELP = `
-Headless (stdin or stdout not a terminal, or any --expect/--send): the guest
+Headless (stdin or stdout not a terminal, or any --expect/--send/--monitor-command): the guest
 console goes to stdout and to out/boot.log. Interactive (a terminal and no
 script): a raw serial console; Ctrl-A x quits, Ctrl-A h helps.
 
@@ -46,6 +48,15 @@ session and ends a headless boot (like QEMU -no-reboot).
 The image is opened read-only and guest writes are kept in memory unless
 --write is given (then they go to the file, fsynced on guest flush).
 
+Monitor: Ctrl-A c in the interactive console switches to a QEMU-style monitor and
+back (help lists its commands: info qtree, info mtree, qom-list, qom-get,
+system_reset, system_powerdown, quit). --monitor-command runs one headless
+(repeatable, in order) once the boot's steps matched or the guest powered off;
+the outputs follow the console transcript on stdout (with --json: "monitor").
+The machine is stopped by then: system_reset resets it at once (info registers
+then shows the reset CPU) and quit skips the commands after it. A boot that
+fails skips them all.
+
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts), 3 expectation not met, 4 guest panic, 124 timeout.
 
@@ -54,7 +65,8 @@ Examples:
   $ mkrootfs boot out/rootfs.img --expect 'BOOT-OK'       boot an image until the text appears
   $ mkrootfs boot out/rootfs.img --expect '/ # ' --send 'ls /' --expect 'etc'
   $ mkrootfs boot --kernel test.elf                        a bare-metal or1k program, no disk
-  $ mkrootfs boot --device help                            list device types`;
+  $ mkrootfs boot --device help                            list device types
+  $ mkrootfs boot out/rootfs.img --expect '/ # ' --monitor-command 'info qtree' --monitor-command system_reset`;
 
 interface RawFlags {
   kernel?: string;
@@ -68,6 +80,7 @@ interface RawFlags {
   realtime?: boolean;
   json?: boolean;
   jit?: boolean;
+  monitorCommand?: string[];
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -91,6 +104,7 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--print-machine', 'print the machine (devices, memory map) and exit without booting')
     .option('--realtime', 'guest time follows the wall clock and the CPU is paced to 20 MHz (interactive sessions follow it unpaced by default)')
     .option('--no-jit', 'interpret every instruction (no translation of hot code to WebAssembly; same results, slower)')
+    .option('--monitor-command <cmd>', 'run a monitor command (e.g. "info mtree") after the boot (repeatable, in order)', collect)
     .option('--json', 'print the result as JSON on stdout (console then goes to stderr and out/boot.log)')
     .addHelpText('after', HELP)
     .action(async (target: string | undefined, raw: RawFlags) => {
@@ -136,7 +150,8 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   requireFile(opts.kernel, 'kernel', opts.origin.kernel === 'guest cache' ? 'rebuild the guest with `mkrootfs guest`' : 'check the --kernel path');
   const kernel = readFileSync(opts.kernel);
 
-  const interactive = !flags.json && opts.steps.length === 0 && io.stdin.isTTY === true && io.stdout.isTTY === true && !flags.printMachine;
+  const monitorCommands = raw.monitorCommand ?? [];
+  const interactive = !flags.json && opts.steps.length === 0 && io.stdin.isTTY === true && io.stdout.isTTY === true && !flags.printMachine && monitorCommands.length === 0;
 
   let disk: FileDisk | undefined;
   if (opts.image !== undefined) {
@@ -194,7 +209,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     }
     log = new LogFile(logPath);
     if (!flags.json) info(io, describeStart(opts, interactive));
-    if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process });
+    if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process, monitor: runningMachineMonitor(machine.machine) });
     if (!interactive) for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     const startupSeconds = process.uptime(); // process start → guest start (Node, tsx, modules, kernel load, machine)
     const result = await session.run(machine.target);
@@ -206,7 +221,14 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       io.stderr.write(`\nboot: stopped by ${interrupted} at guest ${(result.guestNs / 1e9).toFixed(3)} s; last console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
       return ExitCode.runtime;
     }
-    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu));
+    let monitor: MonitorCommandResult[] | undefined;
+    if (monitorCommands.length > 0) {
+      if (monitorCommandsApply(result.outcome)) {
+        monitor = runMonitorCommands(machine.machine, monitorCommands);
+        if (!flags.json) io.stdout.write(formatMonitorResults(monitor));
+      } else io.stderr.write('boot: --monitor-command skipped: the boot did not end well\n');
+    }
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), monitor);
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
@@ -234,7 +256,7 @@ function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: numb
   return { enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000 };
 }
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport): number {
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, monitor?: MonitorCommandResult[]): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -248,6 +270,7 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
       disk: disk ? { ...disk.stats } : null,
       jit,
       lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
+      ...(monitor ? { monitor } : {}),
     }, null, 2) + '\n');
     return o.exitCode;
   }
@@ -278,7 +301,7 @@ const CODE_OF: Record<SessionResult['outcome']['kind'], string> = {
 
 function describeStart(o: BootOptions, interactive: boolean): string {
   const what = o.image ? `${o.image}${o.write ? ' (read-write)' : ' (copy-on-write)'}` : 'no disk';
-  const mode = interactive ? 'interactive console, Ctrl-A x quits' : `headless, ${o.steps.length} step(s), timeout ${o.timeoutS} s guest time`;
+  const mode = interactive ? 'interactive console, Ctrl-A x quits, Ctrl-A c monitor' : `headless, ${o.steps.length} step(s), timeout ${o.timeoutS} s guest time`;
   return `boot: ${o.kernel} + ${what}, ${o.memoryBytes >> 20}M, append "${o.append}" — ${mode}${o.realtime && !interactive ? ', realtime' : ''}`;
 }
 
