@@ -1,0 +1,37 @@
+/**
+ * `--junit FILE` for the CLI: writes a JUnit report (src/report/junit-xml.ts)
+ * to a temp file beside FILE and renames it into place, so a CI step that
+ * reads the report never sees half of one. Also turns an error that ended a
+ * command into a failing testcase: bad input (exit 2, e.g. a recipe problem)
+ * is a `failure`, anything else an `error`.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { ExitCode, MkrootfsError } from '../errors.ts';
+import { renderJunit, type JunitCase, type JunitSuite } from '../report/junit-xml.ts';
+
+export function writeJunitFile(path: string, suites: JunitSuite[], name = 'mkrootfs'): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  try {
+    writeFileSync(tmp, renderJunit({ name, suites }));
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** A testcase for a command that ended with `err` (message: the error's first line; detail: the rest and the hint). */
+export function errorCase(name: string, classname: string, err: unknown, timeS: number): JunitCase {
+  if (err instanceof MkrootfsError) {
+    const [first = err.code, ...rest] = err.message.split('\n');
+    const detail = [...rest, ...(err.hint ? [`hint: ${err.hint}`] : [])].join('\n').trim();
+    return {
+      name, classname, timeS,
+      problem: { kind: err.exitCode === ExitCode.usage ? 'failure' : 'error', type: err.code, message: first, ...(detail ? { detail } : {}) },
+    };
+  }
+  const e = err as Error;
+  return { name, classname, timeS, problem: { kind: 'error', type: 'INTERNAL', message: e?.message ?? String(err) } };
+}
