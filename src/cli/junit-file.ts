@@ -35,3 +35,24 @@ export function errorCase(name: string, classname: string, err: unknown, timeS: 
   const e = err as Error;
   return { name, classname, timeS, problem: { kind: 'error', type: 'INTERNAL', message: e?.message ?? String(err) } };
 }
+
+/**
+ * Runs a command as one JUnit testcase (`build --junit`): passes when `run`
+ * resolves, fails with the error that ends it (then rethrown). Its time is
+ * wall-clock seconds, the one part of such a report that differs between runs.
+ */
+export async function withJunitReport(report: { path: string | undefined; suite: string; testcase: string; classname: string }, run: () => Promise<void>): Promise<void> {
+  if (report.path === undefined) return run();
+  const path = report.path;
+  const started = performance.now();
+  const seconds = (): number => (performance.now() - started) / 1000;
+  try {
+    await run();
+  } catch (err) {
+    const tc = errorCase(report.testcase, report.classname, err, seconds());
+    writeJunitFile(path, [{ name: report.suite, timeS: tc.timeS, cases: [tc] }]);
+    throw err;
+  }
+  const timeS = seconds();
+  writeJunitFile(path, [{ name: report.suite, timeS, cases: [{ name: report.testcase, classname: report.classname, timeS }] }]);
+}

@@ -74,7 +74,8 @@ function renderCase(tc: JunitCase): string[] {
   const open = `    <testcase${attrs([['name', tc.name], ['classname', tc.classname], ['time', seconds(tc.timeS)]])}`;
   const body: string[] = [];
   // The schema's order: skipped, error, failure, system-out.
-  if (tc.skipped !== undefined) body.push(`      <skipped${attrs([['message', tc.skipped]])}/>`);
+  // junit-4.xsd: <skipped> has no attributes, its text is the reason.
+  if (tc.skipped !== undefined) body.push(`      <skipped>${text(tc.skipped)}</skipped>`);
   if (tc.problem) {
     const p = tc.problem;
     const head = `      <${p.kind}${attrs([['type', p.type], ['message', p.message]])}`;
