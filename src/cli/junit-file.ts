@@ -7,18 +7,19 @@
  */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ExitCode, MkrootfsError } from '../errors.ts';
+import { ExitCode, MkrootfsError, usageError } from '../errors.ts';
 import { renderJunit, type JunitCase, type JunitSuite } from '../report/junit-xml.ts';
 
 export function writeJunitFile(path: string, suites: JunitSuite[], name = 'mkrootfs'): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
   try {
+    mkdirSync(dirname(path), { recursive: true });
     writeFileSync(tmp, renderJunit({ name, suites }));
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
-    throw err;
+    const e = err as NodeJS.ErrnoException;
+    throw usageError('JUNIT_WRITE', `cannot write the JUnit report ${path}: ${e.code ?? e.message}`, 'give --junit a path in a writable directory', { path });
   }
 }
 

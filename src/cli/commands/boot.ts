@@ -128,7 +128,7 @@ interface BootRecord {
   code?: string;
 }
 
-/** Runs the boot; with --junit, writes its report whatever the outcome (a boot suite, or the error that stopped it). */
+/** Runs the boot; with --junit, writes its report whatever the outcome (a boot suite, or the error that stopped it; not when killed by a signal). */
 async function bootWithReport(ctx: CommandContext, target: string | undefined, raw: RawFlags, steps: BootStep[]): Promise<number> {
   if (raw.junit === undefined) return bootCommand(ctx, target, raw, steps, {});
   const record: BootRecord = {};
@@ -146,7 +146,8 @@ async function bootWithReport(ctx: CommandContext, target: string | undefined, r
     write(err);
     throw err;
   }
-  if (code === ExitCode.ok || record.result) write();
+  // --print-machine and --device help boot nothing: no report.
+  if (record.result) write();
   return code;
 }
 
