@@ -294,6 +294,11 @@ export class Machine {
     return this.console ? this.console.input(bytes) : 0;
   }
 
+  /** The console's device wants input now (CharFrontend.listening; true when the device cannot tell). */
+  consoleListening(): boolean {
+    return this.console?.listening?.() ?? this.console !== undefined;
+  }
+
   /** Reboot: every device (tree order) and the CPU reset, kernel and DTB reloaded (RAM otherwise kept, like QEMU). */
   reset(): void {
     this.finish = undefined;

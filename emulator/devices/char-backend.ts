@@ -14,6 +14,13 @@ export const CONSOLE_CHARDEV = 'serial0';
 /** The device end of a serial port: takes host input bytes, returns how many it accepted. */
 export interface CharFrontend {
   input(bytes: Uint8Array): number;
+  /**
+   * True while the guest has asked to be told about received bytes (a
+   * 16550's IER receive interrupt: Linux sets it when a program opens the tty,
+   * clears it on the last close). Piped host input waits for this, so bytes
+   * sent before anyone reads are not dropped by the driver's FIFO resets.
+   */
+  listening?(): boolean;
 }
 
 /** A backend that keeps everything written (tests, headless capture). */

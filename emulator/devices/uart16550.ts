@@ -197,6 +197,11 @@ export class Uart16550 implements MmioHandler, Device, CharFrontend {
     return taken;
   }
 
+  /** The receive interrupt is enabled (see CharFrontend.listening). */
+  listening(): boolean {
+    return (this.ier & IER.RDI) !== 0 && (this.mcr & MCR.LOOP) === 0;
+  }
+
   /** Free room the guest-visible receiver has (QEMU serial_can_receive). */
   canReceive(): number {
     if (this.fcr & FCR.FE) {

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { MkrootfsError, ExitCode } from '../errors.ts';
 import { processIo, type CliIo } from './io.ts';
 import { packageVersion } from './version.ts';
+import { annotateError } from './github-annotations.ts';
 
 type Define = (program: Command, ctx: CommandContext) => void;
 
@@ -105,6 +106,8 @@ export function reportError(err: unknown, io: CliIo, debug: boolean): number {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     return ExitCode.usage;
   }
+  // In GitHub Actions, also as ::error annotations (at the recipe line when known).
+  annotateError(err, io);
   if (err instanceof MkrootfsError) {
     io.stderr.write(`mkrootfs: error [${err.code}]: ${err.message}\n`);
     if (err.hint) io.stderr.write(`  hint: ${err.hint}\n`);

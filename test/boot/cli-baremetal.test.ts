@@ -1,7 +1,8 @@
 /**
  * `mkrootfs boot --kernel PROGRAM` end to end on the real emulator, with tiny
  * bare-metal or1k programs (test/boot/fixtures/console.c) built by
- * or1k-elf-gcc: exit codes, scripted input, transcripts and out/boot.log.
+ * or1k-elf-gcc: exit codes, scripted input, transcripts and the console log
+ * (out/KERNEL.boot.log for a boot without a disk).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PassThrough } from 'node:stream';
@@ -39,11 +40,11 @@ describe.skipIf(!hasGcc)('mkrootfs boot --kernel (bare-metal programs)', () => {
     }
   });
 
-  it('a program that prints and powers off: exit 0, console on stdout and in out/boot.log', async () => {
+  it('a program that prints and powers off: exit 0, console on stdout and in out/mode1.boot.log', async () => {
     const r = await boot(['--kernel', elf(1)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('hello from bare metal\r\nBANNER-OK\r\n');
-    expect(readFileSync(join(dir, 'out/boot.log'), 'latin1')).toBe(r.stdout);
+    expect(readFileSync(join(dir, 'out/mode1.boot.log'), 'latin1')).toBe(r.stdout);
     expect(r.stderr).toMatch(/boot: ok — guest powered off/);
   });
 
@@ -99,7 +100,7 @@ describe.skipIf(!hasGcc)('mkrootfs boot --kernel (bare-metal programs)', () => {
     expect(a.stderr.replace(/wall.*/g, '')).toBe(b.stderr.replace(/wall.*/g, ''));
   });
 
-  it('SIGTERM stops a headless boot between slices, keeps out/boot.log, and ends the process by the signal', async () => {
+  it('SIGTERM stops a headless boot between slices, keeps the log, and ends the process by the signal', async () => {
     const sub = join(dir, 'sig');
     mkdirSync(sub, { recursive: true });
     const child = spawn(process.execPath, [join(fixtures, '../../../bin/boot.js'), '--kernel', elf(3), '--timeout', '100000'], { cwd: sub });
@@ -111,7 +112,7 @@ describe.skipIf(!hasGcc)('mkrootfs boot --kernel (bare-metal programs)', () => {
     const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('close', (c, s) => res([c, s])));
     expect(signal ?? code).toBe('SIGTERM');
     expect(err).toMatch(/boot: stopped by SIGTERM at guest [\d.]+ s/);
-    expect(existsSync(join(sub, 'out/boot.log'))).toBe(true);
+    expect(existsSync(join(sub, 'out/mode3.boot.log'))).toBe(true);
   });
 
   it('a failure code through the syscon is exit 1', async () => {

@@ -29,6 +29,10 @@ describe('mkrootfs boot (argument handling, before any guest runs)', () => {
     expect(f.out()).toMatch(/Exit codes: 0 ok/);
     expect(f.out()).toMatch(/headless boot uses virtual time/);
     expect(f.out()).toMatch(/interactive session runs free/);
+    expect(f.out()).toMatch(/--log <file>/);
+    expect(f.out()).toMatch(/--junit <file>/);
+    expect(f.out()).toMatch(/Piped stdin \(not a terminal\) is typed into the guest console/);
+    expect(f.out()).toMatch(/out\/rootfs\.img -> out\/rootfs\.boot\.log/);
   });
 
   it.each([

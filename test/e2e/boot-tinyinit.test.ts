@@ -89,7 +89,7 @@ describe('boot: a tiny init on the bundled emulator', () => {
     expect(Number(off![1])).toBeLessThanOrEqual(ja.guestSeconds);
     expect(ja.instructions).toBe(jb.instructions);
     expect(ja.guestSeconds).toBe(jb.guestSeconds);
-    expect(readFileSync(join(work, 'out/boot.log'), 'latin1')).toBe(b.stderr);
+    expect(readFileSync(join(work, 'tiny.boot.log'), 'latin1')).toBe(b.stderr);
   });
 
   it('a missing init is a kernel panic: exit 4 with the panic line', () => {

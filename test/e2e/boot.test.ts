@@ -153,7 +153,7 @@ describe('mkrootfs boot on the bundled emulator', () => {
     expect(b.code).toBe(0);
     expect(a.stdout).toMatch(/\[\s+\d+\.\d{6}\]/);
     expect(b.stdout).toBe(a.stdout);
-    expect(readFileSync(join(work, 'out/boot.log'), 'latin1')).toBe(b.stdout);
+    expect(readFileSync(join(work, 'twice.boot.log'), 'latin1')).toBe(b.stdout);
   });
 
   it('translated code and --no-jit print the same transcript for a compute-heavy session (md5sum of 4 MiB)', () => {

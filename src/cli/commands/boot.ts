@@ -21,11 +21,28 @@ import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 import { runningMachineMonitor } from '../../../emulator/monitor/monitor.ts';
 import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type MonitorCommandResult } from '../../boot/monitor-commands.ts';
+import type { SourcePos } from '../../recipe/recipe-error.ts';
+import { writeJunitFile, errorCase } from '../junit-file.ts';
+import { bootSuite, defaultBootLogPath, PipedInput, recipeStepPositions } from './boot-report.ts';
 
 const HELP = `
-Headless (stdin or stdout not a terminal, or any --expect/--send/--monitor-command): the guest
-console goes to stdout and to out/boot.log. Interactive (a terminal and no
-script): a raw serial console; Ctrl-A x quits, Ctrl-A h helps.
+Headless (stdin or stdout not a terminal, or any --expect, --send or
+--monitor-command): the guest console goes to stdout and to a log named after
+the image, beside it (out/rootfs.img -> out/rootfs.boot.log; in outputDir when .mkrootfsrc.yml sets
+one), or to --log FILE. Interactive (a terminal and no script): a raw serial
+console; Ctrl-A x quits, Ctrl-A h helps.
+
+Piped stdin (not a terminal) is typed into the guest console, as with qemu
+-nographic: bytes are forwarded as they arrive, from the moment the guest
+opens its console (a program reads the tty; earlier bytes wait). --send steps
+are typed when their step is reached, after any stdin bytes already waiting.
+End of input does not end the boot (steps, a power-off or the timeout do).
+Use </dev/null to keep a loop's stdin away from the guest.
+
+Reports: --junit FILE writes a JUnit XML report (one testcase per step, timed
+in guest seconds; the failing step carries the message and the console tail;
+steps not reached are skipped). With GITHUB_ACTIONS=true failures are also
+printed as ::error file=...,line=...:: annotations at the recipe's step line.
 
 Steps: --expect and --send run in command-line order. An --expect waits for its
 text (plain text, or re:REGEX matched within a line); a --send types its text
@@ -64,6 +81,8 @@ Examples:
   $ mkrootfs boot recipes/busybox.yml                     rebuild its image, boot, run its checks
   $ mkrootfs boot out/rootfs.img --expect 'BOOT-OK'       boot an image until the text appears
   $ mkrootfs boot out/rootfs.img --expect '/ # ' --send 'ls /' --expect 'etc'
+  $ printf '\\nuname -a\\npoweroff -f\\n' | mkrootfs boot out/rootfs.img   type into the console
+  $ mkrootfs boot recipes/busybox.yml --junit out/boot-junit.xml --log out/boot.log
   $ mkrootfs boot --kernel test.elf                        a bare-metal or1k program, no disk
   $ mkrootfs boot --device help                            list device types
   $ mkrootfs boot out/rootfs.img --expect '/ # ' --monitor-command 'info qtree' --monitor-command system_reset`;
@@ -81,6 +100,8 @@ interface RawFlags {
   json?: boolean;
   jit?: boolean;
   monitorCommand?: string[];
+  log?: string;
+  junit?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -105,18 +126,50 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--realtime', 'guest time follows the wall clock and the CPU is paced to 20 MHz (interactive sessions follow it unpaced by default)')
     .option('--no-jit', 'interpret every instruction (no translation of hot code to WebAssembly; same results, slower)')
     .option('--monitor-command <cmd>', 'run a monitor command (e.g. "info mtree") after the boot (repeatable, in order)', collect)
-    .option('--json', 'print the result as JSON on stdout (console then goes to stderr and out/boot.log)')
+    .option('--json', 'print the result as JSON on stdout (console then goes to stderr and the log)')
+    .option('--log <file>', 'write the console transcript to FILE (default: IMAGE.boot.log beside the image)')
+    .option('--junit <file>', 'write a JUnit XML report of the boot steps to FILE (CI test reports)')
     .addHelpText('after', HELP)
     .action(async (target: string | undefined, raw: RawFlags) => {
       const ordered = steps;
       steps = [];
-      ctx.setExit(await bootCommand(ctx, target, raw, ordered));
+      ctx.setExit(await bootWithReport(ctx, target, raw, ordered));
     });
   cmd.on('option:expect', (v: string) => { steps.push({ expect: v }); });
   cmd.on('option:send', (v: string) => { steps.push({ send: v }); });
 }
 
-async function bootCommand(ctx: CommandContext, target: string | undefined, raw: RawFlags, steps: BootStep[]): Promise<number> {
+/** What a finished boot leaves for its --junit report. */
+interface BootRecord {
+  opts?: BootOptions;
+  result?: SessionResult;
+  code?: string;
+}
+
+/** Runs the boot; with --junit, writes its report whatever the outcome (a boot suite, or the error that stopped it; not when killed by a signal). */
+async function bootWithReport(ctx: CommandContext, target: string | undefined, raw: RawFlags, steps: BootStep[]): Promise<number> {
+  if (raw.junit === undefined) return bootCommand(ctx, target, raw, steps, {});
+  const record: BootRecord = {};
+  const junit = resolve(ctx.io.cwd, raw.junit);
+  const write = (err?: unknown): void => {
+    const suite = record.opts && record.result
+      ? bootSuite({ opts: record.opts, result: record.result, code: record.code ?? 'BOOT_OK', cwd: ctx.io.cwd, target })
+      : { name: `boot ${target ?? ''}`.trim(), timeS: 0, cases: [errorCase('boot', `mkrootfs.boot.${target ?? 'kernel'}`, err, 0)] };
+    writeJunitFile(junit, [suite]);
+  };
+  let code: number;
+  try {
+    code = await bootCommand(ctx, target, raw, steps, record);
+  } catch (err) {
+    write(err);
+    throw err;
+  }
+  // --print-machine and --device help boot nothing: no report.
+  if (record.result) write();
+  return code;
+}
+
+async function bootCommand(ctx: CommandContext, target: string | undefined, raw: RawFlags, steps: BootStep[], record: BootRecord): Promise<number> {
   const { io } = ctx;
   // --device help / TYPE,help: print the registry's help and stop.
   const devices = raw.device ?? [];
@@ -134,10 +187,12 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
 
   let image: string | undefined;
   let recipeBoot: RecipeBoot | undefined;
+  let stepPos: ((step: number) => SourcePos | undefined) | undefined;
   if (target !== undefined && /\.ya?ml$/i.test(target)) {
     const loaded = await loadBootRecipe(resolve(io.cwd, target), io);
     image = loaded.image;
     recipeBoot = loaded.boot;
+    stepPos = loaded.stepPos;
   } else if (target !== undefined) {
     image = resolve(io.cwd, target);
     requireFile(image, 'disk image', 'build one with `mkrootfs RECIPE.yml` or `mkrootfs build`');
@@ -167,11 +222,14 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
 
   const extraDrives = openExtraDrives(opts.devices, io.cwd, opts.write);
 
-  const logPath = resolve(io.cwd, 'out/boot.log');
+  const logPath = raw.log !== undefined ? resolve(io.cwd, raw.log)
+    : defaultBootLogPath({ image: opts.image, kernel: opts.kernel, outputDir: (await toolConfig(io)).outputDir, cwd: io.cwd });
+  // Headless: piped stdin is typed into the console (see HELP).
+  let piped: PipedInput | undefined;
   let log: LogFile | undefined;
   let term: InteractiveConsole | undefined;
   let machine: BootMachine | undefined;
-  // Headless: Ctrl-C / SIGTERM stop the guest between slices, keep out/boot.log, then end the process by that signal.
+  // Headless: Ctrl-C / SIGTERM stop the guest between slices, keep the log, then end the process by that signal.
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => { interrupted = sig; };
   try {
@@ -193,7 +251,12 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
         if (term) term.write(b);
         else headless.write(b);
       },
-      takeUserInput: () => (term ? term.takeInput() : headless.takeInput()),
+      takeUserInput: () => {
+        if (term) return term.takeInput();
+        // Piped bytes wait until the guest listens on its console (emulator CharFrontend.listening).
+        if (piped && machine?.machine.consoleListening()) headless.type(piped.take());
+        return headless.takeInput();
+      },
       quitRequested: () => (term?.quitRequested ?? false) || interrupted !== undefined,
       rebootResets: interactive,
     });
@@ -207,12 +270,15 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
       return ExitCode.ok;
     }
-    log = new LogFile(logPath);
+    log = openLog(logPath, raw.log !== undefined);
+    if (!interactive && io.stdin.isTTY !== true) piped = new PipedInput(io.stdin);
     if (!flags.json) info(io, describeStart(opts, interactive));
     if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process, monitor: runningMachineMonitor(machine.machine) });
     if (!interactive) for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     const startupSeconds = process.uptime(); // process start → guest start (Node, tsx, modules, kernel load, machine)
     const result = await session.run(machine.target);
+    piped?.close();
+    piped = undefined;
     term?.close();
     term = undefined;
     log.commit();
@@ -228,9 +294,12 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
         if (!flags.json) io.stdout.write(formatMonitorResults(monitor));
       } else io.stderr.write('boot: --monitor-command skipped: the boot did not end well\n');
     }
-    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), monitor);
+    Object.assign(record, { opts, result, code: CODE_OF[result.outcome.kind] });
+    const stepOrigin = opts.origin.steps === 'recipe' ? stepPos?.(result.outcome.step) : undefined;
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), stepOrigin, monitor);
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
+    piped?.close();
     term?.close();
     log?.commit();
     disk?.close();
@@ -256,7 +325,7 @@ function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: numb
   return { enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000 };
 }
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, monitor?: MonitorCommandResult[]): number {
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, pos?: SourcePos, monitor?: MonitorCommandResult[]): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -285,7 +354,7 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
   throw new MkrootfsError({
     code: CODE_OF[o.kind], message: o.message, exitCode: o.exitCode,
     hint: `the full console transcript is in ${logPath}`,
-    data: { step: o.step, pattern: o.pattern, guestNs: r.guestNs, instructions: r.run.instructions },
+    data: { step: o.step, pattern: o.pattern, guestNs: r.guestNs, instructions: r.run.instructions, ...(pos ? { pos } : {}) },
   });
 }
 
@@ -335,7 +404,23 @@ function rtcEpoch(env: Record<string, string | undefined>): number {
   return parseSourceDateEpoch(env) ?? 0;
 }
 
-/** out/boot.log, written to a temp file and renamed when the boot ends (whatever the outcome). */
+/** The console log (--log or the default), with a usage error naming the fix when it cannot be created. */
+function openLog(path: string, chosen: boolean): LogFile {
+  try {
+    return new LogFile(path);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw usageError('BOOT_LOG_OPEN', `cannot write the boot log ${path}: ${e.code ?? e.message}`,
+      chosen ? 'give --log a writable path' : 'give --log FILE, or set outputDir in .mkrootfsrc.yml', { path });
+  }
+}
+
+async function toolConfig(io: CommandContext['io']): Promise<{ outputDir?: string }> {
+  const { loadToolConfig } = await import('../config.ts');
+  return loadToolConfig(io.cwd, io.env.HOME);
+}
+
+/** The console log, written to a temp file and renamed when the boot ends (whatever the outcome). */
 class LogFile {
   private fd: number;
   private readonly tmp: string;
@@ -401,7 +486,7 @@ function openExtraDrives(devices: readonly string[], cwd: string, write: boolean
  * a stale image — or another recipe's image at the same output path. Boot the
  * IMAGE path instead to keep what an earlier `--write` boot changed.
  */
-async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined }> {
+async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined; stepPos: (step: number) => SourcePos | undefined }> {
   requireFile(recipePath, 'recipe', 'check the path');
   // The recipe stack loads only when a recipe is booted (keeps `boot IMAGE` start-up short).
   const { loadToolConfig } = await import('../config.ts');
@@ -413,5 +498,5 @@ async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Pro
   info(io, `boot: building ${image} from ${recipePath}`);
   await buildFromRecipe({ ...args, output: image });
   requireFile(image, 'disk image (after building the recipe)', 'check the recipe\'s image.output');
-  return { image, boot: loaded.recipe.boot };
+  return { image, boot: loaded.recipe.boot, stepPos: recipeStepPositions(loaded) };
 }

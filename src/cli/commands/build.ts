@@ -17,12 +17,19 @@ import { withSignalCleanup } from '../signal-cleanup.ts';
 import { prepareOutput } from '../../ext2/output-file.ts';
 import { DirHandles } from '../../tree/dir-handles.ts';
 import type { TempPaths } from '../../temp-paths.ts';
+import { withJunitReport } from '../junit-file.ts';
 
 const HELP = `
 Without a recipe, --from-dir and -o are required: the directory's contents
 become the image's root (like mke2fs -d, but reproducible and without root).
 Owners default to root:root (--owner keep keeps the host's). Times come from
 SOURCE_DATE_EPOCH when set (every mtime is clamped to it), else from the tree.
+
+--junit FILE writes a JUnit XML report (CI test reports): one testcase for the
+build, failing with the error that stopped it (a recipe problem: its first
+line as the message, every problem with its code frame in the body); its time
+is wall-clock seconds. With GITHUB_ACTIONS=true errors are also printed as
+::error file=...,line=...:: annotations at the recipe line.
 
 Sizes: 64M, 1G, 65536 (bytes); auto = content plus a margin; +8M = content
 plus 8 MiB of free space.
@@ -43,7 +50,8 @@ Examples:
   $ mkrootfs build recipes/busybox.yml
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size 64M
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size +8M --block-size 1024 --label rootfs
-  $ SOURCE_DATE_EPOCH=1700000000 mkrootfs build --from-dir ./rootfs -o rootfs.img --owner keep --json`;
+  $ SOURCE_DATE_EPOCH=1700000000 mkrootfs build --from-dir ./rootfs -o rootfs.img --owner keep --json
+  $ mkrootfs build recipes/busybox.yml --junit out/build-junit.xml`;
 
 interface BuildFlags {
   fromDir?: string;
@@ -73,9 +81,10 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
     .option('--reserved-percent <p>', 'blocks reserved for root, in percent (default: 5)')
     .option('--json', 'print the image summary as JSON on stdout (includes the sha256)')
     .option('--sha256', 'compute the image\'s SHA-256 and print it (always done with --json)')
+    .option('--junit <file>', 'write a JUnit XML report to FILE: one testcase for the build, a recipe error as its failure')
     .addHelpText('after', HELP);
   addRecipeOptions(cmd);
-  cmd.action(async (recipe: string | undefined, flags: BuildFlags & Record<string, unknown>) => {
+  cmd.action(async (recipe: string | undefined, flags: BuildFlags & Record<string, unknown>) => withJunitReport(junitOf(ctx, recipe, flags), async () => {
     if (recipe !== undefined) {
       if (flags.fromDir !== undefined) throw usageError('BUILD_CONFLICT', 'give either a recipe or --from-dir, not both', 'drop one of them');
       const { runRecipeBuild } = await import('./build-recipe.ts');
@@ -90,7 +99,18 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
         + `${summary.inodes} inodes (${summary.freeInodes} free), uuid ${summary.uuid}\n${summary.sha256 ? `sha256 ${summary.sha256}\n` : ''}`);
     }
     ctx.setExit(0);
-  });
+  }));
+}
+
+/** `--junit FILE`: the build as one testcase, named after the recipe or the directory. */
+function junitOf(ctx: CommandContext, recipe: string | undefined, flags: Record<string, unknown>): Parameters<typeof withJunitReport>[0] {
+  const subject = recipe ?? String(flags.fromDir ?? '');
+  return {
+    path: typeof flags.junit === 'string' ? resolve(ctx.io.cwd, flags.junit) : undefined,
+    suite: `build ${subject}`.trim(),
+    testcase: recipe !== undefined ? `build ${recipe}` : `build --from-dir ${subject}`,
+    classname: `mkrootfs.build.${subject}`,
+  };
 }
 
 export function parseOwner(text: string): Owner {

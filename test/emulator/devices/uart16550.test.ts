@@ -24,6 +24,18 @@ describe('16550A UART', () => {
     expect(irq.level).toBe(false);
   });
 
+  it('listens for host input while IER enables the receive interrupt (a tty is open), not in loopback', () => {
+    const { wr, uart } = setup();
+    expect(uart.listening()).toBe(false);
+    wr(UART_REG.IER_DLM, IER.RDI | IER.THRI);
+    expect(uart.listening()).toBe(true);
+    wr(UART_REG.MCR, 0x10); // loopback: host bytes are not taken
+    expect(uart.listening()).toBe(false);
+    wr(UART_REG.MCR, 0x08);
+    wr(UART_REG.IER_DLM, IER.THRI); // the printk path masks RDI while it writes; the last close clears it
+    expect(uart.listening()).toBe(false);
+  });
+
   it('transmits THR bytes to the backend and keeps THRE/TEMT set (polled printk path)', () => {
     const { rd, wr, out } = setup();
     for (const c of 'Linux\n') {

@@ -1,0 +1,51 @@
+/** `build --junit`: the help, and reports of a passing and a failing --from-dir build (in process, no guest). */
+import { describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+import { validateJunitFile, xpath } from '../helpers/junit-oracle.ts';
+
+function run(argv: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  stdout.on('data', (d) => out.push(String(d)));
+  stderr.on('data', (d) => err.push(String(d)));
+  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env, cwd };
+  return main(argv, io).then((code) => ({ code, out: out.join(''), err: err.join('') }));
+}
+
+describe('mkrootfs build --junit', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'build-junit-'));
+  mkdirSync(join(dir, 'root/etc'), { recursive: true });
+  writeFileSync(join(dir, 'root/etc/motd'), 'hi\n');
+
+  it('is in --help with an example', async () => {
+    const r = await run(['build', '--help'], dir);
+    expect(r.out).toMatch(/--junit <file>/);
+    expect(r.out).toMatch(/mkrootfs build recipes\/busybox\.yml --junit out\/build-junit\.xml/);
+  });
+
+  it('a passing build is one passing testcase', async () => {
+    const r = await run(['build', '--from-dir', 'root', '-o', 'ok.img', '--junit', 'ok.xml'], dir);
+    expect(r.code, r.err).toBe(0);
+    const p = join(dir, 'ok.xml');
+    validateJunitFile(p);
+    expect(xpath(p, 'string(//testcase/@name)')).toBe('build --from-dir root');
+    expect(xpath(p, 'count(//testcase/*)')).toBe('0');
+  });
+
+  it('a failing build is its error, annotated under GITHUB_ACTIONS=true', async () => {
+    const r = await run(['build', '--from-dir', 'root', '-o', 'bad.img', '--block-size', '3000', '--junit', 'bad.xml'], dir, { GITHUB_ACTIONS: 'true' });
+    expect(r.code).toBe(2);
+    const p = join(dir, 'bad.xml');
+    validateJunitFile(p);
+    const type = xpath(p, 'string(//testcase/failure/@type)');
+    expect(type).toMatch(/^[A-Z0-9_]+$/);
+    expect(r.err).toContain(`::error title=${type}::`);
+  });
+});
