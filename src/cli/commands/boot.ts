@@ -28,8 +28,8 @@ import { bootSuite, defaultBootLogPath, PipedInput, recipeStepPositions } from '
 const HELP = `
 Headless (stdin or stdout not a terminal, or any --expect, --send or
 --monitor-command): the guest console goes to stdout and to a log named after
-the image, beside it (out/rootfs.img -> out/rootfs.boot.log; in outputDir when .mkrootfsrc.yml sets
-one), or to --log FILE. Interactive (a terminal and no script): a raw serial
+the image, beside it (out/rootfs.img -> out/rootfs.boot.log; in outputDir
+when .mkrootfsrc.yml sets one), or to --log FILE. Interactive (a terminal and no script): a raw serial
 console; Ctrl-A x quits, Ctrl-A h helps.
 
 Piped stdin (not a terminal) is typed into the guest console, as with qemu
