@@ -26,7 +26,7 @@ const hostPath = (what: string) => z.string().min(1)
 
 export const ImageSection = z.strictObject({
   format: z.enum(IMAGE_FORMATS).default('ext2')
-    .describe('What the build writes: "ext2" (a file system image, booted as a disk; the default), "cpio" (a newc cpio archive: an initramfs, which `boot --initrd` loads), or "cpio.gz" (the same archive, gzip-compressed). size, blockSize, inodes, label and reservedPercent apply to ext2 only: with cpio they are an error.'),
+    .describe('What the build writes: "ext2" (a file system image, booted as a disk; the default), "cpio" (a newc cpio archive: an initramfs, which `boot --initrd` loads), or "cpio.gz" (the same archive, gzip-compressed). size, blockSize, inodes, label and reservedPercent apply to ext2 only: with cpio they are an error. `build --format` overrides this field (the recipe\'s ext2 fields are then ignored).'),
   size: z.string().regex(/^(auto|\+?\d+(\.\d+)?\s*([KMGT]i?B?|B)?)$/i, 'a size is "auto", "64M", or "+8M"')
     .optional()
     .describe('Image size: a fixed size like "64M" (suffixes K, M, G; powers of 1024), "auto" (just large enough for the content), or "+8M" (auto plus that much free space). Default "auto".'),

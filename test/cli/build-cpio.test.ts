@@ -220,4 +220,15 @@ describe('a recipe with image: { format: cpio }', () => {
     expect(flag.stderr).toContain('--block-size applies to ext2 images only; this build writes cpio');
     expect(existsSync(join(dir, 'rec3/out'))).toBe(false);
   });
+
+  it('--format cpio on a recipe written for ext2 ignores its geometry (documented in --help)', async () => {
+    const p = project('rec6', recipe.replace('  format: cpio', '  size: "+8M"\n  blockSize: 1024\n  label: rootfs'));
+    const r = await cli(['build', 'recipe.yml', '--format', 'cpio', '--json'], { SOURCE_DATE_EPOCH: EPOCH }, p);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ format: 'cpio', output: join(p, 'out/rootfs.cpio') });
+    expect(gnuCpioNames(join(p, 'out/rootfs.cpio'))).toContain('bin/cat');
+    const ext2 = await cli(['build', 'recipe.yml', '--json'], { SOURCE_DATE_EPOCH: EPOCH }, p);
+    expect(JSON.parse(ext2.stdout)).toMatchObject({ format: 'ext2', blockSize: 1024, output: join(p, 'out/rootfs.img') });
+    expect((await cli(['build', '--help'])).stdout).toContain('the ext2 fields of a recipe written for\next2 are then ignored');
+  });
 });

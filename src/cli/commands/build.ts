@@ -41,7 +41,9 @@ Formats (--format, or image: { format: ... } in a recipe):
   cpio.gz  the same archive, gzip-compressed (fixed settings, no name or time
            in the gzip header, so the bytes are reproducible too)
 --size, --inodes, --block-size, --label and --reserved-percent apply to ext2
-only: with a cpio format they are an error.
+only: with a cpio format they are an error (in a recipe too). --format
+overrides a recipe's image.format; the ext2 fields of a recipe written for
+ext2 are then ignored, so any recipe can also be built as an initramfs.
 
 The image's SHA-256 is computed only when asked for (--json or --sha256): it
 costs about 0.7 s of CPU per GB of image.
