@@ -18,7 +18,7 @@ import { withSignalCleanup } from '../signal-cleanup.ts';
 import { prepareOutput } from '../../ext2/output-file.ts';
 import { DirHandles } from '../../tree/dir-handles.ts';
 import type { TempPaths } from '../../temp-paths.ts';
-import { writeCpioFile, type CpioSummary } from '../../cpio/write-cpio.ts';
+import { writeCpioFile, type CpioOptions, type CpioSummary } from '../../cpio/write-cpio.ts';
 import { EXT2_ONLY_FIELDS, isInitramfs, parseImageFormat } from '../../image-format.ts';
 
 const HELP = `
@@ -163,26 +163,10 @@ export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPat
   if (!flags.fromDir) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
   if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE', 'e.g. -o out/rootfs.img');
   const format = parseImageFormat(flags.format ?? 'ext2');
-  if (isInitramfs(format)) {
-    for (const field of EXT2_ONLY_FIELDS) {
-      if (flags[EXT2_FLAGS[field]] === undefined) continue;
-      const flag = '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
-      throw usageError('FORMAT_CONFLICT', `${flag} applies to ext2 images only; --format ${format} writes a cpio archive`,
-        `drop ${flag}, or build an ext2 image (--format ext2)`, { flag, format });
-    }
-    return buildCpioFromDir(flags, io, format, temps);
-  }
-  const options: ImageOptions = {
-    ...sizeOptions(parseImageSize(flags.size ?? 'auto', '--size')),
-    blockSize: parseInteger(flags.blockSize ?? '4096', '--block-size', 1024, 4096) as 1024,
-    reservedPercent: parseInteger(flags.reservedPercent ?? '5', '--reserved-percent', 0, 50),
-    epoch: parseSourceDateEpoch(io.env),
-    // The whole-image digest is only worth its cost when it is reported.
-    hash: flags.json === true || flags.sha256 === true,
-  };
-  if (![1024, 2048, 4096].includes(options.blockSize!)) throw usageError('EXT2_BAD_BLOCK_SIZE', `--block-size ${flags.blockSize} is not supported`, 'use 1024, 2048 or 4096');
-  if (flags.inodes !== undefined) options.inodes = parseInteger(flags.inodes, '--inodes', 1, 0xffffffff);
-  if (flags.label !== undefined) options.label = flags.label;
+  const epoch = parseSourceDateEpoch(io.env);
+  // The whole-image digest is only worth its cost when it is reported.
+  const hash = flags.json === true || flags.sha256 === true;
+  const options = isInitramfs(format) ? cpioOptions(flags, format, epoch, hash) : ext2Options(flags, epoch, hash);
   const owner = parseOwner(flags.owner ?? 'root');
   const output = resolve(io.cwd, flags.output);
   // Before any work: the output must be a usable path.
@@ -193,31 +177,36 @@ export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPat
   const progress = progressReporter(io);
   try {
     await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner, handles, output: target.existing ? { ...target.existing, path: output } : undefined });
-    return { format: 'ext2', ...await writeImageFile({ tree, output, options, onProgress: progress.update, temps }) };
+    // The one staging tree, written by the format's writer.
+    if (options.kind === 'cpio') return await writeCpioFile({ tree, output, options: options.cpio, onProgress: progress.update, temps });
+    return { format: 'ext2', ...await writeImageFile({ tree, output, options: options.ext2, onProgress: progress.update, temps }) };
   } finally {
     handles.close();
     progress.end();
   }
 }
 
-/** --from-dir with --format cpio or cpio.gz: the same import, then the cpio writer. */
-async function buildCpioFromDir(flags: BuildFlags, io: CliIo, format: 'cpio' | 'cpio.gz', temps?: TempPaths): Promise<CpioSummary> {
-  const owner = parseOwner(flags.owner ?? 'root');
-  const epoch = parseSourceDateEpoch(io.env);
-  const output = resolve(io.cwd, flags.output!);
-  const target = await prepareOutput({ path: output });
-  const tree = newTree();
-  const handles = new DirHandles();
-  const progress = progressReporter(io);
-  try {
-    await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir!), owner, handles, output: target.existing ? { ...target.existing, path: output } : undefined });
-    return await writeCpioFile({
-      tree, output, temps, onProgress: progress.update,
-      // As for ext2: the digest only when it is reported.
-      options: { epoch, gzip: format === 'cpio.gz', hash: flags.json === true || flags.sha256 === true },
-    });
-  } finally {
-    handles.close();
-    progress.end();
+function ext2Options(flags: BuildFlags, epoch: number | undefined, hash: boolean): { kind: 'ext2'; ext2: ImageOptions } {
+  const options: ImageOptions = {
+    ...sizeOptions(parseImageSize(flags.size ?? 'auto', '--size')),
+    blockSize: parseInteger(flags.blockSize ?? '4096', '--block-size', 1024, 4096) as 1024,
+    reservedPercent: parseInteger(flags.reservedPercent ?? '5', '--reserved-percent', 0, 50),
+    epoch,
+    hash,
+  };
+  if (![1024, 2048, 4096].includes(options.blockSize!)) throw usageError('EXT2_BAD_BLOCK_SIZE', `--block-size ${flags.blockSize} is not supported`, 'use 1024, 2048 or 4096');
+  if (flags.inodes !== undefined) options.inodes = parseInteger(flags.inodes, '--inodes', 1, 0xffffffff);
+  if (flags.label !== undefined) options.label = flags.label;
+  return { kind: 'ext2', ext2: options };
+}
+
+/** A cpio archive has no geometry: an ext2 flag with it is an error naming the flag. */
+function cpioOptions(flags: BuildFlags, format: 'cpio' | 'cpio.gz', epoch: number | undefined, hash: boolean): { kind: 'cpio'; cpio: CpioOptions } {
+  for (const field of EXT2_ONLY_FIELDS) {
+    if (flags[EXT2_FLAGS[field]] === undefined) continue;
+    const flag = '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    throw usageError('FORMAT_CONFLICT', `${flag} applies to ext2 images only; --format ${format} writes a cpio archive`,
+      `drop ${flag}, or build an ext2 image (--format ext2)`, { flag, format });
   }
+  return { kind: 'cpio', cpio: { epoch, gzip: format === 'cpio.gz', hash } };
 }
