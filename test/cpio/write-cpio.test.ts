@@ -213,3 +213,12 @@ describe('what newc cannot hold is an error naming the path', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 });
+
+describe('golden bytes', () => {
+  it('the all-types tree at a fixed epoch always gives this archive', async () => {
+    const o = out();
+    const s = await writeCpioFile({ tree: allTypesTree(), output: o, options: { epoch: T0 } });
+    // Changes only with a deliberate change of the archive layout (and then this line changes with it).
+    expect([s.bytes, s.sha256]).toEqual([10351616, '302f185a234bfa983e78f81a20b9f41b542ee093a45a2838f9fce79c1bfaf888']);
+  });
+});
