@@ -1,7 +1,8 @@
 /**
  * The pipeline: recipe file → resolved recipe → compiled programs → staging
- * tree → ext2 image or cpio archive (the recipe's image.format). Each step is exported on its own (the CLI shows them as
- * progress tasks); buildFromRecipe runs them all.
+ * tree → ext2 image, or cpio archive (the recipe's image.format). Each step
+ * is exported on its own (the CLI shows them as progress tasks);
+ * buildFromRecipe runs them all.
  */
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
