@@ -1,12 +1,13 @@
 /**
  * The pipeline: recipe file → resolved recipe → compiled programs → staging
- * tree → ext2 image. Each step is exported on its own (the CLI shows them as
- * progress tasks); buildFromRecipe runs them all.
+ * tree → ext2 image, or cpio archive (the recipe's image.format). Each step
+ * is exported on its own (the CLI shows them as progress tasks);
+ * buildFromRecipe runs them all.
  */
 import * as nodeFs from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MkrootfsError, ioFailure, ioFailureCode, withContextAsync } from './errors.ts';
+import { MkrootfsError, ioFailure, ioFailureCode, usageError, withContextAsync } from './errors.ts';
 import { parseSourceDateEpoch } from './source-date-epoch.ts';
 import type { Tree } from './tree/tree.ts';
 import { loadRecipe as loadRecipeFile, type LoadedRecipe } from './recipe/load.ts';
@@ -18,6 +19,8 @@ import { importDir, type ImportFs } from './tree/import-dir.ts';
 import { hostSink } from './tree/tar/host-sink.ts';
 import { writeImageFile, type ImageSummary, type ImageOptions } from './ext2/write-image.ts';
 import { prepareOutput } from './ext2/output-file.ts';
+import { writeCpioFile, type CpioSummary } from './cpio/write-cpio.ts';
+import { EXT2_ONLY_FIELDS, defaultImageName, isInitramfs, type ImageFormat } from './image-format.ts';
 import { DirHandles } from './tree/dir-handles.ts';
 import type { TempPaths } from './temp-paths.ts';
 
@@ -29,6 +32,8 @@ export interface RecipeProgress {
   step: 'load' | 'compile' | 'tree' | 'write';
   state: 'start' | 'done';
   detail?: string;
+  /** On the write step: what is written. */
+  format?: ImageFormat;
 }
 
 export interface LoadRecipeArgs {
@@ -59,6 +64,8 @@ export interface BuildFromRecipeArgs extends LoadRecipeArgs {
   output?: string;
   /** Overrides of the recipe's image section (command-line --size, --block-size ...). */
   image?: Partial<Pick<ImageSection, 'size' | 'blockSize' | 'inodes' | 'label' | 'reservedPercent'>>;
+  /** Overrides the recipe's image.format (command-line --format). */
+  format?: ImageFormat;
   /** Compiler for `programs`; default: the guest toolchain, loaded only when a recipe has programs. */
   compile?: CompileStatic;
   /** Directory for the default output name (from .mkrootfsrc.yml). Default "out". */
@@ -68,10 +75,13 @@ export interface BuildFromRecipeArgs extends LoadRecipeArgs {
   temps?: TempPaths;
 }
 
-export interface RecipeBuildSummary extends ImageSummary {
+/** What a build wrote: an ext2 image's summary, or a cpio archive's (tell them apart by `format`). */
+export type BuildSummary = (ImageSummary & { format: 'ext2' }) | CpioSummary;
+
+export type RecipeBuildSummary = BuildSummary & {
   recipe: string;
   epoch: number;
-}
+};
 
 /** Reads, merges, substitutes and validates a recipe; throws RecipeError listing every problem. */
 export async function loadRecipe(args: LoadRecipeArgs): Promise<LoadedRecipe> {
@@ -86,10 +96,19 @@ export async function loadRecipe(args: LoadRecipeArgs): Promise<LoadedRecipe> {
   });
 }
 
-/** The image path a build writes: -o, else image.output, else <outputDir>/rootfs.img (relative to cwd). */
-export function imageOutputPath(loaded: LoadedRecipe, args: { output?: string; outputDir?: string; cwd?: string }): string {
+/**
+ * What the build writes: the --format override, else the recipe's
+ * image.format ('ext2' when not given). A cpio format is an initramfs: boot it
+ * with `--initrd`, not as a disk (isInitramfs in src/image-format.ts).
+ */
+export function imageFormat(loaded: LoadedRecipe, override?: ImageFormat): ImageFormat {
+  return override ?? loaded.recipe.image.format;
+}
+
+/** The image path a build writes: -o, else image.output, else <outputDir>/rootfs.img (rootfs.cpio, rootfs.cpio.gz) (relative to cwd). */
+export function imageOutputPath(loaded: LoadedRecipe, args: { output?: string; outputDir?: string; cwd?: string; format?: ImageFormat }): string {
   const cwd = args.cwd ?? process.cwd();
-  return resolve(cwd, args.output ?? loaded.recipe.image.output ?? join(args.outputDir ?? 'out', 'rootfs.img'));
+  return resolve(cwd, args.output ?? loaded.recipe.image.output ?? join(args.outputDir ?? 'out', defaultImageName(imageFormat(loaded, args.format))));
 }
 
 /**
@@ -173,6 +192,8 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
   progress({ step: 'load', state: 'start', detail: args.recipePath });
   const loaded = await loadRecipe(args);
   progress({ step: 'load', state: 'done' });
+  const format = imageFormat(loaded, args.format);
+  if (isInitramfs(format)) rejectExt2Overrides(args.image, format);
   const output = imageOutputPath(loaded, args);
   const inputs = recipeInputs(loaded, cwd);
   // Before any work: the output must be a usable path, and none of the inputs.
@@ -192,14 +213,26 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
     const existing = target.existing ? { ...target.existing, path: output } : undefined;
     const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd, handles, output: existing });
     progress({ step: 'tree', state: 'done' });
-    progress({ step: 'write', state: 'start', detail: output });
-    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image), inputs, temps: args.temps });
-    progress({ step: 'write', state: 'done' });
+    progress({ step: 'write', state: 'start', detail: output, format });
+    const summary: BuildSummary = isInitramfs(format)
+      ? await writeCpioFile({ tree, output, options: { epoch, gzip: format === 'cpio.gz' }, inputs, temps: args.temps })
+      : { format: 'ext2', ...await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image), inputs, temps: args.temps }) };
+    progress({ step: 'write', state: 'done', format });
     return { ...summary, recipe: args.recipePath, epoch };
   } finally {
     handles.close();
     await nodeFs.rm(workDir, { recursive: true, force: true });
     args.temps?.delete(workDir);
+  }
+}
+
+/** Command-line ext2 geometry (--size, --block-size ...) given for a cpio build is an error naming the flag. */
+function rejectExt2Overrides(image: BuildFromRecipeArgs['image'], format: ImageFormat): void {
+  for (const field of EXT2_ONLY_FIELDS) {
+    if (image?.[field] === undefined) continue;
+    const flag = '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    throw usageError('FORMAT_CONFLICT', `${flag} applies to ext2 images only; this build writes ${format}`,
+      `drop ${flag}, or build an ext2 image (--format ext2)`, { flag, format });
   }
 }
 

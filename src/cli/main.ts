@@ -18,7 +18,7 @@ type Define = (program: Command, ctx: CommandContext) => void;
  */
 const COMMANDS: Record<string, { summary: string; usage: string; load: () => Promise<Define> }> = {
   build: {
-    summary: 'Build an ext2 image from a recipe or from a host directory',
+    summary: 'Build an ext2 image or a cpio initramfs from a recipe or from a host directory',
     usage: '[options] [recipe]',
     load: async () => (await import('./commands/build.ts')).defineBuild,
   },
@@ -54,6 +54,7 @@ const EXAMPLES = `
 Examples:
   $ mkrootfs recipes/busybox.yml                 build the image a recipe describes
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size 64M
+  $ mkrootfs build --from-dir ./rootfs --format cpio -o out/initramfs.cpio   an initramfs instead
   $ mkrootfs inspect out/rootfs.img /etc         list a directory inside an image
   $ mkrootfs guest                               build the or1k Linux kernel and busybox (cached)
   $ mkrootfs boot recipes/busybox.yml            boot the recipe's image on the bundled emulator

@@ -5,6 +5,7 @@
  * with a description.
  */
 import { z } from 'zod';
+import { EXT2_ONLY_FIELDS, IMAGE_FORMATS } from '../image-format.ts';
 
 const SIZE_RE = /^\d+(\.\d+)?\s*([KMGT]i?B?|B)?$/i;
 
@@ -24,6 +25,8 @@ const hostPath = (what: string) => z.string().min(1)
   .describe(`${what} on the build machine, relative to the recipe file's directory (or absolute). \${var} references are substituted.`);
 
 export const ImageSection = z.strictObject({
+  format: z.enum(IMAGE_FORMATS).default('ext2')
+    .describe('What the build writes: "ext2" (a file system image, booted as a disk; the default), "cpio" (a newc cpio archive: an initramfs, which `boot --initrd` loads), or "cpio.gz" (the same archive, gzip-compressed). size, blockSize, inodes, label and reservedPercent apply to ext2 only: with cpio they are an error. `build --format` overrides this field (the recipe\'s ext2 fields are then ignored).'),
   size: z.string().regex(/^(auto|\+?\d+(\.\d+)?\s*([KMGT]i?B?|B)?)$/i, 'a size is "auto", "64M", or "+8M"')
     .optional()
     .describe('Image size: a fixed size like "64M" (suffixes K, M, G; powers of 1024), "auto" (just large enough for the content), or "+8M" (auto plus that much free space). Default "auto".'),
@@ -36,8 +39,18 @@ export const ImageSection = z.strictObject({
   reservedPercent: z.number().min(0).max(50).optional()
     .describe('Percentage of blocks reserved for root, like mke2fs -m (default: the writer\'s, 5).'),
   output: z.string().min(1).optional()
-    .describe('Where to write the image, relative to the CURRENT directory (default out/rootfs.img, or rootfs.img in `outputDir` from .mkrootfsrc.yml). The -o option overrides it.'),
-}).describe('Image geometry and output.');
+    .describe('Where to write the image, relative to the CURRENT directory (default out/rootfs.img — out/rootfs.cpio or out/rootfs.cpio.gz for those formats — or that name in `outputDir` from .mkrootfsrc.yml). The -o option overrides it.'),
+}).superRefine((image, ctx) => {
+  if (image.format === 'ext2') return;
+  for (const field of EXT2_ONLY_FIELDS) {
+    if (image[field] === undefined) continue;
+    ctx.addIssue({
+      code: 'custom',
+      path: [field],
+      message: `${field} applies to ext2 images only; a ${image.format} archive has no ${field === 'label' ? 'volume label' : field === 'reservedPercent' ? 'reserved blocks' : 'geometry'} (remove it, or use format: ext2)`,
+    });
+  }
+}).describe('Image format, geometry and output.');
 export type ImageSection = z.infer<typeof ImageSection>;
 
 export const LayerEntry = z.strictObject({
@@ -163,7 +176,7 @@ export const Recipe = z.strictObject({
     .describe('Other recipe files merged UNDER this one, in order (paths relative to this file; no ${vars}). Merge: maps merge key by key, lists concatenate (included files first, in include order, then this file), scalars: the later file wins (this file over its includes). Each file is merged once; a cycle is an error.'),
   vars: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), VarDef).default({})
     .describe('Variables for ${name} substitution in every string value (write $${ for a literal ${). ${guest.NAME} (kernel, busybox, cc, sysroot, ...) refers to the guest build. Precedence: --set, then the env variable, then the value/default.'),
-  image: ImageSection.default({}),
+  image: ImageSection.default({ format: 'ext2' }),
   layers: z.array(LayerEntry).default([]).describe('Directories and tar archives copied into the image, in order.'),
   dirs: z.array(DirEntry).default([]).describe('Directories.'),
   files: z.array(FileEntry).default([]).describe('Regular files.'),

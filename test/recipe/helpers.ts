@@ -21,7 +21,7 @@ export function project(files: Record<string, string> = {}): string {
   return dir;
 }
 
-export interface Built { dir: string; img: string; summary: RecipeBuildSummary }
+export interface Built { dir: string; img: string; summary: Extract<RecipeBuildSummary, { format: 'ext2' }> }
 
 /** Builds `recipe.yml` in `dir` (epoch 1e9 unless env says otherwise) and checks the image with e2fsck -fn. */
 export async function buildIn(dir: string, opts: { recipe?: string; sets?: Record<string, string>; env?: Record<string, string>; output?: string } = {}): Promise<Built> {
@@ -33,6 +33,7 @@ export async function buildIn(dir: string, opts: { recipe?: string; sets?: Recor
     env: { SOURCE_DATE_EPOCH: '1000000000', ...opts.env },
     output: img,
   });
+  if (summary.format !== 'ext2') throw new Error(`expected an ext2 build, got ${summary.format}`);
   e2fsckClean(img);
   return { dir, img, summary };
 }

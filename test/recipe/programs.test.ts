@@ -54,6 +54,7 @@ describe('command-line image overrides', () => {
   it('--size, --block-size, --label override the recipe image section', async () => {
     const dir = project({ 'recipe.yml': 'image: { size: 8M, blockSize: 4096, label: recipe }\nhostname: a\n' });
     const s = await buildFromRecipe({ recipePath: 'recipe.yml', cwd: dir, output: join(dir, 'o.img'), image: { size: '2M', blockSize: 1024, label: 'flag' } });
+    if (s.format !== 'ext2') throw new Error(`expected an ext2 build, got ${s.format}`);
     expect([s.bytes, s.blockSize]).toEqual([2 * 1024 * 1024, 1024]);
     expect(dumpe2fsHeader(join(dir, 'o.img')).get('Filesystem volume name')).toBe('flag');
   });

@@ -11,9 +11,10 @@ import type { CommandContext } from '../main.ts';
 import { usageError } from '../../errors.ts';
 import { loadToolConfig } from '../config.ts';
 import { parseSets } from './recipe-options.ts';
+import { parseImageFormat, type ImageFormat } from '../../image-format.ts';
 import type { TempPaths } from '../../temp-paths.ts';
 import {
-  loadRecipe, buildFromRecipe, imageOutputPath, type BuildFromRecipeArgs, type RecipeBuildSummary, type RecipeProgress,
+  loadRecipe, buildFromRecipe, imageFormat, imageOutputPath, type BuildFromRecipeArgs, type RecipeBuildSummary, type RecipeProgress,
 } from '../../pipeline.ts';
 
 const STEP_TITLES: Record<RecipeProgress['step'], string> = {
@@ -22,6 +23,17 @@ const STEP_TITLES: Record<RecipeProgress['step'], string> = {
   tree: 'Assemble the file tree',
   write: 'Write the ext2 image',
 };
+
+/** The write step's title for each format. */
+const WRITE_TITLES: Record<ImageFormat, string> = {
+  ext2: STEP_TITLES.write,
+  cpio: 'Write the cpio archive (initramfs)',
+  'cpio.gz': 'Write the gzip-compressed cpio archive (initramfs)',
+};
+
+function stepTitle(p: RecipeProgress): string {
+  return p.step === 'write' && p.format ? WRITE_TITLES[p.format] : STEP_TITLES[p.step];
+}
 
 export async function runRecipeBuild(recipePath: string, opts: Record<string, unknown>, ctx: CommandContext, temps?: TempPaths): Promise<void> {
   const { io } = ctx;
@@ -47,6 +59,7 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
     env: io.env,
     cwd: io.cwd,
     output: opts.output as string | undefined,
+    format: opts.format === undefined ? undefined : parseImageFormat(String(opts.format)),
     outputDir: config.outputDir,
     cacheDir: config.cacheDir,
     temps,
@@ -57,7 +70,7 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
     // Variables show the values in effect, so the printed recipe builds the same image.
     const { include: _include, ...rest } = loaded.recipe;
     void _include;
-    const shown = { ...rest, vars: Object.fromEntries(loaded.vars), image: { ...loaded.recipe.image, output: imageOutputPath(loaded, args) } };
+    const shown = { ...rest, vars: Object.fromEntries(loaded.vars), image: { ...loaded.recipe.image, format: imageFormat(loaded, args.format), output: imageOutputPath(loaded, args) } };
     io.stdout.write(stringify(shown, { lineWidth: 0 }));
     ctx.setExit(0);
     return;
@@ -66,8 +79,26 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
   // listr2 only on a real terminal with a width; plain lines in CI, pipes and 0-column ptys.
   const columns = (io.stderr as { columns?: number }).columns ?? 0;
   const summary = io.stderr.isTTY && columns > 0 && !io.env.CI ? await buildWithListr(args, ctx) : await buildWithLines(args, ctx);
-  if (opts.json) {
+  if (summary.format !== 'ext2') {
+    if (opts.json) {
+      io.stdout.write(JSON.stringify({
+        format: summary.format,
+        output: summary.path,
+        sha256: summary.sha256,
+        bytes: summary.bytes,
+        entries: summary.entries,
+        archiveBytes: summary.archiveBytes,
+        recipe: summary.recipe,
+        epoch: summary.epoch,
+      }, null, 2) + '\n');
+    } else {
+      const shown = relative(io.cwd, summary.path) || summary.path;
+      io.stdout.write(`${shown}: ${mib(summary.bytes)}, ${summary.format} (newc) with ${summary.entries} entries`
+        + `${summary.format === 'cpio.gz' ? ` (${mib(summary.archiveBytes)} uncompressed)` : ''}, sha256 ${summary.sha256}\n`);
+    }
+  } else if (opts.json) {
     io.stdout.write(JSON.stringify({
+      format: summary.format,
       output: summary.path,
       sha256: summary.sha256,
       bytes: summary.bytes,
@@ -93,7 +124,7 @@ async function buildWithLines(args: BuildFromRecipeArgs, ctx: CommandContext): P
   return buildFromRecipe({
     ...args,
     onProgress: (p) => {
-      if (p.state === 'start') ctx.io.stderr.write(`mkrootfs: ${STEP_TITLES[p.step]}${p.detail ? ` (${p.detail})` : ''}\n`);
+      if (p.state === 'start') ctx.io.stderr.write(`mkrootfs: ${stepTitle(p)}${p.detail ? ` (${p.detail})` : ''}\n`);
     },
   });
 }
@@ -103,6 +134,7 @@ async function buildWithListr(args: BuildFromRecipeArgs, ctx: CommandContext): P
   const steps = Object.keys(STEP_TITLES) as RecipeProgress['step'][];
   const finished = new Map(steps.map((s) => [s, deferred()]));
   const started = new Set<string>();
+  const titles = new Map<string, string>();
   const done = new Set<string>();
   let failure: unknown;
   const run = buildFromRecipe({
@@ -110,6 +142,7 @@ async function buildWithListr(args: BuildFromRecipeArgs, ctx: CommandContext): P
     onProgress: (p) => {
       if (p.state === 'start') {
         started.add(p.step);
+        titles.set(p.step, stepTitle(p));
         // Earlier steps that never started were not needed (e.g. no programs).
         for (const s of steps.slice(0, steps.indexOf(p.step))) if (!started.has(s)) finished.get(s)!.resolve();
       } else {
@@ -121,8 +154,10 @@ async function buildWithListr(args: BuildFromRecipeArgs, ctx: CommandContext): P
     .finally(() => { for (const s of steps) finished.get(s)!.resolve(); });
   const list = new Listr(steps.map((s) => ({
     title: STEP_TITLES[s],
-    task: async (_c: unknown, task: { skip(msg?: string): void }) => {
+    task: async (_c: unknown, task: { skip(msg?: string): void; title: string }) => {
       await finished.get(s)!.promise;
+      const title = titles.get(s);
+      if (title !== undefined && title !== STEP_TITLES[s]) task.title = title;
       if (failure !== undefined && started.has(s) && !done.has(s)) throw new Error(STEP_TITLES[s]);
       if (!started.has(s)) task.skip(s === 'compile' ? `${STEP_TITLES[s]}: none` : `${STEP_TITLES[s]}: not reached`);
     },

@@ -1,6 +1,7 @@
 /**
  * `mkrootfs build`: a recipe (delegated to ./build-recipe.ts) or a host
- * directory (`--from-dir`) → ext2 image, written by our own ext2 writer.
+ * directory (`--from-dir`) → ext2 image (our own ext2 writer), or with
+ * `--format cpio`/`cpio.gz` an initramfs (src/cpio/write-cpio.ts).
  */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
@@ -18,6 +19,8 @@ import { prepareOutput } from '../../ext2/output-file.ts';
 import { DirHandles } from '../../tree/dir-handles.ts';
 import type { TempPaths } from '../../temp-paths.ts';
 import { withJunitReport } from '../junit-file.ts';
+import { writeCpioFile, type CpioOptions, type CpioSummary } from '../../cpio/write-cpio.ts';
+import { EXT2_ONLY_FIELDS, isInitramfs, parseImageFormat } from '../../image-format.ts';
 
 const HELP = `
 Without a recipe, --from-dir and -o are required: the directory's contents
@@ -33,6 +36,21 @@ is wall-clock seconds. With GITHUB_ACTIONS=true errors are also printed as
 
 Sizes: 64M, 1G, 65536 (bytes); auto = content plus a margin; +8M = content
 plus 8 MiB of free space.
+
+Formats (--format, or image: { format: ... } in a recipe):
+  ext2     a file system image, booted as a disk (the default)
+  cpio     an initramfs: a newc ("070701") cpio archive of the same tree, for
+           the kernel to unpack into its rootfs (boot it with --initrd). Same
+           tree and SOURCE_DATE_EPOCH, same bytes: entries in bytewise order,
+           directories first, inode numbers from the tree, hard links sharing
+           one inode (data on the first name). Files of 4 GiB or more do not
+           fit newc's 32-bit size field and are an error.
+  cpio.gz  the same archive, gzip-compressed (fixed settings, no name or time
+           in the gzip header, so the bytes are reproducible too)
+--size, --inodes, --block-size, --label and --reserved-percent apply to ext2
+only: with a cpio format they are an error (in a recipe too). --format
+overrides a recipe's image.format; the ext2 fields of a recipe written for
+ext2 are then ignored, so any recipe can also be built as an initramfs.
 
 The image's SHA-256 is computed only when asked for (--json or --sha256): it
 costs about 0.7 s of CPU per GB of image.
@@ -51,11 +69,14 @@ Examples:
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size 64M
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size +8M --block-size 1024 --label rootfs
   $ SOURCE_DATE_EPOCH=1700000000 mkrootfs build --from-dir ./rootfs -o rootfs.img --owner keep --json
-  $ mkrootfs build recipes/busybox.yml --junit out/build-junit.xml`;
+  $ mkrootfs build recipes/busybox.yml --junit out/build-junit.xml
+  $ mkrootfs build --from-dir ./rootfs --format cpio -o out/initramfs.cpio
+  $ mkrootfs build recipes/busybox.yml --format cpio.gz -o out/initramfs.cpio.gz`;
 
 interface BuildFlags {
   fromDir?: string;
   output?: string;
+  format?: string;
   size?: string;
   inodes?: string;
   blockSize?: string;
@@ -69,10 +90,11 @@ interface BuildFlags {
 export function defineBuild(program: Command, ctx: CommandContext): void {
   const cmd = program
     .command('build')
-    .description('Build an ext2 image from a recipe or from a host directory')
+    .description('Build an ext2 image or a cpio initramfs from a recipe or from a host directory')
     .argument('[recipe]', 'recipe file (.yml); omit to use --from-dir')
     .option('--from-dir <dir>', 'host directory whose contents become the image root')
     .option('-o, --output <image>', 'image file to write (replaced only on success)')
+    .option('--format <format>', 'what to write: ext2 (default), cpio (newc initramfs) or cpio.gz; overrides a recipe\'s image.format')
     .option('--size <size>', 'image size: 64M, auto, or +8M (content plus free space) (default: auto)')
     .option('--inodes <n>', 'number of inodes (default: the tree plus a margin)')
     .option('--block-size <bytes>', 'block size: 1024, 2048 or 4096 (default: 4096)')
@@ -94,7 +116,10 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
     }
     const summary = await withSignalCleanup((temps) => buildFromDir(flags, ctx.io, temps));
     if (flags.json) ctx.io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else {
+    else if (summary.format !== 'ext2') {
+      ctx.io.stdout.write(`${summary.path}: ${summary.bytes} bytes, ${summary.format} (newc) with ${summary.entries} entries`
+        + `${summary.format === 'cpio.gz' ? ` (${summary.archiveBytes} bytes uncompressed)` : ''}\n${summary.sha256 ? `sha256 ${summary.sha256}\n` : ''}`);
+    } else {
       ctx.io.stdout.write(`${summary.path}: ${summary.bytes} bytes, ${summary.blocks} blocks of ${summary.blockSize} (${summary.freeBlocks} free), `
         + `${summary.inodes} inodes (${summary.freeInodes} free), uuid ${summary.uuid}\n${summary.sha256 ? `sha256 ${summary.sha256}\n` : ''}`);
     }
@@ -149,20 +174,19 @@ export function progressReporter(io: CliIo): { update: (p: { phase: string; done
   };
 }
 
-export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPaths): Promise<ImageSummary> {
+/** ext2 geometry flags, by the image field they set. */
+const EXT2_FLAGS: Record<(typeof EXT2_ONLY_FIELDS)[number], keyof BuildFlags> = {
+  size: 'size', blockSize: 'blockSize', inodes: 'inodes', label: 'label', reservedPercent: 'reservedPercent',
+};
+
+export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPaths): Promise<(ImageSummary & { format: 'ext2' }) | CpioSummary> {
   if (!flags.fromDir) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
   if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE', 'e.g. -o out/rootfs.img');
-  const options: ImageOptions = {
-    ...sizeOptions(parseImageSize(flags.size ?? 'auto', '--size')),
-    blockSize: parseInteger(flags.blockSize ?? '4096', '--block-size', 1024, 4096) as 1024,
-    reservedPercent: parseInteger(flags.reservedPercent ?? '5', '--reserved-percent', 0, 50),
-    epoch: parseSourceDateEpoch(io.env),
-    // The whole-image digest is only worth its cost when it is reported.
-    hash: flags.json === true || flags.sha256 === true,
-  };
-  if (![1024, 2048, 4096].includes(options.blockSize!)) throw usageError('EXT2_BAD_BLOCK_SIZE', `--block-size ${flags.blockSize} is not supported`, 'use 1024, 2048 or 4096');
-  if (flags.inodes !== undefined) options.inodes = parseInteger(flags.inodes, '--inodes', 1, 0xffffffff);
-  if (flags.label !== undefined) options.label = flags.label;
+  const format = parseImageFormat(flags.format ?? 'ext2');
+  const epoch = parseSourceDateEpoch(io.env);
+  // The whole-image digest is only worth its cost when it is reported.
+  const hash = flags.json === true || flags.sha256 === true;
+  const options = isInitramfs(format) ? cpioOptions(flags, format, epoch, hash) : ext2Options(flags, epoch, hash);
   const owner = parseOwner(flags.owner ?? 'root');
   const output = resolve(io.cwd, flags.output);
   // Before any work: the output must be a usable path.
@@ -173,9 +197,36 @@ export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPat
   const progress = progressReporter(io);
   try {
     await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner, handles, output: target.existing ? { ...target.existing, path: output } : undefined });
-    return await writeImageFile({ tree, output, options, onProgress: progress.update, temps });
+    // The one staging tree, written by the format's writer.
+    if (options.kind === 'cpio') return await writeCpioFile({ tree, output, options: options.cpio, onProgress: progress.update, temps });
+    return { format: 'ext2', ...await writeImageFile({ tree, output, options: options.ext2, onProgress: progress.update, temps }) };
   } finally {
     handles.close();
     progress.end();
   }
+}
+
+function ext2Options(flags: BuildFlags, epoch: number | undefined, hash: boolean): { kind: 'ext2'; ext2: ImageOptions } {
+  const options: ImageOptions = {
+    ...sizeOptions(parseImageSize(flags.size ?? 'auto', '--size')),
+    blockSize: parseInteger(flags.blockSize ?? '4096', '--block-size', 1024, 4096) as 1024,
+    reservedPercent: parseInteger(flags.reservedPercent ?? '5', '--reserved-percent', 0, 50),
+    epoch,
+    hash,
+  };
+  if (![1024, 2048, 4096].includes(options.blockSize!)) throw usageError('EXT2_BAD_BLOCK_SIZE', `--block-size ${flags.blockSize} is not supported`, 'use 1024, 2048 or 4096');
+  if (flags.inodes !== undefined) options.inodes = parseInteger(flags.inodes, '--inodes', 1, 0xffffffff);
+  if (flags.label !== undefined) options.label = flags.label;
+  return { kind: 'ext2', ext2: options };
+}
+
+/** A cpio archive has no geometry: an ext2 flag with it is an error naming the flag. */
+function cpioOptions(flags: BuildFlags, format: 'cpio' | 'cpio.gz', epoch: number | undefined, hash: boolean): { kind: 'cpio'; cpio: CpioOptions } {
+  for (const field of EXT2_ONLY_FIELDS) {
+    if (flags[EXT2_FLAGS[field]] === undefined) continue;
+    const flag = '--' + field.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    throw usageError('FORMAT_CONFLICT', `${flag} applies to ext2 images only; --format ${format} writes a cpio archive`,
+      `drop ${flag}, or build an ext2 image (--format ext2)`, { flag, format });
+  }
+  return { kind: 'cpio', cpio: { epoch, gzip: format === 'cpio.gz', hash } };
 }
