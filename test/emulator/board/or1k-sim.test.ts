@@ -137,6 +137,8 @@ describe('or1k-sim bare metal against QEMU', () => {
   it('defaults to or1200 on or1k-sim and any on virt', () => {
     expect(runOurs().m.cpuModel.name).toBe('or1200');
     expect(createMachine({ kernel: elf, memoryBytes: 32 << 20 }).cpuModel.name).toBe('any');
+    const virt1200 = createMachine({ kernel: elf, memoryBytes: 32 << 20, cpu: 'or1200' });
+    expect([virt1200.cpu.getSpr(0), virt1200.cpu.getSpr(10), virt1200.qom('/machine/cpu')!.getString('model')]).toEqual([0x13000008, 0, 'or1200']);
     expect(() => createMachine({ kernel: elf, cpu: 'or1300' })).toThrow(expect.objectContaining({ code: 'unknown-cpu', hint: 'use one of: or1200, any' }));
   });
 
