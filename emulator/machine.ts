@@ -26,7 +26,8 @@
  *
  * RunStatus: 'budget' (slice used up), 'doze' (waiting for an interrupt: skip
  * time to nextEventNs() or deliver input), 'poweroff' | 'reboot' | 'fail'
- * (syscon), 'halt' (`l.nop 1` with nopHooks).
+ * (syscon; 'poweroff' also for `l.nop 1` on or1k-sim), 'halt' (`l.nop 1`
+ * with nopHooks).
  *
  * `deviceHelp('help' | 'TYPE,help')` gives the `--device` help texts.
  *

@@ -109,7 +109,7 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--machine <name>', 'board: virt (default) or or1k-sim; "help" lists them')
     .option('--cpu <model>', 'CPU model: or1200 or any (default: the board\'s); "help" lists them')
     .option('--initrd <file>', 'load FILE (an initramfs cpio) after the kernel and name it in /chosen, as QEMU -initrd')
-    .option('--append <args>', 'kernel command line (default "console=ttyS0 root=/dev/vda rw")')
+    .option('--append <args>', 'kernel command line (default "console=ttyS0 root=/dev/vda rw"; on or1k-sim none, as QEMU)')
     .option('--memory <size>', 'guest RAM, e.g. 128M (default 128M)')
     .option('--expect <text>', 'wait for TEXT on the console (repeatable, in order)')
     .option('--send <text>', 'type TEXT and Enter into the console (repeatable, in order)')
