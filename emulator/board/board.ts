@@ -52,6 +52,8 @@ export class MachineClass extends ObjectClass {
    * board with no power-off device) ends the run as a power-off.
    */
   nopHaltPowersOff: boolean;
+  /** Its device tree carries /chosen/rng-seed (virt does, or1k-sim does not). */
+  rngSeed: boolean;
 
   constructor(name: string, parent: ObjectClass | undefined, description: string, abstract: boolean, userCreatable: boolean) {
     super(name, parent, description, abstract, userCreatable);
@@ -61,6 +63,7 @@ export class MachineClass extends ObjectClass {
     this.fdt = p?.fdt ?? (() => {});
     this.defaultCpu = p?.defaultCpu ?? 'any';
     this.nopHaltPowersOff = p?.nopHaltPowersOff ?? false;
+    this.rngSeed = p?.rngSeed ?? true;
   }
 }
 

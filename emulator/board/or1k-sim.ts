@@ -114,5 +114,6 @@ export const TYPE_OR1KSIM_MACHINE: TypeInfo = {
     mc.fdt = or1ksimFdt;
     mc.defaultCpu = 'or1200';
     mc.nopHaltPowersOff = true;
+    mc.rngSeed = false;
   },
 };
