@@ -134,6 +134,19 @@ describe('or1k-sim bare metal against QEMU', () => {
     });
   }
 
+  it('places initrd and DTB where QEMU does: r3 at reset equals QEMU\'s (monitor `info registers` before the first instruction)', () => {
+    for (const board of ['or1k-sim', 'virt'] as const) {
+      const q = spawnSync('qemu-system-or1k', ['-M', board, '-m', '32', '-kernel', elfPath, '-initrd', initrdPath, '-nic', 'none', '-S', '-monitor', 'stdio', '-display', 'none', '-serial', 'null'],
+        { input: 'info registers\nquit\n', encoding: 'latin1', timeout: 20_000 });
+      const r3 = /R03=([0-9a-f]{8})/.exec(q.stdout)?.[1];
+      const m = createMachine({ kernel: elf, memoryBytes: 32 << 20, board: board === 'virt' ? undefined : TYPE_OR1KSIM_MACHINE, initrd: new Uint8Array(readFileSync(initrdPath)) });
+      expect(r3, q.stdout + q.stderr).toBeDefined();
+      expect(m.cpu.gpr[3]).toBe(parseInt(r3!, 16));
+      expect(m.dtbAddress).toBe(Math.ceil(m.initrdEnd / 8192) * 8192);
+      expect(m.initrdStart).toBe(Math.ceil(m.kernelEnd / 8192) * 8192);
+    }
+  });
+
   it('defaults to or1200 on or1k-sim and any on virt', () => {
     expect(runOurs().m.cpuModel.name).toBe('or1200');
     expect(createMachine({ kernel: elf, memoryBytes: 32 << 20 }).cpuModel.name).toBe('any');
