@@ -25,3 +25,8 @@ export { buildDtb, TYPE_VIRT_MACHINE, VIRT_DEVICES, VIRT_USER_DEVICES } from './
 export { buildDeviceTree } from './board/devicetree.ts';
 export { QemuFdt } from './fdt/qemu-fdt.ts';
 export type { MmioHandler, IrqLine, GuestRam, Clock, Device, FinishEvent } from './device.ts';
+export { TYPE_OR1KSIM_MACHINE, OR1KSIM_DEVICES, OR1KSIM_ETHOC } from './board/or1k-sim.ts';
+export { BOARDS, DEFAULT_BOARD, findBoard, boardHelpText } from './board/boards.ts';
+export type { BoardEntry } from './board/boards.ts';
+export { CPU_MODELS, cpuModel } from './cpu/spr.ts';
+export type { CpuModel, CpuModelName } from './cpu/spr.ts';
