@@ -27,3 +27,8 @@ export { QemuFdt } from './fdt/qemu-fdt.ts';
 export { Monitor, runningMachineMonitor, splitArgs, MONITOR_PROMPT } from './monitor/monitor.ts';
 export type { MonitorOptions, MonitorReply } from './monitor/monitor.ts';
 export type { MmioHandler, IrqLine, GuestRam, Clock, Device, FinishEvent } from './device.ts';
+export { TYPE_OR1KSIM_MACHINE, OR1KSIM_DEVICES, OR1KSIM_ETHOC } from './board/or1k-sim.ts';
+export { BOARDS, DEFAULT_BOARD, findBoard, boardHelpText } from './board/boards.ts';
+export type { BoardEntry } from './board/boards.ts';
+export { CPU_MODELS, cpuModel } from './cpu/spr.ts';
+export type { CpuModel, CpuModelName } from './cpu/spr.ts';

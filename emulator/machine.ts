@@ -26,7 +26,8 @@
  *
  * RunStatus: 'budget' (slice used up), 'doze' (waiting for an interrupt: skip
  * time to nextEventNs() or deliver input), 'poweroff' | 'reboot' | 'fail'
- * (syscon), 'halt' (`l.nop 1` with nopHooks).
+ * (syscon; 'poweroff' also for `l.nop 1` on or1k-sim), 'halt' (`l.nop 1`
+ * with nopHooks).
  *
  * `deviceHelp('help' | 'TYPE,help')` gives the `--device` help texts.
  *
@@ -45,16 +46,25 @@
  *
  * Boot protocol (QEMU hw/openrisc/boot.c): PT_LOAD segments at p_paddr; the
  * entry translated to a physical address, or 0x100 (reset vector) when that is
- * 0 (vmlinux: e_entry 0xC0000000 → PA 0); the DTB at the first 8 KiB page after
- * the highest loaded byte (0x720000 for our vmlinux); r3 = DTB address.
+ * 0 (vmlinux: e_entry 0xC0000000 → PA 0); `initrd` at the first 8 KiB page
+ * after the highest loaded byte, /chosen/linux,initrd-start/-end naming it;
+ * the DTB at the first 8 KiB page after that (0x720000 for our vmlinux without
+ * initrd); r3 = DTB address.
+ *
+ * `board: TYPE_OR1KSIM_MACHINE` (board/or1k-sim.ts) builds QEMU's or1k-sim;
+ * `cpu: 'or1200' | 'any'` picks the configuration registers (default: the
+ * board's). A board whose class sets nopHaltPowersOff ends with 'poweroff'
+ * when the guest executes `l.nop 1`.
  */
 import type { Device, FinishEvent, IrqLine } from './device.ts';
 import { buildDeviceTree } from './board/devicetree.ts';
 import { composeMachine } from './board/compose.ts';
-import { boardRegistry, TYPE_OR1K_CPU } from './board/board.ts';
+import { boardRegistry, machineClass, TYPE_OR1K_CPU } from './board/board.ts';
+import { SharedIrq } from './board/shared-irq.ts';
 import { dtbAddressAfter, TYPE_VIRT_MACHINE, VIRT } from './board/virt.ts';
 import { Cpu, NS_PER_TICK, StopReason } from './cpu/cpu.ts';
 import { primeCpu } from './cpu/prime.ts';
+import { CPU_MODELS, cpuModel, type CpuModel } from './cpu/spr.ts';
 import type { BlockBackend } from './devices/block-backend.ts';
 import { CONSOLE_CHARDEV, type CharBackend, type CharFrontend } from './devices/char-backend.ts';
 import { loadKernelElf } from './elf.ts';
@@ -85,6 +95,13 @@ export interface MachineOptions {
   rtcEpochSeconds?: number;
   /** Seed of /chosen/rng-seed (default 1); null leaves it out. */
   rngSeed?: number | null;
+  /** CPU model (QEMU -cpu: `or1200`, `any`); default the board's (virt: any, or1k-sim: or1200). */
+  cpu?: string;
+  /**
+   * An initrd (initramfs cpio): loaded at the first 8 KiB page after the
+   * kernel, named in /chosen/linux,initrd-start/-end; the DTB follows it.
+   */
+  initrd?: Uint8Array;
   /** Use this DTB instead of the generated one (e.g. QEMU's, for trace comparison). */
   dtb?: Uint8Array;
   /** Treat `l.nop 1` (exit) and `l.nop 4` (putc) as or1ksim does; default off, like QEMU. */
@@ -102,6 +119,10 @@ export class Machine {
   /** The composition tree: /machine. */
   readonly root: QObject;
   readonly dtb: Uint8Array;
+  /** The CPU model the machine was built with. */
+  readonly cpuModel: CpuModel;
+  initrdStart = 0;
+  initrdEnd = 0;
   dtbAddress = 0;
   kernelEnd = 0;
   entry: number = VIRT.resetPc;
@@ -113,6 +134,9 @@ export class Machine {
   lastRetired = 0;
   private readonly serial: CharBackend;
   private readonly kernel: Uint8Array;
+  private readonly initrd: Uint8Array | undefined;
+  /** `l.nop 1` is a power-off on this board (or1k-sim). */
+  private readonly haltPowersOff: boolean;
   private readonly log: (message: string) => void;
   /** Realized devices in tree order, with their class (reset goes through it). */
   private readonly devices: Array<{ obj: QObject; klass: DeviceClass }> = [];
@@ -125,6 +149,7 @@ export class Machine {
     this.log = options.log ?? (() => {});
     this.serial = options.serial ?? discard;
     this.kernel = options.kernel;
+    this.initrd = options.initrd;
     const drives: Record<string, BlockBackend> = { ...(options.drives ?? {}) };
     const devices: Array<string | DeviceSpec> = [];
     if (options.rootDisk) {
@@ -144,12 +169,23 @@ export class Machine {
       drives: driveInfo,
     });
     this.root = root;
+    const mc = machineClass(root.klass);
+    const modelName = options.cpu ?? mc.defaultCpu;
+    const model = cpuModel(modelName);
+    if (!model) {
+      throw new QomError('unknown-cpu', `unknown CPU model '${modelName}'`, { hint: `use one of: ${Object.keys(CPU_MODELS).join(', ')}`, data: { cpu: modelName } });
+    }
+    this.cpuModel = model;
+    this.haltPowersOff = mc.nopHaltPowersOff;
 
     this.ram = new Ram(root.getNumber('memory'));
     this.bus = new Bus({ ram: this.ram, logger: this.log });
     this.cpu = new Cpu({ bus: this.bus });
+    this.cpu.model = model;
     this.cpu.nopHooks = options.nopHooks === true;
+    this.cpu.nopHalt = this.haltPowersOff;
     const cpuObj = objectCast(root.children.get('cpu'), TYPE_OR1K_CPU.name);
+    cpuObj.set('model', model.name);
     cpuObj.instance = this.cpu;
     cpuObj.realized = true;
     // Host backends are realized as given (QEMU creates -drive backends before devices).
@@ -159,11 +195,16 @@ export class Machine {
     }
 
     const chardevs = new Map<string, CharBackend>([[CONSOLE_CHARDEV, this.serial]]);
+    const irqLines = new Map<number, SharedIrq>();
     const ctx: RealizeContext = {
       map: (base, size, handler, name) => this.bus.map(base, size, handler, name),
       ram: this.ram,
       clock: this.cpu.clock,
-      irq: (line: number): IrqLine => this.cpu.picLine(line),
+      irq: (line: number): IrqLine => {
+        let shared = irqLines.get(line);
+        if (!shared) irqLines.set(line, (shared = new SharedIrq(this.cpu.picLine(line))));
+        return shared.input();
+      },
       chardev: (id) => {
         const c = chardevs.get(id);
         if (!c) throw new QomError('missing-link-target', `no chardev with id '${id}'`, { hint: `the machine has: ${[...chardevs.keys()].join(', ')}` });
@@ -187,21 +228,48 @@ export class Machine {
       if (d && typeof d.poll === 'function' && typeof d.nextEventNs === 'function') this.timed.push(d);
     }
 
+    // The tree names the initrd's place, so the images are placed before it is built.
+    this.placeImages();
     this.dtb = options.dtb ?? writeFdt(buildDeviceTree(root));
-    this.loadKernel();
+    this.loadDtb();
   }
 
-  /** Loads the kernel and DTB and resets the CPU (also the reboot path). */
-  private loadKernel(): void {
+  /**
+   * Loads the kernel ELF and the initrd (QEMU hw/openrisc/boot.c:
+   * openrisc_load_kernel, openrisc_load_initrd): the initrd at the first
+   * 8 KiB page after the kernel's highest byte, the DTB at the first page
+   * after the initrd (or the kernel).
+   */
+  private placeImages(): void {
     const image = loadKernelElf(this.kernel, this.ram);
     this.kernelEnd = image.end;
     // QEMU's load_elf translates e_entry through the segment containing it; 0 means "use the reset vector".
     const seg = image.segments.find((s) => image.entry >= s.vaddr && image.entry < s.vaddr + s.memsz);
     const entry = seg ? (seg.paddr + (image.entry - seg.vaddr)) >>> 0 : image.entry;
     this.entry = entry === 0 ? VIRT.resetPc : entry;
-    this.dtbAddress = dtbAddressAfter(image.end);
+    let end = image.end;
+    if (this.initrd) {
+      const start = dtbAddressAfter(image.end);
+      if (!this.ram.contains(start, this.initrd.length)) {
+        throw new QomError('initrd-too-big', `the initrd (${this.initrd.length} bytes at 0x${start.toString(16)}, after the kernel) does not fit in ${this.ram.size} bytes of RAM`, {
+          hint: `give the machine more memory (at least ${Math.ceil((start + this.initrd.length + 0x10000) / 0x100000)}M) or use a smaller initrd`,
+          data: { initrdBytes: this.initrd.length, start, memoryBytes: this.ram.size },
+        });
+      }
+      this.ram.writeBytes(start, this.initrd);
+      this.initrdStart = start;
+      this.initrdEnd = start + this.initrd.length;
+      this.root.set('initrd-start', this.initrdStart);
+      this.root.set('initrd-end', this.initrdEnd);
+      end = this.initrdEnd;
+    }
+    this.dtbAddress = dtbAddressAfter(end);
+  }
+
+  /** Writes the DTB after the images and resets the CPU to the entry with r3 = DTB. */
+  private loadDtb(): void {
     if (!this.ram.contains(this.dtbAddress, this.dtb.length)) {
-      throw new QomError('bad-property-value', `the device tree (at 0x${this.dtbAddress.toString(16)}, ${this.dtb.length} bytes) does not fit in ${this.ram.size} bytes of RAM after the kernel`, {
+      throw new QomError('bad-property-value', `the device tree (at 0x${this.dtbAddress.toString(16)}, ${this.dtb.length} bytes) does not fit in ${this.ram.size} bytes of RAM after the kernel${this.initrd ? ' and initrd' : ''}`, {
         hint: 'give the machine more memory',
       });
     }
@@ -240,7 +308,9 @@ export class Machine {
         continue;
       }
       if (why === StopReason.HALT) {
-        this.haltCode = cpu.exitCode;
+        // A board with no power-off device (or1k-sim): the guest's l.nop 1 is its power-off.
+        if (this.haltPowersOff && !cpu.nopHooks) this.finish = { kind: 'poweroff', code: 0, exitStatus: 0 };
+        else this.haltCode = cpu.exitCode;
         break;
       }
       if (why === StopReason.DOZE) {
@@ -304,7 +374,8 @@ export class Machine {
     this.finish = undefined;
     this.haltCode = undefined;
     for (const d of this.devices) d.klass.reset(d.obj);
-    this.loadKernel();
+    this.placeImages();
+    this.loadDtb();
   }
 
   /** The object at a canonical path of the composition tree (`/machine/sysbus/rtc`), or undefined. */

@@ -34,6 +34,8 @@ export interface BoardDevice {
   readonly irq?: number;
   /** Board-set values of the type's properties. */
   readonly props?: Readonly<Record<string, PropertyValue>>;
+  /** The IRQ line is wired to other rows marked shared too (level-triggered wired-OR, e.g. or1k-sim's UARTs). */
+  readonly sharedIrq?: boolean;
 }
 
 export class MachineClass extends ObjectClass {
@@ -43,6 +45,15 @@ export class MachineClass extends ObjectClass {
   userDevices: readonly TypeInfo[];
   /** Writes the board's own part of the device tree, before the devices add theirs. */
   fdt: (machine: QObject, fdt: QemuFdt) => void;
+  /** The CPU model (emulator/cpu/spr.ts CPU_MODELS) when none is asked for (QEMU's default_cpu_type). */
+  defaultCpu: string;
+  /**
+   * `l.nop 1` (what Linux's default power-off and machine_halt execute on a
+   * board with no power-off device) ends the run as a power-off.
+   */
+  nopHaltPowersOff: boolean;
+  /** Its device tree carries /chosen/rng-seed (virt does, or1k-sim does not). */
+  rngSeed: boolean;
 
   constructor(name: string, parent: ObjectClass | undefined, description: string, abstract: boolean, userCreatable: boolean) {
     super(name, parent, description, abstract, userCreatable);
@@ -50,6 +61,9 @@ export class MachineClass extends ObjectClass {
     this.devices = p?.devices ?? [];
     this.userDevices = p?.userDevices ?? [];
     this.fdt = p?.fdt ?? (() => {});
+    this.defaultCpu = p?.defaultCpu ?? 'any';
+    this.nopHaltPowersOff = p?.nopHaltPowersOff ?? false;
+    this.rngSeed = p?.rngSeed ?? true;
   }
 }
 
@@ -63,7 +77,10 @@ export function machineClass(klass: ObjectClass): MachineClass {
 export const TYPE_OR1K_CPU: TypeInfo = {
   name: 'or1k-cpu',
   description: 'OpenRISC 1000 CPU with tick timer and PIC',
-  properties: [{ name: 'clock-frequency', type: 'uint32', default: 20_000_000, readOnly: true, description: 'CPU and tick-timer clock in Hz' }],
+  properties: [
+    { name: 'clock-frequency', type: 'uint32', default: 20_000_000, readOnly: true, description: 'CPU and tick-timer clock in Hz' },
+    { name: 'model', type: 'string', readOnly: true, description: 'CPU model (QEMU -cpu): its VR/UPR/CPUCFGR/VR2/AVR values' },
+  ],
 };
 
 export const TYPE_MACHINE: TypeInfo = {
@@ -78,6 +95,8 @@ export const TYPE_MACHINE: TypeInfo = {
     { name: 'rtc-base', type: 'uint64', default: 0, description: 'wall-clock time at reset, seconds since 1970 (QEMU -rtc base=; e.g. SOURCE_DATE_EPOCH)' },
     { name: 'dtb-address', type: 'uint32', readOnly: true, hex: true, description: 'where the device tree blob was placed (r3)' },
     { name: 'kernel-end', type: 'uint32', readOnly: true, hex: true, description: 'end of the highest loaded ELF segment' },
+    { name: 'initrd-start', type: 'uint32', readOnly: true, hex: true, description: 'where the initrd was loaded (/chosen/linux,initrd-start)' },
+    { name: 'initrd-end', type: 'uint32', readOnly: true, hex: true, description: 'end of the initrd (/chosen/linux,initrd-end)' },
   ],
   instanceInit: (machine, types) => {
     const mc = machineClass(machine.klass);
@@ -104,15 +123,16 @@ export function boardRegistry(board: TypeInfo, types: TypeRegistry): TypeRegistr
   return types;
 }
 
-/** The board table must not give two devices one IRQ line or overlapping regions. */
-export function checkBoardTable(regions: ReadonlyArray<{ name: string; base: number; size: number; irq?: number }>): void {
-  const irqs = new Map<number, string>();
+/** The board table must not give two devices one IRQ line (unless both rows share it) or overlapping regions. */
+export function checkBoardTable(regions: ReadonlyArray<{ name: string; base: number; size: number; irq?: number; sharedIrq?: boolean }>): void {
+  const irqs = new Map<number, { name: string; shared: boolean }>();
   for (const r of regions) {
     if (r.irq !== undefined) {
-      const other = irqs.get(r.irq);
+      const prior = irqs.get(r.irq);
+      const other = prior && !(prior.shared && r.sharedIrq === true) ? prior.name : undefined;
       if (other) throw new QomError('irq-clash', `board: ${r.name} and ${other} both use IRQ ${r.irq}`, { data: { irq: r.irq } });
       if (r.irq < 0 || r.irq > 31) throw new QomError('irq-clash', `board: ${r.name} uses IRQ ${r.irq}, outside the PIC's 0..31`);
-      irqs.set(r.irq, r.name);
+      irqs.set(r.irq, { name: r.name, shared: r.sharedIrq === true });
     }
   }
   const sorted = [...regions].sort((a, b) => a.base - b.base);

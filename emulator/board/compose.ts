@@ -16,7 +16,7 @@ import { QomError } from '../qom/errors.ts';
 import type { QObject } from '../qom/object.ts';
 import { DeviceClass, TYPE_DRIVE, type BusInfo } from '../qom/qdev.ts';
 import { TypeRegistry } from '../qom/registry.ts';
-import { boardRegistry } from './board.ts';
+import { boardRegistry, machineClass } from './board.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 
 export interface DriveInfo {
@@ -58,7 +58,7 @@ export function composeMachine(options: ComposeOptions): ComposedMachine {
   root.set('memory', memory);
   root.set('append', options.cmdline ?? '');
   const seed = options.rngSeed === undefined ? 1 : options.rngSeed;
-  if (seed !== null) root.set('rng-seed', seed >>> 0);
+  if (seed !== null && machineClass(root.klass).rngSeed) root.set('rng-seed', seed >>> 0);
   root.set('rtc-base', Math.max(0, Math.trunc(options.rtcEpochSeconds ?? 0)));
 
   const drives = root.children.get('drives')!;

@@ -10,6 +10,8 @@
  *   nothing else refers to the node.
  * - /chosen/rng-seed is derived from the `rng-seed` number (deterministic,
  *   32 bytes), not from QEMU's generator; unset leaves it out.
+ * With an initrd, /chosen gets linux,initrd-start/-end (both boards, as QEMU's
+ * hw/openrisc/boot.c).
  * All eight virtio-mmio slots are always present (as in QEMU); an empty slot
  * reads DeviceID 0 and Linux skips it, so a second disk needs no DT change.
  */
@@ -24,6 +26,11 @@ export function buildDeviceTree(machine: QObject): FdtNode {
   const fdt = new QemuFdt();
   machineClass(machine.klass).fdt(machine, fdt);
   for (const obj of machine.walk()) if (obj.klass instanceof DeviceClass) obj.klass.fdt?.(obj, fdt);
+  // QEMU's openrisc_load_initrd adds these once the board and its devices are in the tree.
+  if (machine.has('initrd-start')) {
+    fdt.setpropCells('/chosen', 'linux,initrd-start', machine.getNumber('initrd-start'));
+    fdt.setpropCells('/chosen', 'linux,initrd-end', machine.getNumber('initrd-end'));
+  }
   return fdt.root;
 }
 

@@ -29,7 +29,7 @@ const VIRTIO = { base: 0x9700_0000, stride: 0x1000, size: 0x1000, count: 8, firs
 
 /** The board table (QEMU's virt_memmap and IRQ numbers), in QEMU's creation order. */
 export const VIRT_DEVICES: readonly BoardDevice[] = [
-  { name: 'serial', type: TYPE_NS16550A, base: 0x9000_0000, size: 0x100, irq: 2, props: { 'clock-frequency': CLOCK_HZ } },
+  { name: 'serial', type: TYPE_NS16550A, base: 0x9000_0000, size: 0x100, irq: 2, props: { 'clock-frequency': CLOCK_HZ, alias: 'uart0' } },
   { name: 'syscon', type: TYPE_SIFIVE_TEST, base: 0x9600_0000, size: 0x8 },
   { name: 'rtc', type: TYPE_GOLDFISH_RTC, base: 0x9600_5000, size: 0x1000, irq: 3 },
   // QEMU's gpex PCI window at 0x9e000000 is left out: the guest kernel has no PCI.

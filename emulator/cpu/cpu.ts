@@ -95,7 +95,7 @@ import type { Ram } from '../memory/ram.ts';
 import { CodeCache, HEAT_SIZE, NEVER as HEAT_NEVER, type CodeCacheStats } from './jit/code-cache.ts';
 import { STATE } from './jit/translate.ts';
 import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, TABLE, type AccessKind } from './mmu.ts';
-import { CPU_ANY, PMR, SPR, SR, TTMR, Vector } from './spr.ts';
+import { CPU_ANY, PMR, SPR, SR, TTMR, Vector, type CpuModel } from './spr.ts';
 
 export const StopReason = {
   BUDGET: 0,
@@ -181,6 +181,13 @@ export class Cpu {
 
   linuxUserMode = false;
   nopHooks = true;
+  /**
+   * `l.nop 1` stops with HALT even without nopHooks (the machine decides what
+   * a halt means: power-off on or1k-sim); `l.nop 4` stays a no-op.
+   */
+  nopHalt = false;
+  /** The configuration registers it reports (QEMU `-cpu` model). */
+  model: CpuModel = CPU_ANY;
   /**
    * Run translated code (emulator/cpu/jit/) for hot pages; false = interpret
    * everything (same results, instruction for instruction; for A/B tests and
@@ -724,12 +731,12 @@ export class Cpu {
           return (i < 32 ? this.gpr[i]! : this.shadow[i]!) >>> 0;
         }
         switch (n) {
-          case SPR.VR: return CPU_ANY.VR;
-          case SPR.UPR: return CPU_ANY.UPR;
-          case SPR.CPUCFGR: return CPU_ANY.CPUCFGR;
-          case SPR.DMMUCFGR: case SPR.IMMUCFGR: return CPU_ANY.MMUCFGR;
-          case SPR.VR2: return CPU_ANY.VR2;
-          case SPR.AVR: return CPU_ANY.AVR;
+          case SPR.VR: return this.model.VR;
+          case SPR.UPR: return this.model.UPR;
+          case SPR.CPUCFGR: return this.model.CPUCFGR;
+          case SPR.DMMUCFGR: case SPR.IMMUCFGR: return this.model.MMUCFGR;
+          case SPR.VR2: return this.model.VR2;
+          case SPR.AVR: return this.model.AVR;
           case SPR.EVBAR: return this.evbar >>> 0;
           case SPR.NPC: return this.pcr >>> 0;
           case SPR.SR: return this.sr;
@@ -1251,13 +1258,13 @@ export class Cpu {
             this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
             this.illegal(); fault = 1; break;
           }
-          if (this.nopHooks) {
+          if (this.nopHooks || this.nopHalt) {
             const k = insn & 0xffff;
             if (k === 1) {
               this.exitCode = r[3]!;
               this.stopReason = StopReason.HALT;
               limit = 0;
-            } else if (k === 4) {
+            } else if (k === 4 && this.nopHooks) {
               this.putcByte = r[3]! & 0xff;
               this.stopReason = StopReason.PUTC;
               limit = 0;

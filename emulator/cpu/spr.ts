@@ -67,15 +67,65 @@ export const SPR = {
   TTCR: 0x5001,
 } as const;
 
+/** Configuration registers a CPU model reports (read-only SPRs of group 0). */
+export interface CpuModel {
+  readonly name: string;
+  readonly description: string;
+  readonly VR: number;
+  readonly UPR: number;
+  readonly CPUCFGR: number;
+  /** DMMUCFGR and IMMUCFGR (1 way, 128 sets). */
+  readonly MMUCFGR: number;
+  readonly VR2: number;
+  readonly AVR: number;
+}
+
+/** UPR: present, DMMU, IMMU, PIC, tick timer, power management (both models). */
+const UPR_QEMU = 0x1 | 0x8 | 0x10 | 0x200 | 0x400 | 0x100;
+/** CPUCFGR bits QEMU uses: NSGF (15 shadow sets), OB32S, OF32S, AVRP, EVBARP, OF64A32S. */
+const CFG = { NSGF: 0xf, OB32S: 0x20, OF32S: 0x80, AVRP: 0x800, EVBARP: 0x1000, OF64A32S: 0x8000 } as const;
+/** 1 way (NTW 0), 128 sets (NTS = log2 128 = 7, bits 4:2). */
+const MMUCFGR_QEMU = 7 << 2;
+
+/**
+ * The models of QEMU 7.2's target/openrisc/cpu.c (`-cpu NAME`), by name.
+ * or1200 predates the 1.x architecture registers: VR 0x13000008 (version
+ * 0x13, revision 8, no UVRP), no VR2/AVR, no double-precision FPU; Linux
+ * prints "OpenRISC-13, revision 8" for it. any: VR with UVRP set, VR2 0,
+ * AVR 1.3, so Linux prints "OpenRISC 1000 (1.3-rev0)".
+ */
+export const CPU_MODELS = {
+  or1200: {
+    name: 'or1200',
+    description: 'OpenRISC 1200 (VR 0x13000008; QEMU\'s default model)',
+    VR: 0x13000008,
+    UPR: UPR_QEMU,
+    CPUCFGR: CFG.NSGF | CFG.OB32S | CFG.OF32S | CFG.EVBARP,
+    MMUCFGR: MMUCFGR_QEMU,
+    VR2: 0,
+    AVR: 0,
+  },
+  any: {
+    name: 'any',
+    description: 'architecture 1.3 (VR2/AVR present, double-precision FPU flag)',
+    VR: 0x13000040,
+    UPR: UPR_QEMU,
+    CPUCFGR: CFG.NSGF | CFG.OB32S | CFG.OF32S | CFG.AVRP | CFG.EVBARP | CFG.OF64A32S,
+    MMUCFGR: MMUCFGR_QEMU,
+    VR2: 0,
+    AVR: 0x01030000,
+  },
+} as const satisfies Record<string, CpuModel>;
+
+export type CpuModelName = keyof typeof CPU_MODELS;
+
 /** Configuration registers of QEMU 7.2 `-cpu any`. */
-export const CPU_ANY = {
-  VR: 0x13000040,
-  UPR: 0x00000719,
-  CPUCFGR: 0x000098af,
-  MMUCFGR: 0x0000001c,
-  VR2: 0,
-  AVR: 0x01030000,
-} as const;
+export const CPU_ANY: CpuModel = CPU_MODELS.any;
+
+/** The model called `name`, or undefined. */
+export function cpuModel(name: string): CpuModel | undefined {
+  return Object.prototype.hasOwnProperty.call(CPU_MODELS, name) ? CPU_MODELS[name as CpuModelName] : undefined;
+}
 
 /** Exception vector offsets (vector number << 8). */
 export const Vector = {

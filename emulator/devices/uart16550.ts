@@ -365,13 +365,16 @@ export const TYPE_NS16550A: TypeInfo = {
   description: '16550A UART (console, ttyS0)',
   properties: [
     { name: 'clock-frequency', type: 'uint32', default: 20_000_000, readOnly: true, description: 'UART input clock in Hz' },
-    { name: 'chardev', type: 'string', default: CONSOLE_CHARDEV, description: 'host character backend it talks to' },
+    { name: 'chardev', type: 'string', default: CONSOLE_CHARDEV, description: 'host character backend it talks to ("" = none: output dropped, no input)' },
+    { name: 'alias', type: 'string', default: '', description: 'its /aliases name in the device tree ("" = none); set by the board' },
   ],
   classInit: (klass) => {
     deviceClassSetParentRealize(klass, (dev, ctx, parentRealize) => {
       const chardev = dev.getString('chardev')!;
-      const uart = new Uart16550({ irq: sysbusIrq(dev, ctx), backend: ctx.chardev(chardev), clock: ctx.clock, clockHz: dev.getNumber('clock-frequency') });
-      ctx.setCharFrontend(chardev, uart);
+      // No chardev: as QEMU's serial_hd(n) beyond the -serial options (a null backend).
+      const backend: CharBackend = chardev === '' ? { write: () => {} } : ctx.chardev(chardev);
+      const uart = new Uart16550({ irq: sysbusIrq(dev, ctx), backend, clock: ctx.clock, clockHz: dev.getNumber('clock-frequency') });
+      if (chardev !== '') ctx.setCharFrontend(chardev, uart);
       dev.instance = uart;
       parentRealize(dev, ctx);
     });
@@ -379,10 +382,10 @@ export const TYPE_NS16550A: TypeInfo = {
       const node = sysbusFdtNode(dev, fdt, '/serial', 'ns16550a', { irq: true });
       fdt.setpropCells(node, 'clock-frequency', dev.getNumber('clock-frequency'));
       fdt.setpropFlag(node, 'big-endian');
-      if (dev.getString('chardev') === CONSOLE_CHARDEV) {
-        fdt.setpropString('/chosen', 'stdout-path', node);
-        fdt.setpropString('/aliases', 'uart0', node);
-      }
+      const console = dev.getString('chardev') === CONSOLE_CHARDEV;
+      if (console) fdt.setpropString('/chosen', 'stdout-path', node);
+      const alias = dev.getString('alias')!;
+      if (alias !== '') fdt.setpropString('/aliases', alias, node);
     };
   },
 };

@@ -8,6 +8,8 @@
 import type { RunTarget } from './runner.ts';
 import type { FileDisk } from './file-disk.ts';
 import { createMachine, type Machine } from '../machine.ts';
+import { findBoard } from '../board/boards.ts';
+import { QomError } from '../qom/errors.ts';
 import { NS_PER_TICK } from '../cpu/cpu.ts';
 import type { CharBackend } from '../devices/char-backend.ts';
 
@@ -28,6 +30,12 @@ export interface BootMachineConfig {
   rtcEpochSeconds?: number;
   /** Translate hot guest code (default); false interprets everything (emulator/cpu/jit/). */
   jit?: boolean;
+  /** Board name (board/boards.ts; default virt). */
+  machine?: string;
+  /** CPU model (default: the board's). */
+  cpu?: string;
+  /** Initrd bytes (loaded after the kernel, named in /chosen). */
+  initrd?: Uint8Array;
 }
 
 export interface BootMachine {
@@ -38,7 +46,12 @@ export interface BootMachine {
 }
 
 export function createBootMachine(cfg: BootMachineConfig): BootMachine {
+  const board = findBoard(cfg.machine ?? 'virt');
+  if (!board) throw new QomError('unknown-type', `unknown machine '${cfg.machine}'`, { hint: 'see --machine help' });
   const machine = createMachine({
+    board: board.type,
+    cpu: cfg.cpu,
+    initrd: cfg.initrd,
     kernel: cfg.kernel,
     cmdline: cfg.append,
     memoryBytes: cfg.memoryBytes,

@@ -1,10 +1,13 @@
 /**
  * The physical address space: RAM at 0 plus memory-mapped device regions.
  *
- * Dispatch is by 4 KiB frame: `frameRegion[pa >>> 12]` names the region that
- * owns the frame (0 = none), then the offset is checked against the region's
+ * Dispatch is by 4 KiB frame: `frameRegion[pa >>> 12]` names the first region
+ * in the frame (0 = none), then the offset is checked against the region's
  * exact size, so regions smaller than a frame (the 16550's 0x100 bytes) work.
- * Regions must start on a 4 KiB boundary. RAM is region 1 and is read through
+ * Several small regions may share a frame (or1k-sim's UARTs 0x100 apart):
+ * they are chained (`nextInFrame`), so a frame with one region costs one
+ * check as before. A region that spans frames must start on a 4 KiB
+ * boundary. RAM is region 1 and is read through
  * its own fast path by the CPU; the bus methods here are the CPU's slow path
  * and the way tests and loaders reach memory.
  *
@@ -35,6 +38,8 @@ export class Bus {
   readonly regions: BusRegion[] = [];
   /** Region index + 1 per 4 KiB frame; 0 = unmapped. RAM frames hold 0 (checked first). */
   private readonly frameRegion = new Uint16Array(1 << (32 - FRAME_SHIFT));
+  /** Per region id - 1: the next region id in the same frame (0 = none). */
+  private readonly nextInFrame: number[] = [];
   private readonly log: BusLogger;
   private unmappedLogged = 0;
   readonly unmappedLogLimit: number;
@@ -50,29 +55,35 @@ export class Bus {
   /** Maps a device. Throws (at board construction, never at run time) on overlap or misalignment. */
   map(base: number, size: number, handler: MmioHandler, name: string): void {
     base >>>= 0;
-    if ((base & ((1 << FRAME_SHIFT) - 1)) !== 0 || size <= 0 || base + size > 0x100000000) {
-      throw new RangeError(`bus: region ${name} at ${hex(base)} size ${size} must start on a 4 KiB boundary and fit in 32 bits`);
-    }
-    if (base < this.ram.size) throw new RangeError(`bus: region ${name} at ${hex(base)} overlaps RAM`);
     const first = base >>> FRAME_SHIFT;
     const last = (base + size - 1) >>> FRAME_SHIFT;
+    const small = first === last;
+    if ((!small && (base & ((1 << FRAME_SHIFT) - 1)) !== 0) || size <= 0 || base + size > 0x100000000) {
+      throw new RangeError(`bus: region ${name} at ${hex(base)} size ${size} must lie within one 4 KiB frame or start on a 4 KiB boundary, and fit in 32 bits`);
+    }
+    if (base < this.ram.size) throw new RangeError(`bus: region ${name} at ${hex(base)} overlaps RAM`);
     for (let f = first; f <= last; f++) {
-      if (this.frameRegion[f] !== 0) {
-        const other = this.regions[this.frameRegion[f]! - 1]!;
-        throw new RangeError(`bus: region ${name} at ${hex(base)} overlaps ${other.name} at ${hex(other.base)}`);
+      for (let id = this.frameRegion[f]!; id !== 0; id = this.nextInFrame[id - 1]!) {
+        const other = this.regions[id - 1]!;
+        const shares = small && other.size <= (1 << FRAME_SHIFT) && (other.base >>> FRAME_SHIFT) === first;
+        if (!shares || (base < other.base + other.size && other.base < base + size)) {
+          throw new RangeError(`bus: region ${name} at ${hex(base)} overlaps ${other.name} at ${hex(other.base)}`);
+        }
       }
     }
     this.regions.push({ name, base, size, handler });
     const id = this.regions.length;
+    this.nextInFrame.push(small ? this.frameRegion[first]! : 0);
     for (let f = first; f <= last; f++) this.frameRegion[f] = id;
   }
 
   /** The region containing `pa`, if any (RAM excluded). */
   regionAt(pa: number): BusRegion | undefined {
-    const id = this.frameRegion[pa >>> FRAME_SHIFT]!;
-    if (id === 0) return undefined;
-    const r = this.regions[id - 1]!;
-    return ((pa >>> 0) - r.base) < r.size ? r : undefined;
+    for (let id = this.frameRegion[(pa >>> 0) >>> FRAME_SHIFT]!; id !== 0; id = this.nextInFrame[id - 1]!) {
+      const r = this.regions[id - 1]!;
+      if ((pa >>> 0) - r.base >= 0 && (pa >>> 0) - r.base < r.size) return r;
+    }
+    return undefined;
   }
 
   /** Big-endian physical read of 1, 2 or 4 bytes (unsigned result). */
@@ -82,11 +93,10 @@ export class Bus {
     if (pa + size <= ram.size) {
       return size === 4 ? ram.read32(pa) : size === 2 ? ram.read16(pa) : ram.read8(pa);
     }
-    const id = this.frameRegion[pa >>> FRAME_SHIFT]!;
-    if (id !== 0) {
+    for (let id = this.frameRegion[pa >>> FRAME_SHIFT]!; id !== 0; id = this.nextInFrame[id - 1]!) {
       const r = this.regions[id - 1]!;
       const off = pa - r.base;
-      if (off + size <= r.size) return r.handler.read(off, size) >>> 0;
+      if (off >= 0 && off + size <= r.size) return r.handler.read(off, size) >>> 0;
     }
     this.unmapped('read', pa, size, 0);
     return 0;
@@ -102,11 +112,10 @@ export class Bus {
       else ram.write8(pa, value & 0xff);
       return;
     }
-    const id = this.frameRegion[pa >>> FRAME_SHIFT]!;
-    if (id !== 0) {
+    for (let id = this.frameRegion[pa >>> FRAME_SHIFT]!; id !== 0; id = this.nextInFrame[id - 1]!) {
       const r = this.regions[id - 1]!;
       const off = pa - r.base;
-      if (off + size <= r.size) {
+      if (off >= 0 && off + size <= r.size) {
         r.handler.write(off, size, size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff));
         return;
       }

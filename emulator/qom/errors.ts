@@ -19,7 +19,9 @@ export type QomErrorCode =
   | 'bus-full'
   | 'no-free-bus'
   | 'irq-clash'
-  | 'region-clash';
+  | 'region-clash'
+  | 'unknown-cpu'
+  | 'initrd-too-big';
 
 export class QomError extends Error {
   readonly code: QomErrorCode;

@@ -12,10 +12,17 @@
  */
 import { usageError } from '../errors.ts';
 import type { BootStep } from './expect.ts';
+import { BOARDS, DEFAULT_BOARD, findBoard } from '../../emulator/board/boards.ts';
+import { CPU_MODELS, cpuModel } from '../../emulator/cpu/spr.ts';
 
 export const DEFAULT_APPEND = 'console=ttyS0 root=/dev/vda rw';
 /** Without a disk there is no root device to name. */
 export const DEFAULT_APPEND_NO_DISK = 'console=ttyS0';
+/**
+ * or1k-sim mirrors QEMU: no --append, no command line (/chosen/bootargs "");
+ * the kernel finds its console through /chosen/stdout-path.
+ */
+export const DEFAULT_APPEND_OR1KSIM = '';
 export const DEFAULT_MEMORY = 128 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_S = 120;
 export const DEFAULT_PANIC = ['Kernel panic'] as const;
@@ -26,6 +33,12 @@ export const MIN_MEMORY = 16 * 1024 * 1024;
 /** The recipe's `boot:` section as this module reads it (a structural subset of the recipe schema). */
 export interface RecipeBoot {
   kernel?: string;
+  /** Board (`virt`, `or1k-sim`). */
+  machine?: string;
+  /** CPU model (`or1200`, `any`). */
+  cpu?: string;
+  /** Initrd file (relative to the recipe's directory is the caller's to resolve). */
+  initrd?: string;
   append?: string;
   memory?: string | number;
   timeout?: number;
@@ -38,6 +51,9 @@ export interface RecipeBoot {
 
 export interface BootFlags {
   kernel?: string;
+  machine?: string;
+  cpu?: string;
+  initrd?: string;
   append?: string;
   memory?: string;
   /** `--expect` and `--send` in command-line order. */
@@ -57,6 +73,12 @@ export interface BootOptions {
   /** Disk image (absent: a bare kernel boot with no disk). */
   image: string | undefined;
   kernel: string;
+  /** Board name (board/boards.ts). */
+  machine: string;
+  /** CPU model; undefined: the board's default. */
+  cpu: string | undefined;
+  /** Initrd file; undefined: none. */
+  initrd: string | undefined;
   append: string;
   memoryBytes: number;
   steps: BootStep[];
@@ -66,7 +88,7 @@ export interface BootOptions {
   write: boolean;
   devices: string[];
   realtime: boolean;
-  origin: { kernel: Origin; append: Origin; memory: Origin; steps: Origin; timeout: Origin };
+  origin: { kernel: Origin; append: Origin; memory: Origin; steps: Origin; timeout: Origin; initrd: Origin };
 }
 
 export interface ResolveInput {
@@ -84,7 +106,23 @@ export function resolveBootOptions(input: ResolveInput): BootOptions {
     throw usageError('BOOT_NO_KERNEL', 'no kernel to boot: the guest is not built and no --kernel was given',
       'run `mkrootfs guest` to build the or1k kernel, or pass --kernel path/to/vmlinux');
   }
-  const append = pick(flags.append, recipe?.append, input.image === undefined ? DEFAULT_APPEND_NO_DISK : DEFAULT_APPEND);
+  const machine = pick(flags.machine, recipe?.machine, DEFAULT_BOARD);
+  if (findBoard(machine.value!) === undefined) {
+    throw usageError('BOOT_UNKNOWN_MACHINE', `${machine.origin === 'flag' ? '--machine' : 'boot.machine'}: unknown machine "${machine.value}"`,
+      `use one of: ${BOARDS.map((b) => b.name).join(', ')} (--machine help lists them)`, { machine: machine.value });
+  }
+  const cpu = pick(flags.cpu, recipe?.cpu, undefined);
+  if (cpu.value !== undefined && cpuModel(cpu.value) === undefined) {
+    throw usageError('BOOT_UNKNOWN_CPU', `${cpu.origin === 'flag' ? '--cpu' : 'boot.cpu'}: unknown CPU model "${cpu.value}"`,
+      `use one of: ${Object.keys(CPU_MODELS).join(', ')} (--cpu help lists them)`, { cpu: cpu.value });
+  }
+  const initrd = pick(flags.initrd, recipe?.initrd, undefined);
+  const orsim = machine.value === 'or1k-sim';
+  if (orsim && input.image !== undefined) {
+    throw usageError('BOOT_NO_DISK_ON_MACHINE', `the or1k-sim machine has no disk (no virtio), so it cannot boot the image ${input.image}`,
+      'boot it on --machine virt, or give the root file system as an initramfs: --initrd FILE.cpio');
+  }
+  const append = pick(flags.append, recipe?.append, orsim ? DEFAULT_APPEND_OR1KSIM : input.image === undefined ? DEFAULT_APPEND_NO_DISK : DEFAULT_APPEND);
   const memory = pick(flags.memory, recipe?.memory === undefined ? undefined : String(recipe.memory), undefined);
   const memoryBytes = memory.value === undefined ? DEFAULT_MEMORY : parseMemory(memory.value, memory.origin === 'flag' ? '--memory' : 'boot.memory');
   const timeout = pick(flags.timeout, recipe?.timeout === undefined ? undefined : String(recipe.timeout), undefined);
@@ -109,6 +147,9 @@ export function resolveBootOptions(input: ResolveInput): BootOptions {
   return {
     image: input.image,
     kernel: kernel.value,
+    machine: machine.value!,
+    cpu: cpu.value,
+    initrd: initrd.value,
     append: append.value!,
     memoryBytes,
     steps,
@@ -124,6 +165,7 @@ export function resolveBootOptions(input: ResolveInput): BootOptions {
       memory: memory.origin,
       steps: stepsOrigin,
       timeout: timeout.origin,
+      initrd: initrd.origin,
     },
   };
 }

@@ -52,6 +52,20 @@ export function kernelKey(inputs: GuestKeyInputs): string {
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
+/**
+ * The key of the how-to's kernel (`make ARCH=openrisc defconfig`, i.e.
+ * or1ksim_defconfig, no fragment): kernel source and or1k-elf toolchain only.
+ * Kept under `<cache>/guest/kernel-or1ksim-<key>`.
+ */
+export function or1ksimKernelKey(packages: Record<string, string>): string {
+  const canonical = JSON.stringify({
+    revision: GUEST_BUILD_REVISION,
+    config: 'defconfig',
+    packages: ['binutils-or1k-elf', 'gcc-or1k-elf', 'linux-source-6.12'].map((n) => [n, packages[n] ?? '']),
+  });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
 function sortedEntries(rec: Record<string, string>): [string, string][] {
   return Object.entries(rec).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -116,6 +130,8 @@ export function guestDirs(cacheDir: string, key: string) {
     lock: join(root, `.lock-${key}`),
     /** A finished kernel (vmlinux, .config, UAPI headers, logs) for a kernel key. */
     kernel: (kkey: string) => join(root, `kernel-${kkey}`),
+    /** The or1ksim_defconfig kernel (vmlinux, .config, logs) for an or1ksimKernelKey. */
+    kernelOr1ksim: (kkey: string) => join(root, `kernel-or1ksim-${kkey}`),
     /** Downloaded Debian source packages (`.dsc`, `.orig`, `.debian` tarballs). */
     sources: join(cacheDir, 'sources'),
   };

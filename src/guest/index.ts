@@ -18,6 +18,7 @@ import { buildMusl } from './musl.ts';
 import { installToolchain, toolchainFacts } from './toolchain.ts';
 import { buildBusybox } from './busybox.ts';
 import { withLock } from './lock.ts';
+import { or1ksimKernel } from './kernel-or1ksim.ts';
 import { checkHostTools } from './host-tools.ts';
 import type { GuestProgress, StepContext } from './step.ts';
 
@@ -49,10 +50,31 @@ export interface BuildGuestOptions {
 export interface GuestResult extends GuestPaths {
   /** True when this call built the guest, false when it came from the cache. */
   built: boolean;
+  /**
+   * The how-to's `make defconfig` (or1ksim_defconfig) vmlinux, for the or1k-sim
+   * board and an initramfs; absent only with `build: false` when not built yet.
+   */
+  kernelOr1ksim?: string;
 }
 
-/** Returns the guest build for the installed packages and this repository's assets, building it if needed. */
+/**
+ * Returns the guest build for the installed packages and this repository's
+ * assets, building it if needed, and the or1ksim_defconfig kernel beside it.
+ */
 export async function buildGuest(opts: BuildGuestOptions = {}): Promise<GuestResult> {
+  const guest = await buildMainGuest(opts);
+  const env = opts.env ?? process.env;
+  const kernelOr1ksim = await or1ksimKernel({
+    cacheDir: resolveCacheDir({ cacheDir: opts.cacheDir, env }),
+    env: buildEnv(env),
+    progress: opts.progress ?? ((line: string) => { process.stderr.write(line + '\n'); }),
+    build: opts.build ?? true,
+    jobs: opts.jobs,
+  });
+  return kernelOr1ksim === undefined ? guest : { ...guest, kernelOr1ksim };
+}
+
+async function buildMainGuest(opts: BuildGuestOptions): Promise<GuestResult> {
   const env = opts.env ?? process.env;
   const cacheDir = resolveCacheDir({ cacheDir: opts.cacheDir, env });
   const progress = opts.progress ?? ((line: string) => { process.stderr.write(line + '\n'); });

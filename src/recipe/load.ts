@@ -91,4 +91,5 @@ function resolveHostPaths(recipe: Recipe, root: PNode, cwd: string): void {
   recipe.programs.forEach((p, i) => { p.sources = p.sources.map((s, j) => fix(s, ['programs', i, 'sources', j])); });
   if (recipe.deviceTable !== undefined) recipe.deviceTable = fix(recipe.deviceTable, ['deviceTable']);
   if (recipe.boot?.kernel !== undefined) recipe.boot.kernel = fix(recipe.boot.kernel, ['boot', 'kernel']);
+  if (recipe.boot?.initrd !== undefined) recipe.boot.initrd = fix(recipe.boot.initrd, ['boot', 'initrd']);
 }

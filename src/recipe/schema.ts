@@ -152,7 +152,10 @@ export const BootStep = z.strictObject({
 
 export const BootSection = z.strictObject({
   kernel: z.string().optional().describe('Kernel image (vmlinux) on the host, relative to the recipe file\'s directory. Default: the guest kernel (${guest.kernel}).'),
-  append: z.string().optional().describe('Kernel command line. Default "console=ttyS0 root=/dev/vda rw".'),
+  machine: z.enum(['virt', 'or1k-sim']).optional().describe('Board, as QEMU -M: "virt" (default; the image is the virtio disk) or "or1k-sim" (the OpenRISC how-to\'s machine: four UARTs, no disk, the root file system as `initrd`, l.nop 1 powers off).'),
+  cpu: z.enum(['or1200', 'any']).optional().describe('CPU model, as QEMU -cpu: its VR/UPR/CPUCFGR/VR2/AVR registers. Default: or1200 on or1k-sim, any on virt.'),
+  initrd: z.string().optional().describe('Initrd (an initramfs cpio) on the host, relative to the recipe file\'s directory: loaded after the kernel and named in /chosen/linux,initrd-start/-end, as QEMU -initrd.'),
+  append: z.string().optional().describe('Kernel command line. Default "console=ttyS0 root=/dev/vda rw" (virt), empty on or1k-sim (as QEMU without -append).'),
   memory: z.string().regex(SIZE_RE, 'memory is a size such as "128M"').optional().describe('Guest RAM size, e.g. "256M". Default "128M".'),
   timeout: z.number().positive().optional().describe('Seconds of guest time before the boot check fails with a timeout (default 120).'),
   expect: z.array(z.string()).optional().describe('Texts that must all appear on the console, in order, for the check to pass.'),

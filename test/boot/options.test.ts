@@ -23,6 +23,19 @@ describe('resolveBootOptions', () => {
     expect(o.origin.kernel).toBe('flag');
   });
 
+  it('machine, cpu and initrd: flag over recipe; or1k-sim defaults to an empty command line and refuses a disk image', () => {
+    const d = resolveBootOptions({ flags: flags(), image: 'x.img', guestKernel: 'k' });
+    expect(d).toMatchObject({ machine: 'virt', cpu: undefined, initrd: undefined });
+    const recipe = { machine: 'or1k-sim', cpu: 'or1200', initrd: '/r/root.cpio' };
+    const r = resolveBootOptions({ flags: flags(), recipe, guestKernel: 'k' });
+    expect(r).toMatchObject({ machine: 'or1k-sim', cpu: 'or1200', initrd: '/r/root.cpio', append: '', origin: { initrd: 'recipe', append: 'default' } });
+    const f = resolveBootOptions({ flags: flags({ machine: 'virt', cpu: 'any', initrd: 'mine.cpio' }), recipe, guestKernel: 'k' });
+    expect(f).toMatchObject({ machine: 'virt', cpu: 'any', initrd: 'mine.cpio', append: 'console=ttyS0', origin: { initrd: 'flag' } });
+    expect(() => resolveBootOptions({ flags: flags({ machine: 'pc' }), guestKernel: 'k' })).toThrow(expect.objectContaining({ code: 'BOOT_UNKNOWN_MACHINE', exitCode: ExitCode.usage }));
+    expect(() => resolveBootOptions({ flags: flags(), recipe: { cpu: 'or1300' }, guestKernel: 'k' })).toThrow(expect.objectContaining({ code: 'BOOT_UNKNOWN_CPU', message: expect.stringContaining('boot.cpu') }));
+    expect(() => resolveBootOptions({ flags: flags({ machine: 'or1k-sim' }), image: 'x.img', guestKernel: 'k' })).toThrow(expect.objectContaining({ code: 'BOOT_NO_DISK_ON_MACHINE' }));
+  });
+
   it('flags override the recipe, which overrides the defaults', () => {
     const recipe = { append: 'console=ttyS0 root=/dev/vda ro quiet', memory: '64M', timeout: 30, expect: ['BOOT-OK', { send: 'ls', expect: 'bin', timeout: 5 }], fail: ['Oops'] };
     const a = resolveBootOptions({ flags: flags(), recipe, image: 'x.img', guestKernel: 'k' });

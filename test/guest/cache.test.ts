@@ -1,7 +1,7 @@
 /** Cache key and layout: stable for equal inputs, different for any changed input. */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { GUEST_BUILD_REVISION, guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, type GuestKeyInputs } from '../../src/guest/cache.ts';
+import { GUEST_BUILD_REVISION, guestDirs, guestKey, guestLayout, kernelKey, or1ksimKernelKey, resolveCacheDir, type GuestKeyInputs } from '../../src/guest/cache.ts';
 import { assetHashes, ASSETS_DIR } from '../../src/guest/index.ts';
 
 // Made-up inputs (the versions need not be installed): the golden key below is a function of these literals
@@ -42,6 +42,15 @@ describe('guestKey', () => {
     const keys = new Set(variants.map(guestKey));
     expect(keys.size).toBe(variants.length);
     expect(keys.has(base)).toBe(false);
+  });
+
+  it('or1ksimKernelKey depends on the kernel source and toolchain only (no fragment), and differs from the virt kernel\'s', () => {
+    const k = or1ksimKernelKey(inputs.packages);
+    expect(k).toMatch(/^[0-9a-f]{16}$/);
+    expect(k).not.toBe(kernelKey(inputs));
+    expect(or1ksimKernelKey({ ...inputs.packages, 'busybox': 'other' })).toBe(k);
+    expect(or1ksimKernelKey({ ...inputs.packages, 'linux-source-6.12': '6.12.200-1' })).not.toBe(k);
+    expect(guestDirs('/c', 'x').kernelOr1ksim(k)).toBe(`/c/guest/kernel-or1ksim-${k}`);
   });
 
   it('kernelKey depends only on the kernel inputs, so userland changes reuse the built kernel', () => {

@@ -24,6 +24,13 @@ import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type Mo
 import type { SourcePos } from '../../recipe/recipe-error.ts';
 import { writeJunitFile, errorCase } from '../junit-file.ts';
 import { bootSuite, defaultBootLogPath, PipedInput, recipeStepPositions } from './boot-report.ts';
+import { boardHelpText } from '../../../emulator/board/boards.ts';
+import { CPU_MODELS } from '../../../emulator/cpu/spr.ts';
+
+/** `--cpu help`. */
+function cpuHelpText(): string {
+  return ['Available CPUs:', ...Object.values(CPU_MODELS).map((m) => `  ${m.name.padEnd(8)} ${m.description}`)].join('\n') + '\n';
+}
 
 const HELP = `
 Headless (stdin or stdout not a terminal, or any --expect, --send or
@@ -74,8 +81,23 @@ The machine is stopped by then: system_reset resets it at once (info registers
 then shows the reset CPU) and quit skips the commands after it. A boot that
 fails skips them all.
 
+Machines (--machine help lists them): virt (default; QEMU -M virt: disk root on
+virtio-blk, syscon power-off, CPU any) and or1k-sim (QEMU -M or1k-sim, the
+OpenRISC how-to's machine: four UARTs, no disk, the root file system as an
+--initrd initramfs, CPU or1200). On or1k-sim the kernel defaults to the guest
+cache's \`make ARCH=openrisc defconfig\` kernel (\${guest.kernelOr1ksim}), the guest's
+power-off (l.nop 1) ends the boot like QEMU's exit, and without --append the
+command line is empty as in QEMU (the kernel takes its console from the device
+tree's stdout-path); a guest reboot hangs there, as in QEMU (no reset device).
+--cpu or1200|any sets the configuration registers QEMU's models report
+(/proc/cpuinfo: "OpenRISC-13, revision 8" vs "OpenRISC 1000 (1.3-rev0)");
+default or1200 on or1k-sim, any on virt. --initrd FILE works on both boards:
+it is loaded at the first 8 KiB page after the kernel, /chosen gets
+linux,initrd-start/-end and the device tree follows it, as QEMU -initrd does.
+
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
-guest starts), 3 expectation not met, 4 guest panic, 124 timeout.
+guest starts: missing or too large --initrd, unknown --machine/--cpu, ...),
+3 expectation not met, 4 guest panic, 124 timeout.
 
 Examples:
   $ mkrootfs boot recipes/busybox.yml                     rebuild its image, boot, run its checks
@@ -85,10 +107,18 @@ Examples:
   $ mkrootfs boot recipes/busybox.yml --junit out/boot-junit.xml --log out/boot.log
   $ mkrootfs boot --kernel test.elf                        a bare-metal or1k program, no disk
   $ mkrootfs boot --device help                            list device types
-  $ mkrootfs boot out/rootfs.img --expect '/ # ' --monitor-command 'info qtree' --monitor-command system_reset`;
+  $ mkrootfs boot out/rootfs.img --expect '/ # ' --monitor-command 'info qtree' --monitor-command system_reset
+  $ mkrootfs boot --machine help                           list machines (--cpu help: CPU models)
+  $ mkrootfs boot --machine or1k-sim --cpu or1200 --kernel vmlinux --initrd root.cpio \
+      --append 'console=ttyS0' --expect 'Run /init'          the how-to's QEMU -M or1k-sim boot
+  $ mkrootfs boot --machine or1k-sim --initrd root.cpio --print-machine   its devices and tree
+  $ mkrootfs boot out/rootfs.img --cpu or1200 --expect BOOT-OK           virt with an or1200 CPU`;
 
 interface RawFlags {
   kernel?: string;
+  machine?: string;
+  cpu?: string;
+  initrd?: string;
   append?: string;
   memory?: string;
   fail?: string[];
@@ -114,7 +144,10 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .description('Boot Linux on an image with the bundled or1k emulator (headless checks or interactive console)')
     .argument('[target]', 'a recipe (.yml: its image, rebuilt first, and its boot: section) or a disk image')
     .option('--kernel <vmlinux>', 'kernel ELF to boot (default: the guest cache\'s); alone: a bare-metal program, no disk')
-    .option('--append <args>', 'kernel command line (default "console=ttyS0 root=/dev/vda rw")')
+    .option('--machine <name>', 'board: virt (default) or or1k-sim; "help" lists them')
+    .option('--cpu <model>', 'CPU model: or1200 or any (default: the board\'s); "help" lists them')
+    .option('--initrd <file>', 'load FILE (an initramfs cpio) after the kernel and name it in /chosen, as QEMU -initrd')
+    .option('--append <args>', 'kernel command line (default "console=ttyS0 root=/dev/vda rw"; on or1k-sim none, as QEMU)')
     .option('--memory <size>', 'guest RAM, e.g. 128M (default 128M)')
     .option('--expect <text>', 'wait for TEXT on the console (repeatable, in order)')
     .option('--send <text>', 'type TEXT and Enter into the console (repeatable, in order)')
@@ -180,7 +213,16 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       return ExitCode.ok;
     }
   }
+  if (raw.machine === 'help') {
+    io.stdout.write(boardHelpText());
+    return ExitCode.ok;
+  }
+  if (raw.cpu === 'help') {
+    io.stdout.write(cpuHelpText());
+    return ExitCode.ok;
+  }
   const flags: BootFlags = {
+    machine: raw.machine, cpu: raw.cpu, initrd: raw.initrd,
     kernel: raw.kernel, append: raw.append, memory: raw.memory, steps, fail: raw.fail ?? [], timeout: raw.timeout,
     write: raw.write === true, devices, realtime: raw.realtime === true, json: raw.json === true, printMachine: raw.printMachine === true,
   };
@@ -196,14 +238,21 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   } else if (target !== undefined) {
     image = resolve(io.cwd, target);
     requireFile(image, 'disk image', 'build one with `mkrootfs RECIPE.yml` or `mkrootfs build`');
-  } else if (flags.kernel === undefined) {
+  } else if (flags.kernel === undefined && flags.machine !== 'or1k-sim') {
     throw usageError('BOOT_NO_TARGET', 'nothing to boot: give a recipe, a disk image, or --kernel', 'e.g. mkrootfs boot recipes/busybox.yml');
   }
   const needGuestKernel = flags.kernel === undefined && recipeBoot?.kernel === undefined;
-  const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, guestKernel: needGuestKernel ? await guestKernelPath(io) : undefined });
+  const orsim = (flags.machine ?? recipeBoot?.machine) === 'or1k-sim';
+  const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, guestKernel: needGuestKernel ? await guestKernelPath(io, orsim ? 'kernelOr1ksim' : 'kernel') : undefined });
   if (opts.kernel !== undefined) opts.kernel = resolve(io.cwd, opts.kernel);
   requireFile(opts.kernel, 'kernel', opts.origin.kernel === 'guest cache' ? 'rebuild the guest with `mkrootfs guest`' : 'check the --kernel path');
   const kernel = readFileSync(opts.kernel);
+  let initrd: Uint8Array | undefined;
+  if (opts.initrd !== undefined) {
+    opts.initrd = resolve(io.cwd, opts.initrd);
+    requireFile(opts.initrd, 'initrd', `check the ${opts.origin.initrd === 'flag' ? '--initrd' : 'boot.initrd'} path (an initramfs: e.g. \`find . | cpio -o -H newc > root.cpio\`)`);
+    initrd = readFileSync(opts.initrd);
+  }
 
   const monitorCommands = raw.monitorCommand ?? [];
   const interactive = !flags.json && opts.steps.length === 0 && io.stdin.isTTY === true && io.stdout.isTTY === true && !flags.printMachine && monitorCommands.length === 0;
@@ -262,6 +311,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     });
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,
+      machine: opts.machine, cpu: opts.cpu, initrd,
       drives: extraDrives,
       rtcEpochSeconds: rtcEpoch(io.env),
       jit: raw.jit !== false,
@@ -369,9 +419,9 @@ const CODE_OF: Record<SessionResult['outcome']['kind'], string> = {
 };
 
 function describeStart(o: BootOptions, interactive: boolean): string {
-  const what = o.image ? `${o.image}${o.write ? ' (read-write)' : ' (copy-on-write)'}` : 'no disk';
+  const what = (o.image ? `${o.image}${o.write ? ' (read-write)' : ' (copy-on-write)'}` : 'no disk') + (o.initrd ? ` + initrd ${o.initrd}` : '');
   const mode = interactive ? 'interactive console, Ctrl-A x quits, Ctrl-A c monitor' : `headless, ${o.steps.length} step(s), timeout ${o.timeoutS} s guest time`;
-  return `boot: ${o.kernel} + ${what}, ${o.memoryBytes >> 20}M, append "${o.append}" — ${mode}${o.realtime && !interactive ? ', realtime' : ''}`;
+  return `boot: ${o.machine}${o.cpu ? ` (cpu ${o.cpu})` : ''}: ${o.kernel} + ${what}, ${o.memoryBytes >> 20}M, append "${o.append}" — ${mode}${o.realtime && !interactive ? ', realtime' : ''}`;
 }
 
 function requireFile(path: string, what: string, hint: string): void {
@@ -442,13 +492,13 @@ class LogFile {
   }
 }
 
-/** The guest cache's kernel if the guest has been built (never builds it; else undefined). */
-async function guestKernelPath(io: CommandContext['io']): Promise<string | undefined> {
+/** The guest cache's kernel (virt, or or1ksim_defconfig) if it has been built (never builds it; else undefined). */
+async function guestKernelPath(io: CommandContext['io'], which: 'kernel' | 'kernelOr1ksim'): Promise<string | undefined> {
   try {
     const { loadToolConfig } = await import('../config.ts');
     const { guestVar } = await import('../../guest/vars.ts');
     const config = await loadToolConfig(io.cwd, io.env.HOME);
-    const k = await guestVar('kernel', { cacheDir: config.cacheDir, env: io.env, build: false });
+    const k = await guestVar(which, { cacheDir: config.cacheDir, env: io.env, build: false });
     return existsSync(k) ? k : undefined;
   } catch {
     return undefined;

@@ -27,8 +27,11 @@ another user, the command prints what to install and exits 1:
 Cache directory: --cache-dir, else cacheDir in .mkrootfsrc.yml, else
 $MKROOTFS_CACHE_DIR, else ~/.cache/mkrootfs.
 
---print writes JSON: { key, dir, kernel, busybox, cc, sysroot, logs }
-(kernel = vmlinux, busybox = the "make install" tree, cc = or1k-linux-musl-gcc).
+--print writes JSON: { key, dir, kernel, kernelOr1ksim, busybox, cc, sysroot, logs }
+(kernel = the virt vmlinux, kernelOr1ksim = the \`make ARCH=openrisc defconfig\`
+vmlinux for --machine or1k-sim and an initramfs, null with --no-build when not
+built yet; busybox = the "make install" tree, cc = or1k-linux-musl-gcc). Recipes
+name them \${guest.kernel}, \${guest.kernelOr1ksim}, \${guest.busybox}, ...
 
 Exit codes: 0 ok, 1 build failed / packages missing / not built with --no-build.
 
@@ -68,13 +71,13 @@ export function defineGuest(program: Command, ctx: CommandContext): void {
         jobs,
         progress: (line) => info(io, line),
       });
-      const paths = { key: guest.key, dir: guest.dir, kernel: guest.kernel, busybox: guest.busybox, cc: guest.cc, sysroot: guest.sysroot, logs: guest.logs };
+      const paths = { key: guest.key, dir: guest.dir, kernel: guest.kernel, kernelOr1ksim: guest.kernelOr1ksim ?? null, busybox: guest.busybox, cc: guest.cc, sysroot: guest.sysroot, logs: guest.logs };
       if (flags.print) {
         io.stdout.write(JSON.stringify(paths, null, 2) + '\n');
       } else {
         io.stdout.write(
           `guest ${guest.key} (${guest.built ? 'built now' : 'cached'}) in ${guest.dir}\n` +
-          `  kernel   ${guest.kernel}\n  busybox  ${guest.busybox}\n  cc       ${guest.cc}\n  sysroot  ${guest.sysroot}\n  logs     ${guest.logs}\n`);
+          `  kernel   ${guest.kernel}\n  kernelOr1ksim ${guest.kernelOr1ksim ?? '(not built: run mkrootfs guest)'}\n  busybox  ${guest.busybox}\n  cc       ${guest.cc}\n  sysroot  ${guest.sysroot}\n  logs     ${guest.logs}\n`);
       }
     });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { OR1KSIM_DEVICES } from '../../../emulator/board/or1k-sim.ts';
 import { boardRegistry, checkBoardTable } from '../../../emulator/board/board.ts';
 import { composeMachine, type ComposeOptions } from '../../../emulator/board/compose.ts';
 import { TYPE_VIRT_MACHINE, VIRT_DEVICES } from '../../../emulator/board/virt.ts';
@@ -64,6 +65,11 @@ describe('machine composition from the board table', () => {
     expect(() => checkBoardTable([{ name: 'a', base: 0x1000, size: 0x1001 }, { name: 'b', base: 0x2000, size: 0x100 }]))
       .toThrow(expect.objectContaining({ code: 'region-clash' }));
     expect(() => checkBoardTable(VIRT_DEVICES)).not.toThrow();
+    // Rows that both declare the line shared may use it (or1k-sim's UARTs); one undeclared row still clashes.
+    expect(() => checkBoardTable([{ name: 'a', base: 0x1000, size: 0x100, irq: 2, sharedIrq: true }, { name: 'b', base: 0x1100, size: 0x100, irq: 2, sharedIrq: true }])).not.toThrow();
+    expect(() => checkBoardTable([{ name: 'a', base: 0x1000, size: 0x100, irq: 2, sharedIrq: true }, { name: 'b', base: 0x2000, size: 0x100, irq: 2 }]))
+      .toThrow(expect.objectContaining({ code: 'irq-clash' }));
+    expect(() => checkBoardTable(OR1KSIM_DEVICES)).not.toThrow();
   });
 
   it('prints the whole tree with every property, child<> and link<> included (for --print-machine)', () => {
@@ -74,7 +80,7 @@ describe('machine composition from the board table', () => {
     expect(text).toContain('append = "console=ttyS0"');
     expect(text).toContain('rtc-base = 1700000000');
     expect(text).toMatch(/\n {2}cpu = child<or1k-cpu>\n {2}sysbus = child<container>\n {2}drives = child<container>\n/);
-    expect(text).toMatch(/\/machine\/sysbus\/serial \(ns16550a\)\n\s+clock-frequency = 20000000 \(0x1312d00\)\n\s+chardev = "serial0"\n\s+mmio = 0x90000000/);
+    expect(text).toMatch(/\/machine\/sysbus\/serial \(ns16550a\)\n\s+clock-frequency = 20000000 \(0x1312d00\)\n\s+chardev = "serial0"\n\s+alias = "uart0"\n\s+mmio = 0x90000000/);
     expect(text).toMatch(/\/machine\/sysbus\/virtio-mmio.7 \(virtio-mmio\)\n(\s+.*\n)*?\s+device = child<virtio-blk-device>\n/);
     expect(text).toMatch(/\/machine\/sysbus\/virtio-mmio.7\/device \(virtio-blk-device\)\n\s+drive = "hd0" \(link<drive> \/machine\/drives\/hd0\)/);
     expect(text).toMatch(/\/machine\/drives\/hd0 \(drive\)\n\s+size = 16777216 \(16M\)/);

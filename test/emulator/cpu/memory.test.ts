@@ -122,6 +122,22 @@ describe('RAM (GuestRam) and bus', () => {
     expect(log[3]).toMatch(/suppressed/);
     expect(() => bus.map(0x90000000, 0x1000, { read: () => 0, write: () => {} }, 'x')).toThrow(/overlaps uart/);
   });
+  it('several sub-frame regions share a 4 KiB frame (or1k-sim UARTs 0x100 apart); overlaps and unaligned frame-spanning regions are refused', () => {
+    const bus = new Bus({ ram: new Ram(8192) });
+    const seen: string[] = [];
+    for (let n = 3; n >= 0; n--) {
+      bus.map(0x90000000 + 0x100 * n, 0x100, { read: (off) => 0x10 * n + off, write: (off, _s, v) => { seen.push(`${n}:${off}=${v}`); } }, `uart${n}`);
+    }
+    expect([0, 1, 2, 3].map((n) => bus.read(0x90000000 + 0x100 * n + 5, 1))).toEqual([5, 0x15, 0x25, 0x35]);
+    bus.write(0x90000207, 1, 9);
+    expect(seen).toEqual(['2:7=9']);
+    expect(bus.read(0x90000400, 1)).toBe(0); // past the last one: unmapped
+    expect(bus.unmappedAccesses).toBe(1);
+    expect(bus.regionAt(0x900001ff)?.name).toBe('uart1');
+    expect(() => bus.map(0x90000180, 0x100, { read: () => 0, write: () => {} }, 'x')).toThrow(/overlaps uart/);
+    expect(() => bus.map(0x90000400, 0x1000, { read: () => 0, write: () => {} }, 'y')).toThrow(/one 4 KiB frame or start on a 4 KiB boundary/);
+    expect(() => bus.map(0x90000000, 0x1000, { read: () => 0, write: () => {} }, 'z')).toThrow(/overlaps uart/);
+  });
   it('CPU accesses to MMIO go through the handler with the access size', () => {
     const m = machine([...A.li(4, 0x96000000), ...A.li(5, 0x5555), A.sw(4, 5, 0), A.lhz(6, 4, 6), HALT]);
     const seen: string[] = [];
