@@ -95,6 +95,8 @@ export interface ResolveInput {
   flags: BootFlags;
   recipe?: RecipeBoot;
   image?: string;
+  /** The boot target when it is an initramfs (a cpio recipe's image or a cpio file): the initrd unless --initrd names another. */
+  initrd?: string;
   /** The cached guest kernel, if the guest has been built. */
   guestKernel?: string;
 }
@@ -116,7 +118,7 @@ export function resolveBootOptions(input: ResolveInput): BootOptions {
     throw usageError('BOOT_UNKNOWN_CPU', `${cpu.origin === 'flag' ? '--cpu' : 'boot.cpu'}: unknown CPU model "${cpu.value}"`,
       `use one of: ${Object.keys(CPU_MODELS).join(', ')} (--cpu help lists them)`, { cpu: cpu.value });
   }
-  const initrd = pick(flags.initrd, recipe?.initrd, undefined);
+  const initrd = pick(flags.initrd, input.initrd ?? recipe?.initrd, undefined);
   const orsim = machine.value === 'or1k-sim';
   if (orsim && input.image !== undefined) {
     throw usageError('BOOT_NO_DISK_ON_MACHINE', `the or1k-sim machine has no disk (no virtio), so it cannot boot the image ${input.image}`,

@@ -3,7 +3,7 @@
  * or1k emulator — headless with boot checks (CI) or on an interactive console.
  */
 import type { Command } from 'commander';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CommandContext } from '../main.ts';
 import { info } from '../io.ts';
@@ -228,22 +228,27 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   };
 
   let image: string | undefined;
+  // The target is an initramfs (a cpio recipe's image, or a cpio file): it boots as --initrd does.
+  let targetInitrd: string | undefined;
   let recipeBoot: RecipeBoot | undefined;
   let stepPos: ((step: number) => SourcePos | undefined) | undefined;
   if (target !== undefined && /\.ya?ml$/i.test(target)) {
     const loaded = await loadBootRecipe(resolve(io.cwd, target), io);
-    image = loaded.image;
+    if (loaded.initramfs) targetInitrd = loaded.image;
+    else image = loaded.image;
     recipeBoot = loaded.boot;
     stepPos = loaded.stepPos;
   } else if (target !== undefined) {
-    image = resolve(io.cwd, target);
-    requireFile(image, 'disk image', 'build one with `mkrootfs RECIPE.yml` or `mkrootfs build`');
+    const path = resolve(io.cwd, target);
+    requireFile(path, 'disk image', 'build one with `mkrootfs RECIPE.yml` or `mkrootfs build`');
+    if (looksLikeInitramfs(path)) targetInitrd = path;
+    else image = path;
   } else if (flags.kernel === undefined && flags.machine !== 'or1k-sim') {
     throw usageError('BOOT_NO_TARGET', 'nothing to boot: give a recipe, a disk image, or --kernel', 'e.g. mkrootfs boot recipes/busybox.yml');
   }
   const needGuestKernel = flags.kernel === undefined && recipeBoot?.kernel === undefined;
   const orsim = (flags.machine ?? recipeBoot?.machine) === 'or1k-sim';
-  const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, guestKernel: needGuestKernel ? await guestKernelPath(io, orsim ? 'kernelOr1ksim' : 'kernel') : undefined });
+  const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, initrd: targetInitrd, guestKernel: needGuestKernel ? await guestKernelPath(io, orsim ? 'kernelOr1ksim' : 'kernel') : undefined });
   if (opts.kernel !== undefined) opts.kernel = resolve(io.cwd, opts.kernel);
   requireFile(opts.kernel, 'kernel', opts.origin.kernel === 'guest cache' ? 'rebuild the guest with `mkrootfs guest`' : 'check the --kernel path');
   const kernel = readFileSync(opts.kernel);
@@ -272,7 +277,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   const extraDrives = openExtraDrives(opts.devices, io.cwd, opts.write);
 
   const logPath = raw.log !== undefined ? resolve(io.cwd, raw.log)
-    : defaultBootLogPath({ image: opts.image, kernel: opts.kernel, outputDir: (await toolConfig(io)).outputDir, cwd: io.cwd });
+    : defaultBootLogPath({ image: opts.image ?? opts.initrd, kernel: opts.kernel, outputDir: (await toolConfig(io)).outputDir, cwd: io.cwd });
   // Headless: piped stdin is typed into the console (see HELP).
   let piped: PipedInput | undefined;
   let log: LogFile | undefined;
@@ -536,11 +541,12 @@ function openExtraDrives(devices: readonly string[], cwd: string, write: boolean
  * a stale image — or another recipe's image at the same output path. Boot the
  * IMAGE path instead to keep what an earlier `--write` boot changed.
  */
-async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; boot: RecipeBoot | undefined; stepPos: (step: number) => SourcePos | undefined }> {
+async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; initramfs: boolean; boot: RecipeBoot | undefined; stepPos: (step: number) => SourcePos | undefined }> {
   requireFile(recipePath, 'recipe', 'check the path');
   // The recipe stack loads only when a recipe is booted (keeps `boot IMAGE` start-up short).
   const { loadToolConfig } = await import('../config.ts');
-  const { loadRecipe, imageOutputPath, buildFromRecipe } = await import('../../pipeline.ts');
+  const { loadRecipe, imageOutputPath, buildFromRecipe, imageFormat } = await import('../../pipeline.ts');
+  const { isInitramfs } = await import('../../image-format.ts');
   const config = await loadToolConfig(io.cwd, io.env.HOME);
   const args = { recipePath, env: io.env, cwd: io.cwd, cacheDir: config.cacheDir };
   const loaded = await loadRecipe(args);
@@ -548,5 +554,20 @@ async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Pro
   info(io, `boot: building ${image} from ${recipePath}`);
   await buildFromRecipe({ ...args, output: image });
   requireFile(image, 'disk image (after building the recipe)', 'check the recipe\'s image.output');
-  return { image, boot: loaded.recipe.boot, stepPos: recipeStepPositions(loaded) };
+  return { image, initramfs: isInitramfs(imageFormat(loaded)), boot: loaded.recipe.boot, stepPos: recipeStepPositions(loaded) };
+}
+
+/** A newc/odc cpio archive ("0707") or gzip data: an initramfs, never a disk image. */
+function looksLikeInitramfs(path: string): boolean {
+  const head = Buffer.alloc(4);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    if (readSync(fd, head, 0, 4, 0) < 4) return false;
+  } catch {
+    return false; // unreadable: the disk open reports it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return head.toString('latin1') === '0707' || (head[0] === 0x1f && head[1] === 0x8b);
 }
