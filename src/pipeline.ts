@@ -20,6 +20,7 @@ import { writeImageFile, type ImageSummary, type ImageOptions } from './ext2/wri
 import { prepareOutput } from './ext2/output-file.ts';
 import { DirHandles } from './tree/dir-handles.ts';
 import type { TempPaths } from './temp-paths.ts';
+import type { ImageFileHandle } from './ext2/image-fs.ts';
 
 export type { LoadedRecipe } from './recipe/load.ts';
 export type { Recipe, BootSection } from './recipe/schema.ts';
@@ -66,6 +67,8 @@ export interface BuildFromRecipeArgs extends LoadRecipeArgs {
   onProgress?: (p: RecipeProgress) => void;
   /** Told of every scratch directory and temp file while it exists, so that an interrupted build can remove them (src/temp-paths.ts). */
   temps?: TempPaths;
+  /** Write the image front to back into this handle (`-o -`: src/ext2/sequential-output.ts) instead of a file; the summary's path is then "-". */
+  stream?: ImageFileHandle;
 }
 
 export interface RecipeBuildSummary extends ImageSummary {
@@ -173,10 +176,10 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
   progress({ step: 'load', state: 'start', detail: args.recipePath });
   const loaded = await loadRecipe(args);
   progress({ step: 'load', state: 'done' });
-  const output = imageOutputPath(loaded, args);
+  const output = args.stream ? '-' : imageOutputPath(loaded, args);
   const inputs = recipeInputs(loaded, cwd);
   // Before any work: the output must be a usable path, and none of the inputs.
-  const target = await prepareOutput({ path: output, inputs });
+  const target = args.stream ? undefined : await prepareOutput({ path: output, inputs });
   // Scratch space for compiled programs and tar layers' contents; removed at the end.
   const workDir = await scratchDir();
   args.temps?.add(workDir);
@@ -189,11 +192,11 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
-    const existing = target.existing ? { ...target.existing, path: output } : undefined;
+    const existing = target?.existing ? { ...target.existing, path: output } : undefined;
     const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd, handles, output: existing });
     progress({ step: 'tree', state: 'done' });
-    progress({ step: 'write', state: 'start', detail: output });
-    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image), inputs, temps: args.temps });
+    progress({ step: 'write', state: 'start', detail: args.stream ? 'stdout' : output });
+    const summary = await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image), inputs, temps: args.temps, stream: args.stream });
     progress({ step: 'write', state: 'done' });
     return { ...summary, recipe: args.recipePath, epoch };
   } finally {

@@ -17,23 +17,46 @@ import { withSignalCleanup } from '../signal-cleanup.ts';
 import { prepareOutput } from '../../ext2/output-file.ts';
 import { DirHandles } from '../../tree/dir-handles.ts';
 import type { TempPaths } from '../../temp-paths.ts';
+import { stdoutImage } from '../stdout-image.ts';
+import { DEFAULT_EXCLUDES, compileExcludes } from '../../tree/exclude.ts';
+import { BUILD_SUMMARY_HELP, buildSummaryJson, formatBuildSummary } from './build-summary.ts';
 
 const HELP = `
-Without a recipe, --from-dir and -o are required: the directory's contents
-become the image's root (like mke2fs -d, but reproducible and without root).
-Owners default to root:root (--owner keep keeps the host's). Times come from
-SOURCE_DATE_EPOCH when set (every mtime is clamped to it), else from the tree.
+Without a recipe, --from-dir and -o are required: the directories' contents
+become the image (like genext2fs -d or mke2fs -d, but reproducible and without
+root). --from-dir DIR[:DEST] may be repeated: the layers are copied in order,
+later over earlier (an entry replaces what an earlier layer had at its path,
+directories merge), each into DEST inside the image (default /; DEST starts
+with "/", and the split is at the last ":/", so a DIR containing ":/" needs an
+explicit :DEST). Owners default to root:root (--owner keep keeps the host's).
+Times come from SOURCE_DATE_EPOCH when set (every mtime is clamped to it),
+else from the tree.
+
+Excludes: like Buildroot's overlays, every --from-dir layer leaves out
+version-control directories and editor leftovers: .git .svn .hg .bzr CVS
+.empty *~ (--no-default-excludes keeps them). --exclude GLOB (repeatable)
+leaves out more, in every layer, with rsync's rules: a pattern without "/"
+matches a name at any depth ("*.o"); one with "/" matches the path from the
+layer root ("etc/ssh/*_key", "/build"); a trailing "/" matches directories
+only; * and ? do not cross "/", ** does; [a-z] [!a-z] are sets; \\ escapes.
+An excluded directory is left out with everything under it. (Recipe layers:
+the layer's exclude: list, see recipes/README.md.)
 
 Sizes: 64M, 1G, 65536 (bytes); auto = content plus a margin; +8M = content
 plus 8 MiB of free space.
 
-The image's SHA-256 is computed only when asked for (--json or --sha256): it
-costs about 0.7 s of CPU per GB of image.
+-o - writes the image to stdout (it must be a pipe or a file, never a
+terminal) and the summary to stderr: nothing but the image is on stdout.
+
+The image's SHA-256 is computed only when asked for (--json or --sha256) on
+--from-dir builds (recipe builds always compute it): it costs about 0.7 s of
+CPU per GB of image.
 
 The image is written to a temp file beside it and renamed into place: only a
 regular file is ever replaced (keeping its permissions), never a device, FIFO
 or one of the build's inputs; missing directories are created. SIGINT,
 SIGTERM and SIGHUP remove the temp file, and the build ends by the signal.
+${BUILD_SUMMARY_HELP}
 
 Exit codes: 0 ok, 1 runtime error (unreadable input, I/O: full or read-only
 disk), 2 invalid input (bad option or output path, tree does not fit the size),
@@ -42,11 +65,17 @@ disk), 2 invalid input (bad option or output path, tree does not fit the size),
 Examples:
   $ mkrootfs build recipes/busybox.yml
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size 64M
+  $ mkrootfs build --from-dir ./base --from-dir ./overlay --from-dir ./app:/opt/app -o out/rootfs.img
+  $ mkrootfs build --from-dir ./rootfs --exclude '*.o' --exclude 'usr/share/doc/' -o out/rootfs.img
+  $ mkrootfs build --from-dir ./rootfs -o - | gzip > rootfs.img.gz
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size +8M --block-size 1024 --label rootfs
   $ SOURCE_DATE_EPOCH=1700000000 mkrootfs build --from-dir ./rootfs -o rootfs.img --owner keep --json`;
 
 interface BuildFlags {
-  fromDir?: string;
+  fromDir?: string[];
+  exclude?: string[];
+  /** false with --no-default-excludes. */
+  defaultExcludes?: boolean;
   output?: string;
   size?: string;
   inodes?: string;
@@ -63,8 +92,10 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
     .command('build')
     .description('Build an ext2 image from a recipe or from a host directory')
     .argument('[recipe]', 'recipe file (.yml); omit to use --from-dir')
-    .option('--from-dir <dir>', 'host directory whose contents become the image root')
-    .option('-o, --output <image>', 'image file to write (replaced only on success)')
+    .option('--from-dir <dir[:dest]>', 'host directory whose contents go into the image at DEST (default /); repeat to layer, later over earlier', collect, undefined)
+    .option('--exclude <glob>', 'leave matching entries of the --from-dir layers out (repeatable; rsync rules, see below)', collect, undefined)
+    .option('--no-default-excludes', 'keep .git .svn .hg .bzr CVS .empty *~ (left out by default)')
+    .option('-o, --output <image>', 'image file to write (replaced only on success); - for stdout')
     .option('--size <size>', 'image size: 64M, auto, or +8M (content plus free space) (default: auto)')
     .option('--inodes <n>', 'number of inodes (default: the tree plus a margin)')
     .option('--block-size <bytes>', 'block size: 1024, 2048 or 4096 (default: 4096)')
@@ -78,19 +109,34 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
   cmd.action(async (recipe: string | undefined, flags: BuildFlags & Record<string, unknown>) => {
     if (recipe !== undefined) {
       if (flags.fromDir !== undefined) throw usageError('BUILD_CONFLICT', 'give either a recipe or --from-dir, not both', 'drop one of them');
+      if (flags.exclude !== undefined || flags.defaultExcludes === false) {
+        throw usageError('BUILD_CONFLICT', '--exclude and --no-default-excludes apply to --from-dir builds', 'set exclude: on the recipe\'s layers instead');
+      }
       const { runRecipeBuild } = await import('./build-recipe.ts');
       // SIGINT, SIGTERM, SIGHUP: remove temp files and scratch directories, then end by the signal.
       await withSignalCleanup((temps) => runRecipeBuild(recipe, flags, ctx, temps));
       return;
     }
     const summary = await withSignalCleanup((temps) => buildFromDir(flags, ctx.io, temps));
-    if (flags.json) ctx.io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else {
-      ctx.io.stdout.write(`${summary.path}: ${summary.bytes} bytes, ${summary.blocks} blocks of ${summary.blockSize} (${summary.freeBlocks} free), `
-        + `${summary.inodes} inodes (${summary.freeInodes} free), uuid ${summary.uuid}\n${summary.sha256 ? `sha256 ${summary.sha256}\n` : ''}`);
-    }
+    // With -o - stdout carries the image: the summary goes to stderr.
+    const out = flags.output === '-' ? ctx.io.stderr : ctx.io.stdout;
+    if (flags.json) out.write(JSON.stringify(buildSummaryJson(summary), null, 2) + '\n');
+    else out.write(formatBuildSummary(summary, ctx.io.cwd));
     ctx.setExit(0);
   });
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** One --from-dir value: DIR, or DIR:DEST with DEST absolute (split at the last ":/"). */
+export function parseFromDir(value: string): { dir: string; dest: string } {
+  const at = value.lastIndexOf(':/');
+  const dir = at < 0 ? value : value.slice(0, at);
+  const dest = at < 0 ? '/' : value.slice(at + 1);
+  if (dir === '') throw usageError('BAD_OPTION', `--from-dir ${value} names no directory`, 'write --from-dir DIR or --from-dir DIR:/dest', { flag: '--from-dir', value });
+  return { dir, dest };
 }
 
 export function parseOwner(text: string): Owner {
@@ -130,8 +176,8 @@ export function progressReporter(io: CliIo): { update: (p: { phase: string; done
 }
 
 export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPaths): Promise<ImageSummary> {
-  if (!flags.fromDir) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
-  if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE', 'e.g. -o out/rootfs.img');
+  if (!flags.fromDir || flags.fromDir.length === 0) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
+  if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE (or -o - for stdout)', 'e.g. -o out/rootfs.img');
   const options: ImageOptions = {
     ...sizeOptions(parseImageSize(flags.size ?? 'auto', '--size')),
     blockSize: parseInteger(flags.blockSize ?? '4096', '--block-size', 1024, 4096) as 1024,
@@ -144,16 +190,26 @@ export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPat
   if (flags.inodes !== undefined) options.inodes = parseInteger(flags.inodes, '--inodes', 1, 0xffffffff);
   if (flags.label !== undefined) options.label = flags.label;
   const owner = parseOwner(flags.owner ?? 'root');
-  const output = resolve(io.cwd, flags.output);
+  const layers = flags.fromDir.map(parseFromDir);
+  const exclude = compileExcludes([...(flags.defaultExcludes === false ? [] : DEFAULT_EXCLUDES), ...(flags.exclude ?? [])], '--exclude');
+  const toStdout = flags.output === '-';
+  const stream = toStdout ? stdoutImage(io) : undefined;
+  const output = toStdout ? '-' : resolve(io.cwd, flags.output);
   // Before any work: the output must be a usable path.
-  const target = await prepareOutput({ path: output });
+  const target = toStdout ? undefined : await prepareOutput({ path: output });
   const tree = newTree();
   // Trees deeper than PATH_MAX are named through open directories, kept until the image is written.
   const handles = new DirHandles();
   const progress = progressReporter(io);
   try {
-    await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner, handles, output: target.existing ? { ...target.existing, path: output } : undefined });
-    return await writeImageFile({ tree, output, options, onProgress: progress.update, temps });
+    // In order, later over earlier: the same importer as recipe directory layers, so the same conflict rules.
+    for (const layer of layers) {
+      await importDir({
+        tree, hostPath: resolve(io.cwd, layer.dir), dest: layer.dest, owner, handles, exclude,
+        output: target?.existing ? { ...target.existing, path: output } : undefined,
+      });
+    }
+    return await writeImageFile({ tree, output, options, onProgress: progress.update, temps, stream });
   } finally {
     handles.close();
     progress.end();
