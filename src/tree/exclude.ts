@@ -3,10 +3,12 @@
  * a tar archive) that never reach the image. The rules follow rsync's
  * `--exclude`, which Buildroot uses for its overlays:
  *
- *  - a pattern without "/" matches an entry's NAME at any depth (`*~`, `.git`);
- *  - a pattern with a "/" (other than a trailing one) matches the entry's PATH
- *    relative to the layer root, from the start (`etc/ssh/*_key`, `/build`; a
- *    leading "/" only anchors);
+ *  - a pattern matches an entry's path relative to the layer root at any
+ *    depth: `.git` and `*~` match names anywhere, `ssh/*_key` matches
+ *    `etc/ssh/host_key` and `ssh/a_key` (the pattern must match whole
+ *    components at the end of the path);
+ *  - a leading "/" anchors it at the layer root (`/build` is only the
+ *    top-level `build`);
  *  - a trailing "/" matches directories only (`cache/`);
  *  - `*` matches any bytes except "/", `**` any bytes including "/", `?` one
  *    byte except "/", `[abc]` `[a-z]` `[!a-z]` one byte of (or not of) a set;
@@ -42,18 +44,16 @@ export interface ExcludeMatcher {
   excludesAny(parts: readonly string[], isDir: boolean): boolean;
 }
 
-interface Compiled { re: RegExp; dirOnly: boolean; anchored: boolean }
+interface Compiled { re: RegExp; dirOnly: boolean }
 
 /** Compiles exclude patterns; `where` names their origin (a flag or a recipe field) in errors. Returns undefined for none. */
 export function compileExcludes(patterns: readonly string[], where: string): ExcludeMatcher | undefined {
   if (patterns.length === 0) return undefined;
   const compiled = patterns.map((p) => compileOne(p, where));
   const excludes = (path: string, isDir: boolean): boolean => {
-    const slash = path.lastIndexOf('/');
-    const name = slash < 0 ? path : path.slice(slash + 1);
     for (const c of compiled) {
       if (c.dirOnly && !isDir) continue;
-      if (c.re.test(c.anchored ? path : name)) return true;
+      if (c.re.test(path)) return true;
     }
     return false;
   };
@@ -77,8 +77,8 @@ function compileOne(pattern: string, where: string): Compiled {
   let p = toBinary(pattern);
   const dirOnly = p.length > 1 && p.endsWith('/');
   if (dirOnly) p = p.replace(/\/+$/, '');
-  const anchored = p.includes('/');
-  if (p.startsWith('/')) p = p.replace(/^\/+/, '');
+  const anchored = p.startsWith('/');
+  if (anchored) p = p.replace(/^\/+/, '');
   if (p === '') throw bad('matches nothing');
   let re = '';
   for (let i = 0; i < p.length; i++) {
@@ -87,11 +87,7 @@ function compileOne(pattern: string, where: string): Compiled {
       if (i + 1 >= p.length) throw bad('ends with a lone \\');
       re += escapeRe(p[++i]!);
     } else if (c === '*') {
-      if (p[i + 1] === '*') {
-        i++;
-        // "**/" also matches no directory at all: a/**/b matches a/b.
-        if (p[i + 1] === '/') { i++; re += '(?:[^]*/)?'; } else re += '[^]*';
-      } else re += '[^/]*';
+      if (p[i + 1] === '*') { i++; re += '[^]*'; } else re += '[^/]*';
     } else if (c === '?') {
       re += '[^/]';
     } else if (c === '[') {
@@ -106,7 +102,8 @@ function compileOne(pattern: string, where: string): Compiled {
       re += escapeRe(c);
     }
   }
-  return { re: new RegExp(`^${re}$`), dirOnly, anchored };
+  // Unanchored: whole components at the end of the path.
+  return { re: new RegExp(`${anchored ? '^' : '(?:^|/)'}${re}$`), dirOnly };
 }
 
 function escapeRe(c: string): string {

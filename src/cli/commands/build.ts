@@ -35,10 +35,11 @@ else from the tree.
 Excludes: like Buildroot's overlays, every --from-dir layer leaves out
 version-control directories and editor leftovers: .git .svn .hg .bzr CVS
 .empty *~ (--no-default-excludes keeps them). --exclude GLOB (repeatable)
-leaves out more, in every layer, with rsync's rules: a pattern without "/"
-matches a name at any depth ("*.o"); one with "/" matches the path from the
-layer root ("etc/ssh/*_key", "/build"); a trailing "/" matches directories
-only; * and ? do not cross "/", ** does; [a-z] [!a-z] are sets; \\ escapes.
+leaves out more, in every layer, with rsync's rules: a pattern matches whole
+path components at any depth ("*.o", ".cache", "ssh/*_key" matches
+etc/ssh/host_key); a leading "/" anchors it at the layer root ("/build"); a
+trailing "/" matches directories only; * and ? do not cross "/", ** does;
+[a-z] [!a-z] are sets; \\ escapes.
 An excluded directory is left out with everything under it. (Recipe layers:
 the layer's exclude: list, see recipes/README.md.)
 
