@@ -5,7 +5,7 @@
  * must be equal. Plus the pattern errors and the tar importer's use.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -98,5 +98,17 @@ describe('exclude patterns', () => {
     const r = await importTar({ tree, archive, dest: '/', owner: 'root', name: 't.tar', exclude: compileExcludes(DEFAULT_EXCLUDES, 'test') });
     expect(treePaths(tree)).toEqual(['repo', 'repo/file']);
     expect(r.excluded).toBe(3);
+  });
+
+  it('tar layers: a hard link to an excluded member is an error that says so', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'mkrootfs-exlink-'));
+    writeFileSync(join(work, 'a.o'), 'obj');
+    linkSync(join(work, 'a.o'), join(work, 'b'));
+    const made = spawnSync('tar', ['-cf', 't.tar', 'a.o', 'b'], { cwd: work, encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    const archive = new Uint8Array(readFileSync(join(work, 't.tar')));
+    const err = await importTar({ tree: newTree(), archive, dest: '/', owner: 'root', name: 't.tar', exclude: compileExcludes(['*.o'], 'test') }).catch((e: unknown) => e);
+    expect((err as MkrootfsError).code).toBe('TAR_LINK_TARGET');
+    expect((err as MkrootfsError).message).toContain('"a.o" is excluded from the layer');
   });
 });
