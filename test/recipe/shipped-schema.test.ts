@@ -8,7 +8,8 @@
  * broken recipe.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Readable, Writable } from 'node:stream';
@@ -43,7 +44,13 @@ describe('the shipped recipe schema', () => {
     const stdout = new Writable({ write(c, _e, cb) { out += String(c); cb(); } });
     const code = await main(['schema'], { stdout, stderr: stdout, stdin: Readable.from([]), env: {}, cwd: ROOT });
     expect(code).toBe(0);
-    expect(readFileSync(SCHEMA, 'utf8'), 'regenerate it: node bin/mkrootfs.js schema > schema/recipe.schema.json').toBe(out);
+    expect(readFileSync(SCHEMA, 'utf8'), 'regenerate it: node bin/mkrootfs.js schema -o schema/recipe.schema.json').toBe(out);
+    // -o writes the same text to a file.
+    const dir = mkdtempSync(join(tmpdir(), 'mkrootfs-schema-'));
+    const w = await main(['schema', '-o', 'out.json'], { stdout, stderr: stdout, stdin: Readable.from([]), env: {}, cwd: dir });
+    expect(w).toBe(0);
+    expect(readFileSync(join(dir, 'out.json'), 'utf8')).toBe(out);
+    expect(await main(['schema', '-o', 'missing/dir/out.json'], { stdout, stderr: stdout, stdin: Readable.from([]), env: {}, cwd: dir })).toBe(2);
   });
 
   it('is in the package, with the recipes', () => {
