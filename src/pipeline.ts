@@ -23,6 +23,7 @@ import { writeCpioFile, type CpioSummary } from './cpio/write-cpio.ts';
 import { EXT2_ONLY_FIELDS, defaultImageName, isInitramfs, type ImageFormat } from './image-format.ts';
 import { DirHandles } from './tree/dir-handles.ts';
 import type { TempPaths } from './temp-paths.ts';
+import type { ImageFileHandle } from './ext2/image-fs.ts';
 
 export type { LoadedRecipe } from './recipe/load.ts';
 export type { Recipe, BootSection } from './recipe/schema.ts';
@@ -73,6 +74,8 @@ export interface BuildFromRecipeArgs extends LoadRecipeArgs {
   onProgress?: (p: RecipeProgress) => void;
   /** Told of every scratch directory and temp file while it exists, so that an interrupted build can remove them (src/temp-paths.ts). */
   temps?: TempPaths;
+  /** Write the image front to back into this handle (`-o -`: src/ext2/sequential-output.ts) instead of a file; the summary's path is then "-". */
+  stream?: ImageFileHandle;
 }
 
 /** What a build wrote: an ext2 image's summary, or a cpio archive's (tell them apart by `format`). */
@@ -194,10 +197,13 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
   progress({ step: 'load', state: 'done' });
   const format = imageFormat(loaded, args.format);
   if (isInitramfs(format)) rejectExt2Overrides(args.image, format);
-  const output = imageOutputPath(loaded, args);
+  if (args.stream && isInitramfs(format)) {
+    throw usageError('STREAM_FORMAT', `-o - streams ext2 images only, not ${format}`, 'write the archive to a file: -o out/rootfs.cpio');
+  }
+  const output = args.stream ? '-' : imageOutputPath(loaded, args);
   const inputs = recipeInputs(loaded, cwd);
   // Before any work: the output must be a usable path, and none of the inputs.
-  const target = await prepareOutput({ path: output, inputs });
+  const target = args.stream ? undefined : await prepareOutput({ path: output, inputs });
   // Scratch space for compiled programs and tar layers' contents; removed at the end.
   const workDir = await scratchDir();
   args.temps?.add(workDir);
@@ -210,13 +216,13 @@ export async function buildFromRecipe(args: BuildFromRecipeArgs): Promise<Recipe
       progress({ step: 'compile', state: 'done' });
     }
     progress({ step: 'tree', state: 'start' });
-    const existing = target.existing ? { ...target.existing, path: output } : undefined;
+    const existing = target?.existing ? { ...target.existing, path: output } : undefined;
     const tree = await recipeTree(loaded, { fs: args.fs, epoch, programs, workDir, cwd, handles, output: existing });
     progress({ step: 'tree', state: 'done' });
-    progress({ step: 'write', state: 'start', detail: output, format });
+    progress({ step: 'write', state: 'start', detail: args.stream ? 'stdout' : output, format });
     const summary: BuildSummary = isInitramfs(format)
       ? await writeCpioFile({ tree, output, options: { epoch, gzip: format === 'cpio.gz' }, inputs, temps: args.temps })
-      : { format: 'ext2', ...await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image), inputs, temps: args.temps }) };
+      : { format: 'ext2', ...await writeImageFile({ tree, output, options: imageOptions(loaded, epoch, args.image), inputs, temps: args.temps, stream: args.stream }) };
     progress({ step: 'write', state: 'done', format });
     return { ...summary, recipe: args.recipePath, epoch };
   } finally {

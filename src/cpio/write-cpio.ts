@@ -43,6 +43,8 @@ export interface CpioSummary {
   sha256: string;
   /** Entries in the archive, the trailer not counted. */
   entries: number;
+  /** Distinct inodes among them (hard links share one). */
+  inodes: number;
   /** Size of the cpio archive before compression (equals bytes for cpio). */
   archiveBytes: number;
 }
@@ -95,6 +97,7 @@ export async function writeCpioFile(args: WriteCpioArgs): Promise<CpioSummary> {
       bytes: written.bytes,
       sha256: written.sha256,
       entries: plan.entries.length,
+      inodes: plan.entries.reduce((max, e) => Math.max(max, e.fields.ino), 0),
       archiveBytes,
     };
   } catch (err) {

@@ -79,6 +79,12 @@ export interface WriteImageArgs {
   /** Told of the temp file while it exists, so that an interrupted build can remove it. */
   temps?: TempPaths;
   onProgress?: (p: { phase: string; done: number; total: number }) => void;
+  /**
+   * Write the image front to back into this handle instead of a file (for
+   * `-o -`: see sequential-output.ts); `output` then only names it in
+   * messages and no output path is checked, created or replaced.
+   */
+  stream?: ImageFileHandle;
 }
 
 const SCAN_CONCURRENCY = 16;
@@ -103,7 +109,7 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   }
 
   // Before any work: the output path must be usable (and is checked again just before the rename).
-  const target: OutputTarget = outFs ? await prepareOutput({ path: args.output, fs: outFs, inputs: args.inputs }) : { path: args.output };
+  const target: OutputTarget = outFs && !args.stream ? await prepareOutput({ path: args.output, fs: outFs, inputs: args.inputs }) : { path: args.output };
 
   // 1. Inodes and content.
   const plan = planInodes(args.tree);
@@ -158,10 +164,32 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   for (const p of meta.pieces) pieces.push(p);
   pieces.sort((a, b) => a.phys - b.phys);
 
-  // 4. Stream into a temp file beside the target (output-file.ts), then rename.
-  const tmp = tempPathFor(target.path, randomBytes(4).toString('hex'));
+  // 4. Stream into a temp file beside the target (output-file.ts), then rename; or into the caller's stream.
   const windowBytes = Math.min(8 << 20, geo.blocksCount * bs);
   const hasher: ImageHasher = opts.hash === false ? new NoHasher(windowBytes) : new InlineHasher(windowBytes);
+  const stream = (out: ImageFileHandle) => streamImage({
+    out, fs, pieces, blockSize: bs, blocksCount: geo.blocksCount, hasher, windowBytes,
+    onProgress: (done, total) => args.onProgress?.({ phase: 'write', done, total }),
+  });
+  const summary = (sha256: string): ImageSummary => ({
+    path: args.output,
+    bytes: geo.blocksCount * bs,
+    sha256,
+    blockSize: bs,
+    blocks: geo.blocksCount,
+    freeBlocks: meta.freeBlocks,
+    inodes: geo.inodesCount,
+    freeInodes: meta.freeInodes,
+    uuid: formatUuid(uuid),
+  });
+  if (args.stream) {
+    await stream(args.stream);
+    const digest = await hasher.digest();
+    await args.stream.truncate(geo.blocksCount * bs);
+    await args.stream.close();
+    return summary(digest);
+  }
+  const tmp = tempPathFor(target.path, randomBytes(4).toString('hex'));
   let sha256: string;
   let out;
   args.temps?.add(tmp);
@@ -177,10 +205,7 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
     throw outputError(err, args.output);
   }
   try {
-    await streamImage({
-      out, fs, pieces, blockSize: bs, blocksCount: geo.blocksCount, hasher, windowBytes,
-      onProgress: (done, total) => args.onProgress?.({ phase: 'write', done, total }),
-    });
+    await stream(out);
     sha256 = await hasher.digest();
     await out.truncate(geo.blocksCount * bs);
     await out.close();
@@ -194,17 +219,7 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
     args.temps?.delete(tmp);
     throw outputError(err, args.output);
   }
-  return {
-    path: args.output,
-    bytes: geo.blocksCount * bs,
-    sha256,
-    blockSize: bs,
-    blocks: geo.blocksCount,
-    freeBlocks: meta.freeBlocks,
-    inodes: geo.inodesCount,
-    freeInodes: meta.freeInodes,
-    uuid: formatUuid(uuid),
-  };
+  return summary(sha256);
 }
 
 /**

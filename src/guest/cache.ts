@@ -4,6 +4,7 @@
  * the outputs inside `<cacheDir>/guest/<key>`.
  */
 import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -135,4 +136,95 @@ export function guestDirs(cacheDir: string, key: string) {
     /** Downloaded Debian source packages (`.dsc`, `.orig`, `.debian` tarballs). */
     sources: join(cacheDir, 'sources'),
   };
+}
+
+/** One finished step in a build directory's journal. */
+export interface StepRecord {
+  step: string;
+  /** sha256 of the previous record's key and this step's name; the first record chains from the guest key. */
+  key: string;
+  /** What the step returned (JSON), handed back when the step is skipped. */
+  result?: unknown;
+}
+
+/**
+ * The journal of a guest build directory (`<build>/steps.json`): the steps
+ * that finished, in order, each with its result. A build directory belongs to
+ * one guest key, which hashes every input of the build (package versions,
+ * source packages, assets, GUEST_BUILD_REVISION), and each record's key
+ * chains that key with the names of the steps before it: a record is valid
+ * only for the same inputs and the same steps before it.
+ *
+ * After an interrupted or failed run the next run skips the recorded steps
+ * and resumes at the first unrecorded one; a step is recorded only after it
+ * returned, so a half-finished step is redone (steps are written to be safe
+ * to redo over their own leftovers). Running a step drops every record after
+ * it: later steps are redone after an earlier one changed.
+ */
+export class StepJournal {
+  private cursor = 0;
+
+  private constructor(private readonly file: string, private readonly guestKey: string, private records: StepRecord[]) {}
+
+  /**
+   * Opens the journal of `buildDir` for `key`. Without a usable journal (none,
+   * another key, damaged, or no step finished yet) the directory is emptied:
+   * a fresh build.
+   */
+  static open(buildDir: string, key: string): StepJournal {
+    const file = join(buildDir, 'steps.json');
+    let records: StepRecord[] = [];
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { key?: unknown; steps?: unknown };
+      if (saved.key === key && Array.isArray(saved.steps)) records = saved.steps as StepRecord[];
+    } catch {
+      records = [];
+    }
+    if (records.length === 0) rmSync(buildDir, { recursive: true, force: true });
+    mkdirSync(buildDir, { recursive: true });
+    const journal = new StepJournal(file, key, records);
+    journal.save();
+    return journal;
+  }
+
+  /** Names of the steps recorded as finished (in order). */
+  get finished(): string[] {
+    return this.records.map((r) => r.step);
+  }
+
+  /** The record of `step` when it is the next one recorded with the same steps before it (the step is then skipped). */
+  lookup(step: string): StepRecord | undefined {
+    const r = this.records[this.cursor];
+    if (r === undefined || r.step !== step || r.key !== this.keyAt(this.cursor, step)) return undefined;
+    this.cursor++;
+    return r;
+  }
+
+  /** `step` is about to run: every record from here on is dropped. */
+  begin(step: string): void {
+    void step;
+    if (this.records.length > this.cursor) {
+      this.records = this.records.slice(0, this.cursor);
+      this.save();
+    }
+  }
+
+  /** `step` returned `result`: recorded (atomically on disk). */
+  finish(step: string, result: unknown): void {
+    this.records = this.records.slice(0, this.cursor);
+    this.records.push({ step, key: this.keyAt(this.cursor, step), ...(result === undefined ? {} : { result }) });
+    this.cursor++;
+    this.save();
+  }
+
+  private keyAt(index: number, step: string): string {
+    const previous = index === 0 ? this.guestKey : this.records[index - 1]!.key;
+    return sha256Hex(`${previous}\0${step}`);
+  }
+
+  private save(): void {
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ key: this.guestKey, steps: this.records }, null, 2) + '\n');
+    renameSync(tmp, this.file);
+  }
 }

@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MkrootfsError } from '../errors.ts';
-import { guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, sha256Hex, type GuestKeyInputs, type GuestPaths } from './cache.ts';
+import { StepJournal, guestDirs, guestKey, guestLayout, kernelKey, resolveCacheDir, sha256Hex, type GuestKeyInputs, type GuestPaths } from './cache.ts';
 import { ensurePackages, ensureSources, findDsc, installedVersions, isRoot, KEY_PACKAGES, SOURCE_PACKAGES, type SourcePackage } from './packages.ts';
 import { buildKernel, configureKernel, extractKernel, installKernelHeaders } from './kernel.ts';
 import { buildMusl } from './musl.ts';
@@ -20,10 +20,10 @@ import { buildBusybox } from './busybox.ts';
 import { withLock } from './lock.ts';
 import { or1ksimKernel } from './kernel-or1ksim.ts';
 import { checkHostTools } from './host-tools.ts';
-import type { GuestProgress, StepContext } from './step.ts';
+import type { GuestProgress, StepContext, StepEvent } from './step.ts';
 
 export type { GuestPaths } from './cache.ts';
-export type { GuestProgress } from './step.ts';
+export type { GuestProgress, StepEvent } from './step.ts';
 
 /** Assets shipped with the repository that shape the build (hashed into the key). */
 /** Beside this module: src/guest/assets, or its copy in dist/src/guest/assets (scripts/build.mjs). */
@@ -41,6 +41,8 @@ export interface BuildGuestOptions {
   build?: boolean;
   /** Progress lines (step names, elapsed seconds). Default: process.stderr. */
   progress?: GuestProgress;
+  /** Step events (start, done, failed, resumed) for a live display; without it they are lines on `progress`. */
+  onStep?: (e: StepEvent) => void;
   /** Whether missing Debian packages may be installed. Default: running as root. */
   root?: boolean;
   /** Parallel make jobs. Default: CPUs + 1. */
@@ -83,7 +85,7 @@ async function buildMainGuest(opts: BuildGuestOptions): Promise<GuestResult> {
   const dirs0 = guestDirs(cacheDir, 'x');
   const setupCtx = (): StepContext => {
     mkdirSync(dirs0.root, { recursive: true });
-    return { logs: dirs0.root, env: buildEnv(env), progress, now: () => performance.now() };
+    return { logs: dirs0.root, env: buildEnv(env), progress, now: () => performance.now(), onStep: opts.onStep };
   };
 
   // The key needs installed package versions and downloaded sources.
@@ -105,13 +107,17 @@ async function buildMainGuest(opts: BuildGuestOptions): Promise<GuestResult> {
   return withLock(dirs.lock, progress, async () => {
     if (isComplete(dirs.final)) return { ...guestLayout(dirs.final, key), built: false };
     const started = performance.now();
-    progress(`guest: building ${key} in ${dirs.build} (kernel, musl, busybox; several minutes)`);
-    rmSync(dirs.build, { recursive: true, force: true });
+    // Steps an interrupted run finished are kept (cache.ts StepJournal); without any, a fresh directory.
+    const journal = StepJournal.open(dirs.build, key);
+    const kept = journal.finished;
+    progress(kept.length > 0
+      ? `guest: resuming ${key} in ${dirs.build} after ${kept.join(', ')} (finished by an earlier run)`
+      : `guest: building ${key} in ${dirs.build} (kernel, musl, busybox; several minutes)`);
     const out = guestLayout(join(dirs.build, 'out'), key);
     const work = join(dirs.build, 'work');
     mkdirSync(out.logs, { recursive: true });
     mkdirSync(work, { recursive: true });
-    const ctx: StepContext = { logs: out.logs, env: buildEnv(env), progress, now: () => performance.now() };
+    const ctx: StepContext = { logs: out.logs, env: buildEnv(env), progress, now: () => performance.now(), onStep: opts.onStep, journal };
     const jobs = opts.jobs ?? availableParallelism() + 1;
 
     await kernelPart(ctx, dirs.kernel(kernelKey(inputs.key)), join(dirs.build, 'kernel-part'), work, jobs, out);
@@ -140,14 +146,18 @@ async function kernelPart(ctx: StepContext, partDir: string, stageDir: string, w
   if (existsSync(join(partDir, 'vmlinux'))) {
     ctx.progress(`guest: kernel reused from ${partDir}`);
   } else {
-    rmSync(stageDir, { recursive: true, force: true });
+    // stageDir is inside the build directory: fresh on a fresh build, kept with its finished steps on a resumed one.
     mkdirSync(join(stageDir, 'logs'), { recursive: true });
     const kctx: StepContext = { ...ctx, logs: join(stageDir, 'logs') };
     const src = await extractKernel(kctx, work);
     await configureKernel(kctx, src, join(ASSETS_DIR, 'kernel.config'));
     await buildKernel(kctx, src, join(stageDir, 'vmlinux'), jobs);
     await installKernelHeaders(kctx, src, join(stageDir, 'uapi'));
-    copyFileSync(join(src, '.config'), join(stageDir, 'kernel.config'));
+    // Safe to redo after an interruption here: the copy lands atomically, and the source goes only after it.
+    if (!existsSync(join(stageDir, 'kernel.config'))) {
+      copyFileSync(join(src, '.config'), join(stageDir, 'kernel.config.tmp'));
+      renameSync(join(stageDir, 'kernel.config.tmp'), join(stageDir, 'kernel.config'));
+    }
     rmSync(src, { recursive: true, force: true });
     try {
       renameSync(stageDir, partDir);

@@ -1,15 +1,42 @@
 /**
  * Build steps: each one runs external commands with its output appended to
- * `<logs>/<step>.log`, reports its name and elapsed seconds, and on failure
- * throws GUEST_STEP_FAILED naming the step with the tail of its log.
+ * `<logs>/<step>.log`, reports its start (with the log's path), end and
+ * elapsed time, and on failure throws GUEST_STEP_FAILED naming the step with
+ * the tail of its log. With a journal (cache.ts StepJournal) a step finished
+ * by an earlier, interrupted run is skipped and its result handed back.
  */
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, writeSync } from 'node:fs';
+import { openSync, closeSync, fstatSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { MkrootfsError } from '../errors.ts';
+import type { StepJournal } from './cache.ts';
 
 /** Progress lines for the user (stderr in the CLI). */
 export type GuestProgress = (line: string) => void;
+
+/**
+ * A step's progress: 'start', then 'done' or 'failed' (elapsed = its run
+ * time), or only 'resumed' when an earlier run finished it.
+ */
+export interface StepEvent {
+  step: string;
+  state: 'start' | 'done' | 'failed' | 'resumed';
+  /** Milliseconds since the step started (0 for 'start' and 'resumed'). */
+  elapsedMs: number;
+  /** The step's log file. */
+  log: string;
+}
+
+/** The progress line of a step event (the plain, one-line-per-event form). */
+export function stepLine(e: StepEvent): string {
+  const secs = (e.elapsedMs / 1000).toFixed(1);
+  switch (e.state) {
+    case 'start': return `guest: ${e.step} ... (log: ${e.log})`;
+    case 'done': return `guest: ${e.step} done (${secs} s)`;
+    case 'failed': return `guest: ${e.step} FAILED after ${secs} s (log: ${e.log})`;
+    case 'resumed': return `guest: ${e.step} done in an earlier run (kept)`;
+  }
+}
 
 export interface StepContext {
   /** Directory that receives `<step>.log`. */
@@ -19,6 +46,10 @@ export interface StepContext {
   progress: GuestProgress;
   /** Monotonic milliseconds, for elapsed times only (never in outputs). */
   now: () => number;
+  /** Receives step events instead of `progress` getting their lines (the CLI's live display). */
+  onStep?: (e: StepEvent) => void;
+  /** Finished steps of this build directory: they are skipped, and the steps that finish now are recorded. */
+  journal?: StepJournal;
 }
 
 /** A command runner bound to one step's log. */
@@ -34,19 +65,37 @@ export interface StepRunner {
 
 const TAIL_LINES = 25;
 
-/** Runs one named step, printing `guest: <name> ...` and `guest: <name> done (12.3 s)`. */
+/**
+ * Runs one named step: `guest: <name> ... (log: <path>)`, then
+ * `guest: <name> done (12.3 s)`. A step the journal has as finished is not
+ * run: its recorded result is returned. The result is recorded only after
+ * `fn` returned, so an interrupted step is redone by the next run.
+ */
 export async function runStep<T>(ctx: StepContext, name: string, fn: (r: StepRunner) => Promise<T>): Promise<T> {
   const logPath = join(ctx.logs, `${name}.log`);
+  const report = (state: StepEvent['state'], elapsedMs: number): void => {
+    const e: StepEvent = { step: name, state, elapsedMs, log: logPath };
+    if (ctx.onStep) ctx.onStep(e);
+    else ctx.progress(stepLine(e));
+  };
+  const recorded = ctx.journal?.lookup(name);
+  if (recorded) {
+    report('resumed', 0);
+    return recorded.result as T;
+  }
+  ctx.journal?.begin(name);
   const fd = openSync(logPath, 'a');
+  if (fstatSync(fd).size > 0) writeSync(fd, `\n--- ${name} runs again (an earlier run did not finish it) ---\n`);
   const started = ctx.now();
-  ctx.progress(`guest: ${name} ...`);
+  report('start', 0);
   const runner = makeRunner(ctx, name, logPath, fd);
   try {
     const result = await fn(runner);
-    ctx.progress(`guest: ${name} done (${((ctx.now() - started) / 1000).toFixed(1)} s)`);
+    ctx.journal?.finish(name, result);
+    report('done', ctx.now() - started);
     return result;
   } catch (err) {
-    ctx.progress(`guest: ${name} FAILED after ${((ctx.now() - started) / 1000).toFixed(1)} s`);
+    report('failed', ctx.now() - started);
     if (err instanceof MkrootfsError) throw err;
     throw stepFailed(name, logPath, (err as Error)?.message ?? String(err), err);
   } finally {

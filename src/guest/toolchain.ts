@@ -6,7 +6,7 @@
  * Why each flag is needed: ../../shared docs "guest-toolchain.md", README.md here.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { MkrootfsError } from '../errors.ts';
@@ -74,7 +74,10 @@ export async function installToolchain(ctx: StepContext, args: InstallToolchainA
     const binutilsDir = dirname(args.facts.gcc);
     for (const tool of BINUTILS) {
       const target = join(binutilsDir, `or1k-elf-${tool}`);
-      if (existsSync(target)) symlinkSync(target, join(args.binDir, `${CROSS_PREFIX}${tool}`));
+      const link = join(args.binDir, `${CROSS_PREFIX}${tool}`);
+      // Redone after an interrupted run: the link may be there already.
+      rmSync(link, { force: true });
+      if (existsSync(target)) symlinkSync(target, link);
     }
     // Smoke test: the wrapper compiles, links and produces a Linux-entry static ELF.
     const probe = join(args.workDir, 'toolchain-probe');

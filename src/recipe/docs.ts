@@ -16,7 +16,7 @@ boot it with \`mkrootfs boot recipe.yml\`.
 <!-- Generated from src/recipe/schema.ts by \`mkrootfs schema --markdown\`. Do not edit by hand. -->
 
 \`\`\`yaml
-# yaml-language-server: $schema=../out/recipe.schema.json   (mkrootfs schema > out/recipe.schema.json)
+# yaml-language-server: $schema=../schema/recipe.schema.json   (shipped in the package; also printed by mkrootfs schema)
 vars:
   greeting: { env: GREETING, default: "hello" }
 image:

@@ -61,6 +61,8 @@ export const LayerEntry = z.strictObject({
     .describe('Ownership of imported entries: "root" (0:0, default), "keep" (as on the host / in the archive), or "UID:GID".'),
   maxRatio: z.number().positive().optional()
     .describe('Tar archives only: the build refuses a layer that expands to more than this many times the archive\'s size (sparse files\' holes included), as a guard against decompression bombs; any archive may expand to 64 MiB. Raise it for a trusted archive of very compressible data. Default 100.'),
+  exclude: z.array(z.string().min(1)).optional()
+    .describe('Glob patterns of entries left out of the image, with everything under them (rsync --exclude rules): a pattern matches whole path components at any depth ("*~", ".git", "ssh/*_key" matches etc/ssh/host_key); a leading "/" anchors it at the layer root ("/build"); a trailing "/" matches directories only; * and ? do not cross "/", ** does; [a-z] and [!a-z] are sets; \\ escapes. Default: Buildroot\'s overlay excludes [".git", ".svn", ".hg", ".bzr", "CVS", ".empty", "*~"]; giving a list replaces them (exclude: [] keeps everything).'),
 }).describe('One layer. Later layers override earlier ones entry by entry; directories merge.');
 
 export const FileEntry = z.strictObject({

@@ -27,12 +27,13 @@ import type { PathKey } from './yaml-source.ts';
 import { notRegularError, readBytes, readRegularText, type HostFs } from './host-fs.ts';
 import { etcFiles, userGroups } from './etc-files.ts';
 import { parseDeviceTable } from './device-table.ts';
+import { DEFAULT_EXCLUDES, compileExcludes, type ExcludeMatcher } from '../tree/exclude.ts';
 
 /** Largest device table read. */
 const MAX_DEVICE_TABLE_BYTES = 4 << 20;
 
 /** Copies a host directory into the tree (src/tree/import-dir.ts in production). */
-export type DirImporter = (args: { tree: Tree; hostPath: string; dest: string; owner: ImportOwner }) => Promise<unknown>;
+export type DirImporter = (args: { tree: Tree; hostPath: string; dest: string; owner: ImportOwner; exclude?: ExcludeMatcher }) => Promise<unknown>;
 
 export interface RecipeToTreeArgs {
   recipe: Recipe;
@@ -93,13 +94,17 @@ export async function recipeToTree(args: RecipeToTreeArgs): Promise<Tree> {
   for (const [i, layer] of recipe.layers.entries()) {
     const owner: ImportOwner = layer.owner === 'root' || layer.owner === 'keep' ? layer.owner
       : { uid: Number(layer.owner.split(':')[0]), gid: Number(layer.owner.split(':')[1]) };
+    let exclude: ExcludeMatcher | undefined;
+    await attempt(['layers', i, 'exclude'], `layer ${layer.source}`, () => {
+      exclude = compileExcludes(layer.exclude ?? DEFAULT_EXCLUDES, `layers[${i}].exclude`);
+    });
     await attempt(['layers', i, 'source'], `layer ${layer.source}`, async () => {
       const st = await fs.stat(layer.source);
       if (!st.isDirectory() && !st.isFile()) throw notRegularError(layer.source, st, 'layer source', 'a directory or a tar archive');
       if (st.isDirectory()) {
-        await args.importDir({ tree, hostPath: layer.source, dest: layer.dest, owner });
+        await args.importDir({ tree, hostPath: layer.source, dest: layer.dest, owner, exclude });
       } else {
-        const tar = { dest: layer.dest, owner, ownerNames, name: layer.source, sink: args.tarSink, maxRatio: layer.maxRatio, destAttrs: parentAttrs };
+        const tar = { dest: layer.dest, owner, ownerNames, name: layer.source, sink: args.tarSink, maxRatio: layer.maxRatio, destAttrs: parentAttrs, exclude };
         if (!fs.open) {
           await importTar({ tree, archive: await readBytes(fs, layer.source), ...tar });
           return;

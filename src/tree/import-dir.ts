@@ -15,6 +15,7 @@ import * as nodeFs from 'node:fs';
 import { ExitCode, MkrootfsError } from '../errors.ts';
 import { bytesToBinary, displayName, mkdirp, validateName, type DirNode, type Node, type NodeAttrs, type Tree } from './tree.ts';
 import { DirHandles, FD_DIR } from './dir-handles.ts';
+import type { ExcludeMatcher } from './exclude.ts';
 
 export type Owner = 'root' | 'keep' | { uid: number; gid: number };
 
@@ -55,9 +56,11 @@ export interface ImportDirArgs {
   handles?: DirHandles;
   /** The image being written, when it already exists: meeting it in the tree is an error (it would be copied into itself, then replaced). */
   output?: { dev: number; ino: number; path: string };
+  /** Entries (by path relative to `hostPath`) left out, with everything under them (exclude.ts). */
+  exclude?: ExcludeMatcher;
 }
 
-export interface ImportSummary { entries: number; bytes: number }
+export interface ImportSummary { entries: number; bytes: number; excluded: number }
 
 /** Linux's split of a dev_t into major (12+ bits) and minor (20 bits). */
 export function splitDev(rdev: number): { major: number; minor: number } {
@@ -94,7 +97,7 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
     owner === 'root' ? { uid: 0, gid: 0 } : owner === 'keep' ? { uid: st.uid, gid: st.gid } : owner;
   const attrsOf = (st: HostStat): NodeAttrs => ({ perm: st.mode & 0o7777, ...ownerOf(st), mtime: Math.floor(st.mtimeMs / 1000) });
   const links = new Map<string, Promise<Node>>(); // promises: a node may still be in the making
-  const summary: ImportSummary = { entries: 0, bytes: 0 };
+  const summary: ImportSummary = { entries: 0, bytes: 0, excluded: 0 };
   const utf8 = new TextDecoder('utf-8', { fatal: true });
   const slash = Buffer.from('/');
 
@@ -114,7 +117,7 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
   /** A directory opened because its path grew long; `refs` counts pending directories named through it. */
   interface Anchor { fd: number; refs: number; filesUnder: boolean }
   /** A directory still to read: `access` is the (short) path to use, `shown` its real path (for messages). */
-  interface Pending { dir: DirNode; access: Buffer; shown: Buffer; treePath: string; anchor: Anchor | undefined; levels: number }
+  interface Pending { dir: DirNode; access: Buffer; shown: Buffer; treePath: string; rel: string; anchor: Anchor | undefined; levels: number }
   const anchors = new Set<Anchor>();
   const release = (a: Anchor | undefined): void => {
     if (!a || --a.refs > 0) return;
@@ -179,7 +182,7 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
   };
 
   const readOne = async (item: Pending, pending: Pending[]): Promise<void> => {
-    const { dir, access, shown, treePath } = item;
+    const { dir, access, shown, treePath, rel } = item;
     let names: Buffer[];
     try {
       names = fs.readdirSync(access, { encoding: 'buffer' });
@@ -198,6 +201,8 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
       const childShown = Buffer.concat([shown, slash, rawName]);
       let st: HostStat;
       try { st = fs.lstatSync(childAccess); } catch (err) { throw unreadable(err, childShown, 'stat'); }
+      const childRel = rel === '' ? name : `${rel}/${name}`;
+      if (args.exclude?.excludes(childRel, st.isDirectory())) { summary.excluded++; continue; }
       summary.entries++;
       if (st.isDirectory()) {
         const existing = dir.entries.get(name);
@@ -214,7 +219,7 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
         } else if (childAnchor) {
           childAnchor.refs++;
         }
-        subdirs.push({ dir: child, access: childPath, shown: childShown, treePath: childTreePath, anchor: childAnchor, levels });
+        subdirs.push({ dir: child, access: childPath, shown: childShown, treePath: childTreePath, rel: childRel, anchor: childAnchor, levels });
         continue;
       }
       const key = `${st.dev}:${st.ino}`;
@@ -229,7 +234,7 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
     for (let i = subdirs.length - 1; i >= 0; i--) pending.push(subdirs[i]!);
   };
 
-  const pending: Pending[] = [{ dir: destDir, access: rootPath, shown: rootPath, treePath: args.dest ?? '/', anchor: undefined, levels: 0 }];
+  const pending: Pending[] = [{ dir: destDir, access: rootPath, shown: rootPath, treePath: args.dest ?? '/', rel: '', anchor: undefined, levels: 0 }];
   let sinceYield = 0;
   try {
     while (pending.length > 0) {

@@ -27,6 +27,7 @@ import { tarStream } from './tar/decompress.ts';
 import { ExpansionBudget } from './tar/expansion.ts';
 import { readTar, type TarEntry } from './tar/reader.ts';
 import { describeWhere } from './tar/tar-error.ts';
+import type { ExcludeMatcher } from './exclude.ts';
 
 export type ImportOwner = 'root' | 'keep' | { uid: number; gid: number };
 
@@ -66,9 +67,11 @@ export interface ImportTarArgs {
    * the numeric ids are used (tar --numeric-owner): deterministic, host-free.
    */
   ownerNames?: OwnerNames;
+  /** Members (by path in the archive) left out, with everything under them (exclude.ts); their data is skipped unread. */
+  exclude?: ExcludeMatcher;
 }
 
-export interface ImportTarResult { entries: number }
+export interface ImportTarResult { entries: number; excluded: number }
 
 const CHUNK = 1 << 20;
 
@@ -85,10 +88,12 @@ export async function importTar(args: ImportTarArgs): Promise<ImportTarResult> {
   const destDir = mkdirp(tree, destParts.join('/'), args.destAttrs ?? { perm: 0o755, uid: 0, gid: 0, mtime: 0 });
   const source = new ByteSource(tarStream({ chunks: stream.chunks, archive: args.name, budget }));
   let count = 0;
+  let excluded = 0;
   try {
     for await (const { entry, data } of readTar(source, args.name)) {
       const where = describeWhere(entry.where);
       const parts = safeParts(entry.name, where);
+      if (args.exclude && parts.length > 0 && args.exclude.excludesAny(parts, entry.kind === 'dir')) { excluded++; continue; }
       const attrs = attributes(entry, args.owner, args.ownerNames);
       let node: Node;
       switch (entry.kind) {
@@ -104,7 +109,11 @@ export async function importTar(args: ImportTarArgs): Promise<ImportTarResult> {
         case 'hardlink': {
           const targetParts = safeParts(entry.linkname, `${where} (hard link target)`);
           const target = find(destDir, targetParts, `${where} (hard link target)`);
-          if (!target) throw usageError('TAR_LINK_TARGET', `${where}: hard link target ${JSON.stringify(displayName(targetParts.join('/')))} is not in the archive before it`, 'hard links must point at an earlier entry');
+          if (!target) {
+            const left = args.exclude?.excludesAny(targetParts, false) === true;
+            throw usageError('TAR_LINK_TARGET', `${where}: hard link target ${JSON.stringify(displayName(targetParts.join('/')))} is ${left ? 'excluded from the layer' : 'not in the archive before it'}`,
+              left ? 'exclude the hard link too, or narrow the layer\'s exclude patterns' : 'hard links must point at an earlier entry');
+          }
           if (target.type === 'dir') throw usageError('TAR_LINK_TARGET', `${where}: hard link to a directory`, 'directories cannot be hard-linked');
           node = target;
           break;
@@ -123,7 +132,7 @@ export async function importTar(args: ImportTarArgs): Promise<ImportTarResult> {
   } finally {
     await source.close();
   }
-  return { entries: count };
+  return { entries: count, excluded };
 }
 
 function attributes(e: TarEntry, owner: ImportOwner, names: OwnerNames | undefined): NodeAttrs {

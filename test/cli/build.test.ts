@@ -67,7 +67,7 @@ describe('mkrootfs build --from-dir', () => {
     const r = await cli(['build', '--from-dir', 'src3', '-o', 'opts.img', '--size', '8M', '--inodes', '500', '--owner', '1000:100', '--reserved-percent', '0', '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
-    expect(s.bytes).toBe(8 << 20);
+    expect(s.size).toBe(8 << 20);
     expect(s.inodes).toBeGreaterThanOrEqual(500);
     e2fsckClean(join(dir, 'opts.img'));
     expect(debugfsStat(join(dir, 'opts.img'), '/etc/hostname')).toMatchObject({ uid: 1000, gid: 100 });
@@ -126,7 +126,7 @@ describe('mkrootfs build --from-dir', () => {
     const bin = resolve('bin/mkrootfs.js');
     const ok = spawnSync(process.execPath, [bin, 'build', '--from-dir', 'src7', '-o', 'proc.img'], { cwd: dir, encoding: 'utf8' });
     expect(ok.status, ok.stderr).toBe(0);
-    expect(ok.stdout).toMatch(/proc\.img: \d+ bytes/);
+    expect(ok.stdout).toMatch(/^proc\.img: ext2, \d+ bytes, /);
     const bad = spawnSync(process.execPath, [bin, 'build', '--from-dir', 'src7', '-o', 'proc2.img', '--size', '10K'], { cwd: dir, encoding: 'utf8' });
     expect(bad.status).toBe(2);
   });

@@ -26,7 +26,7 @@ describe('runStep', () => {
     expect(log).toContain("$ sh -c 'echo to-stdout; echo to-stderr >&2'");
     expect(log).toContain('to-stdout\n');
     expect(log).toContain('to-stderr\n');
-    expect(lines).toEqual(['guest: demo ...', 'guest: demo done (1.5 s)']);
+    expect(lines).toEqual([`guest: demo ... (log: ${join(ctx.logs, 'demo.log')})`, 'guest: demo done (1.5 s)']);
   });
 
   it('feeds stdin when asked (make oldconfig answers)', async () => {

@@ -34,19 +34,20 @@ async function cli(args: string[], cwd: string, env: Record<string, string> = {}
 const sha = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 describe('mkrootfs recipe.yml', () => {
-  it('builds with the shorthand; --json gives output, sha256, size and counts; progress lines on stderr', async () => {
+  it('builds with the shorthand; --json gives path, format, sha256, size and counts; progress lines on stderr', async () => {
     const dir = project({ 'recipe.yml': 'vars: { who: world }\nfiles: [{ path: /hello, content: "hello ${who}\\n" }]\n' });
     const r = await cli(['recipe.yml', '--set', 'who=cli', '-o', 'img/x.img', '--json'], dir);
     expect(r.code, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.output).toBe(join(dir, 'img/x.img'));
+    expect(j.path).toBe(join(dir, 'img/x.img'));
+    expect(j.format).toBe('ext2');
     expect(j.sha256).toBe(sha(join(dir, 'img/x.img')));
-    expect(j.bytes).toBe(readFileSync(join(dir, 'img/x.img')).length);
+    expect(j.size).toBe(readFileSync(join(dir, 'img/x.img')).length);
     expect(j).toMatchObject({ blockSize: expect.any(Number), blocks: expect.any(Number), freeBlocks: expect.any(Number), inodes: expect.any(Number), freeInodes: expect.any(Number) });
-    expect(debugfsCat(j.output, '/hello').toString()).toBe('hello cli\n');
+    expect(debugfsCat(j.path, '/hello').toString()).toBe('hello cli\n');
     expect(r.stderr).toContain('mkrootfs: Load recipe (recipe.yml)');
     expect(r.stderr).toContain('mkrootfs: Write the ext2 image');
-    e2fsckClean(j.output);
+    e2fsckClean(j.path);
   });
 
   it('`build recipe.yml` writes image.output, else out/rootfs.img, relative to the current directory', async () => {
@@ -54,7 +55,7 @@ describe('mkrootfs recipe.yml', () => {
     const a = await cli(['build', 'r/recipe.yml'], dir);
     expect(a.code, a.stderr).toBe(0);
     expect(existsSync(join(dir, 'here.img'))).toBe(true);
-    expect(a.stdout).toMatch(/^here\.img: .* sha256 [0-9a-f]{64}\n$/);
+    expect(a.stdout).toMatch(/^here\.img: ext2, .* sha256 [0-9a-f]{64}\n$/);
     const b = await cli(['r/plain.yml'], dir);
     expect(b.code, b.stderr).toBe(0);
     expect(existsSync(join(dir, 'out/rootfs.img'))).toBe(true);

@@ -4,7 +4,6 @@
  * this module only when it gets a recipe path. Progress goes to stderr (listr2 on a terminal,
  * plain lines otherwise); the result goes to stdout (--json for machines).
  */
-import { relative } from 'node:path';
 import { Listr, ListrLogger, ProcessOutput } from 'listr2';
 import { stringify } from 'yaml';
 import type { CommandContext } from '../main.ts';
@@ -12,6 +11,8 @@ import { usageError } from '../../errors.ts';
 import { loadToolConfig } from '../config.ts';
 import { parseSets } from './recipe-options.ts';
 import { parseImageFormat, type ImageFormat } from '../../image-format.ts';
+import { buildSummaryJson, formatBuildSummary } from './build-summary.ts';
+import { stdoutImage } from '../stdout-image.ts';
 import type { TempPaths } from '../../temp-paths.ts';
 import {
   loadRecipe, buildFromRecipe, imageFormat, imageOutputPath, type BuildFromRecipeArgs, type RecipeBuildSummary, type RecipeProgress,
@@ -45,6 +46,7 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
     if (!Number.isFinite(n)) throw usageError('BAD_OPTION', `${flag} ${String(v)} is not a number`, `give ${flag} a number`);
     return n;
   };
+  const toStdout = opts.output === '-';
   const args: BuildFromRecipeArgs = {
     recipePath,
     // Image flags override the recipe's image section.
@@ -58,7 +60,7 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
     sets: parseSets((opts.set as string[] | undefined) ?? []),
     env: io.env,
     cwd: io.cwd,
-    output: opts.output as string | undefined,
+    output: toStdout ? '-' : opts.output as string | undefined,
     format: opts.format === undefined ? undefined : parseImageFormat(String(opts.format)),
     outputDir: config.outputDir,
     cacheDir: config.cacheDir,
@@ -76,46 +78,14 @@ export async function runRecipeBuild(recipePath: string, opts: Record<string, un
     return;
   }
 
+  if (toStdout) args.stream = stdoutImage(io);
   // listr2 only on a real terminal with a width; plain lines in CI, pipes and 0-column ptys.
   const columns = (io.stderr as { columns?: number }).columns ?? 0;
   const summary = io.stderr.isTTY && columns > 0 && !io.env.CI ? await buildWithListr(args, ctx) : await buildWithLines(args, ctx);
-  if (summary.format !== 'ext2') {
-    if (opts.json) {
-      io.stdout.write(JSON.stringify({
-        format: summary.format,
-        output: summary.path,
-        sha256: summary.sha256,
-        bytes: summary.bytes,
-        entries: summary.entries,
-        archiveBytes: summary.archiveBytes,
-        recipe: summary.recipe,
-        epoch: summary.epoch,
-      }, null, 2) + '\n');
-    } else {
-      const shown = relative(io.cwd, summary.path) || summary.path;
-      io.stdout.write(`${shown}: ${mib(summary.bytes)}, ${summary.format} (newc) with ${summary.entries} entries`
-        + `${summary.format === 'cpio.gz' ? ` (${mib(summary.archiveBytes)} uncompressed)` : ''}, sha256 ${summary.sha256}\n`);
-    }
-  } else if (opts.json) {
-    io.stdout.write(JSON.stringify({
-      format: summary.format,
-      output: summary.path,
-      sha256: summary.sha256,
-      bytes: summary.bytes,
-      blockSize: summary.blockSize,
-      blocks: summary.blocks,
-      freeBlocks: summary.freeBlocks,
-      inodes: summary.inodes,
-      freeInodes: summary.freeInodes,
-      uuid: summary.uuid,
-      recipe: summary.recipe,
-      epoch: summary.epoch,
-    }, null, 2) + '\n');
-  } else {
-    const shown = relative(io.cwd, summary.path) || summary.path;
-    io.stdout.write(`${shown}: ${mib(summary.bytes)}, ${summary.blocks} blocks of ${summary.blockSize} (${summary.freeBlocks} free), `
-      + `${summary.inodes} inodes (${summary.freeInodes} free), sha256 ${summary.sha256}\n`);
-  }
+  // With -o - stdout carries the image: the summary goes to stderr.
+  const out = toStdout ? io.stderr : io.stdout;
+  if (opts.json) out.write(JSON.stringify(buildSummaryJson(summary), null, 2) + '\n');
+  else out.write(formatBuildSummary(summary, io.cwd));
   ctx.setExit(0);
 }
 
@@ -180,8 +150,4 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => { resolve = r; });
   return { promise, resolve };
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`;
 }

@@ -19,14 +19,34 @@ import { prepareOutput } from '../../ext2/output-file.ts';
 import { DirHandles } from '../../tree/dir-handles.ts';
 import type { TempPaths } from '../../temp-paths.ts';
 import { withJunitReport } from '../junit-file.ts';
+import type { BuildSummary } from '../../pipeline.ts';
 import { writeCpioFile, type CpioOptions, type CpioSummary } from '../../cpio/write-cpio.ts';
 import { EXT2_ONLY_FIELDS, isInitramfs, parseImageFormat } from '../../image-format.ts';
+import { stdoutImage } from '../stdout-image.ts';
+import { DEFAULT_EXCLUDES, compileExcludes } from '../../tree/exclude.ts';
+import { BUILD_SUMMARY_HELP, buildSummaryJson, formatBuildSummary } from './build-summary.ts';
 
 const HELP = `
-Without a recipe, --from-dir and -o are required: the directory's contents
-become the image's root (like mke2fs -d, but reproducible and without root).
-Owners default to root:root (--owner keep keeps the host's). Times come from
-SOURCE_DATE_EPOCH when set (every mtime is clamped to it), else from the tree.
+Without a recipe, --from-dir and -o are required: the directories' contents
+become the image (like genext2fs -d or mke2fs -d, but reproducible and without
+root). --from-dir DIR[:DEST] may be repeated: the layers are copied in order,
+later over earlier (an entry replaces what an earlier layer had at its path,
+directories merge), each into DEST inside the image (default /; DEST starts
+with "/", and the split is at the last ":/", so a DIR containing ":/" needs an
+explicit :DEST). Owners default to root:root (--owner keep keeps the host's).
+Times come from SOURCE_DATE_EPOCH when set (every mtime is clamped to it),
+else from the tree.
+
+Excludes: like Buildroot's overlays, every --from-dir layer leaves out
+version-control directories and editor leftovers: .git .svn .hg .bzr CVS
+.empty *~ (--no-default-excludes keeps them). --exclude GLOB (repeatable)
+leaves out more, in every layer, with rsync's rules: a pattern matches whole
+path components at any depth ("*.o", ".cache", "ssh/*_key" matches
+etc/ssh/host_key); a leading "/" anchors it at the layer root ("/build"); a
+trailing "/" matches directories only; * and ? do not cross "/", ** does;
+[a-z] [!a-z] are sets; \\ escapes.
+An excluded directory is left out with everything under it. (Recipe layers:
+the layer's exclude: list, see recipes/README.md.)
 
 --junit FILE writes a JUnit XML report (CI test reports): one testcase for the
 build, failing with the error that stopped it (a recipe problem: its first
@@ -52,13 +72,18 @@ only: with a cpio format they are an error (in a recipe too). --format
 overrides a recipe's image.format; the ext2 fields of a recipe written for
 ext2 are then ignored, so any recipe can also be built as an initramfs.
 
-The image's SHA-256 is computed only when asked for (--json or --sha256): it
-costs about 0.7 s of CPU per GB of image.
+-o - writes the image to stdout (it must be a pipe or a file, never a
+terminal) and the summary to stderr: nothing but the image is on stdout.
+
+The image's SHA-256 is computed only when asked for (--json or --sha256) on
+--from-dir builds (recipe builds always compute it): it costs about 0.7 s of
+CPU per GB of image.
 
 The image is written to a temp file beside it and renamed into place: only a
 regular file is ever replaced (keeping its permissions), never a device, FIFO
 or one of the build's inputs; missing directories are created. SIGINT,
 SIGTERM and SIGHUP remove the temp file, and the build ends by the signal.
+${BUILD_SUMMARY_HELP}
 
 Exit codes: 0 ok, 1 runtime error (unreadable input, I/O: full or read-only
 disk), 2 invalid input (bad option or output path, tree does not fit the size),
@@ -67,6 +92,9 @@ disk), 2 invalid input (bad option or output path, tree does not fit the size),
 Examples:
   $ mkrootfs build recipes/busybox.yml
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size 64M
+  $ mkrootfs build --from-dir ./base --from-dir ./overlay --from-dir ./app:/opt/app -o out/rootfs.img
+  $ mkrootfs build --from-dir ./rootfs --exclude '*.o' --exclude 'usr/share/doc/' -o out/rootfs.img
+  $ mkrootfs build --from-dir ./rootfs -o - | gzip > rootfs.img.gz
   $ mkrootfs build --from-dir ./rootfs -o out/rootfs.img --size +8M --block-size 1024 --label rootfs
   $ SOURCE_DATE_EPOCH=1700000000 mkrootfs build --from-dir ./rootfs -o rootfs.img --owner keep --json
   $ mkrootfs build recipes/busybox.yml --junit out/build-junit.xml
@@ -74,7 +102,10 @@ Examples:
   $ mkrootfs build recipes/busybox.yml --format cpio.gz -o out/initramfs.cpio.gz`;
 
 interface BuildFlags {
-  fromDir?: string;
+  fromDir?: string[];
+  exclude?: string[];
+  /** false with --no-default-excludes. */
+  defaultExcludes?: boolean;
   output?: string;
   format?: string;
   size?: string;
@@ -92,8 +123,10 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
     .command('build')
     .description('Build an ext2 image or a cpio initramfs from a recipe or from a host directory')
     .argument('[recipe]', 'recipe file (.yml); omit to use --from-dir')
-    .option('--from-dir <dir>', 'host directory whose contents become the image root')
-    .option('-o, --output <image>', 'image file to write (replaced only on success)')
+    .option('--from-dir <dir[:dest]>', 'host directory whose contents go into the image at DEST (default /); repeat to layer, later over earlier', collect, undefined)
+    .option('--exclude <glob>', 'leave matching entries of the --from-dir layers out (repeatable; rsync rules, see below)', collect, undefined)
+    .option('--no-default-excludes', 'keep .git .svn .hg .bzr CVS .empty *~ (left out by default)')
+    .option('-o, --output <image>', 'image file to write (replaced only on success); - for stdout')
     .option('--format <format>', 'what to write: ext2 (default), cpio (newc initramfs) or cpio.gz; overrides a recipe\'s image.format')
     .option('--size <size>', 'image size: 64M, auto, or +8M (content plus free space) (default: auto)')
     .option('--inodes <n>', 'number of inodes (default: the tree plus a margin)')
@@ -109,20 +142,19 @@ export function defineBuild(program: Command, ctx: CommandContext): void {
   cmd.action(async (recipe: string | undefined, flags: BuildFlags & Record<string, unknown>) => withJunitReport(junitOf(ctx, recipe, flags), async () => {
     if (recipe !== undefined) {
       if (flags.fromDir !== undefined) throw usageError('BUILD_CONFLICT', 'give either a recipe or --from-dir, not both', 'drop one of them');
+      if (flags.exclude !== undefined || flags.defaultExcludes === false) {
+        throw usageError('BUILD_CONFLICT', '--exclude and --no-default-excludes apply to --from-dir builds', 'set exclude: on the recipe\'s layers instead');
+      }
       const { runRecipeBuild } = await import('./build-recipe.ts');
       // SIGINT, SIGTERM, SIGHUP: remove temp files and scratch directories, then end by the signal.
       await withSignalCleanup((temps) => runRecipeBuild(recipe, flags, ctx, temps));
       return;
     }
     const summary = await withSignalCleanup((temps) => buildFromDir(flags, ctx.io, temps));
-    if (flags.json) ctx.io.stdout.write(JSON.stringify(summary, null, 2) + '\n');
-    else if (summary.format !== 'ext2') {
-      ctx.io.stdout.write(`${summary.path}: ${summary.bytes} bytes, ${summary.format} (newc) with ${summary.entries} entries`
-        + `${summary.format === 'cpio.gz' ? ` (${summary.archiveBytes} bytes uncompressed)` : ''}\n${summary.sha256 ? `sha256 ${summary.sha256}\n` : ''}`);
-    } else {
-      ctx.io.stdout.write(`${summary.path}: ${summary.bytes} bytes, ${summary.blocks} blocks of ${summary.blockSize} (${summary.freeBlocks} free), `
-        + `${summary.inodes} inodes (${summary.freeInodes} free), uuid ${summary.uuid}\n${summary.sha256 ? `sha256 ${summary.sha256}\n` : ''}`);
-    }
+    // With -o - stdout carries the image: the summary goes to stderr.
+    const out = flags.output === '-' ? ctx.io.stderr : ctx.io.stdout;
+    if (flags.json) out.write(JSON.stringify(buildSummaryJson(summary), null, 2) + '\n');
+    else out.write(formatBuildSummary(summary, ctx.io.cwd));
     ctx.setExit(0);
   }));
 }
@@ -136,6 +168,19 @@ function junitOf(ctx: CommandContext, recipe: string | undefined, flags: Record<
     testcase: recipe !== undefined ? `build ${recipe}` : `build --from-dir ${subject}`,
     classname: `mkrootfs.build.${subject}`,
   };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** One --from-dir value: DIR, or DIR:DEST with DEST absolute (split at the last ":/"). */
+export function parseFromDir(value: string): { dir: string; dest: string } {
+  const at = value.lastIndexOf(':/');
+  const dir = at < 0 ? value : value.slice(0, at);
+  const dest = at < 0 ? '/' : value.slice(at + 1);
+  if (dir === '') throw usageError('BAD_OPTION', `--from-dir ${value} names no directory`, 'write --from-dir DIR or --from-dir DIR:/dest', { flag: '--from-dir', value });
+  return { dir, dest };
 }
 
 export function parseOwner(text: string): Owner {
@@ -179,27 +224,40 @@ const EXT2_FLAGS: Record<(typeof EXT2_ONLY_FIELDS)[number], keyof BuildFlags> = 
   size: 'size', blockSize: 'blockSize', inodes: 'inodes', label: 'label', reservedPercent: 'reservedPercent',
 };
 
-export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPaths): Promise<(ImageSummary & { format: 'ext2' }) | CpioSummary> {
-  if (!flags.fromDir) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
-  if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE', 'e.g. -o out/rootfs.img');
+export async function buildFromDir(flags: BuildFlags, io: CliIo, temps?: TempPaths): Promise<BuildSummary> {
+  if (!flags.fromDir || flags.fromDir.length === 0) throw usageError('BUILD_NO_INPUT', 'nothing to build: give a recipe or --from-dir DIR', 'e.g. mkrootfs build --from-dir ./rootfs -o rootfs.img');
+  if (!flags.output) throw usageError('BUILD_NO_OUTPUT', '--from-dir needs -o IMAGE (or -o - for stdout)', 'e.g. -o out/rootfs.img');
   const format = parseImageFormat(flags.format ?? 'ext2');
+  if (flags.output === '-' && isInitramfs(format)) {
+    throw usageError('STREAM_FORMAT', `-o - streams ext2 images only, not ${format}`, 'write the archive to a file: -o out/rootfs.cpio');
+  }
   const epoch = parseSourceDateEpoch(io.env);
   // The whole-image digest is only worth its cost when it is reported.
   const hash = flags.json === true || flags.sha256 === true;
   const options = isInitramfs(format) ? cpioOptions(flags, format, epoch, hash) : ext2Options(flags, epoch, hash);
   const owner = parseOwner(flags.owner ?? 'root');
-  const output = resolve(io.cwd, flags.output);
+  const layers = flags.fromDir.map(parseFromDir);
+  const exclude = compileExcludes([...(flags.defaultExcludes === false ? [] : DEFAULT_EXCLUDES), ...(flags.exclude ?? [])], '--exclude');
+  const toStdout = flags.output === '-';
+  const stream = toStdout ? stdoutImage(io) : undefined;
+  const output = toStdout ? '-' : resolve(io.cwd, flags.output);
   // Before any work: the output must be a usable path.
-  const target = await prepareOutput({ path: output });
+  const target = toStdout ? undefined : await prepareOutput({ path: output });
   const tree = newTree();
   // Trees deeper than PATH_MAX are named through open directories, kept until the image is written.
   const handles = new DirHandles();
   const progress = progressReporter(io);
   try {
-    await importDir({ tree, hostPath: resolve(io.cwd, flags.fromDir), owner, handles, output: target.existing ? { ...target.existing, path: output } : undefined });
+    // In order, later over earlier: the same importer as recipe directory layers, so the same conflict rules.
+    for (const layer of layers) {
+      await importDir({
+        tree, hostPath: resolve(io.cwd, layer.dir), dest: layer.dest, owner, handles, exclude,
+        output: target?.existing ? { ...target.existing, path: output } : undefined,
+      });
+    }
     // The one staging tree, written by the format's writer.
     if (options.kind === 'cpio') return await writeCpioFile({ tree, output, options: options.cpio, onProgress: progress.update, temps });
-    return { format: 'ext2', ...await writeImageFile({ tree, output, options: options.ext2, onProgress: progress.update, temps }) };
+    return { format: 'ext2', ...await writeImageFile({ tree, output, options: options.ext2, onProgress: progress.update, temps, stream }) };
   } finally {
     handles.close();
     progress.end();

@@ -8,7 +8,7 @@ import type { CommandContext } from '../main.ts';
 import { loadToolConfig } from '../config.ts';
 import { resolve } from 'node:path';
 import { usageError } from '../../errors.ts';
-import { info } from '../io.ts';
+import { guestProgressView } from '../guest-progress.ts';
 import { buildGuest } from '../../guest/index.ts';
 import { installCommand, REQUIRED_PACKAGES } from '../../guest/packages.ts';
 
@@ -18,6 +18,16 @@ gcc-or1k-elf, binutils-or1k-elf, the busybox and musl source packages, and the
 kernel config fragment / linker script / wrapper in src/guest/assets) and kept
 in <cache>/guest/<key>. A cold build takes several minutes; later runs are
 instant. Each step's log is kept in <dir>/logs/<step>.log.
+
+Progress (stderr): on a terminal, one live line with the running step, its
+elapsed time and its log; otherwise (CI logs, pipes) one line when a step
+starts (with its log path) and one when it ends (with its time).
+
+Interrupted (Ctrl-C, a killed CI job) or failed builds resume: every finished
+step is recorded in <cache>/guest/.build-<key>/steps.json, and the next run
+skips those steps and starts again at the first unfinished one (a
+half-finished step is redone; the kernel and busybox builds continue where make
+stopped). A build directory belongs to one key, so changed inputs start afresh.
 
 Run as root the first time on a fresh machine: missing Debian packages, the
 deb-src entry and the busybox/musl source packages are then installed. As
@@ -64,13 +74,22 @@ export function defineGuest(program: Command, ctx: CommandContext): void {
       if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) {
         throw usageError('BAD_JOBS', `--jobs ${flags.jobs} is not a positive integer`, 'for example: --jobs 3');
       }
-      const guest = await buildGuest({
-        cacheDir: flags.cacheDir !== undefined ? resolve(io.cwd, flags.cacheDir) : config.cacheDir,
-        env: { ...io.env, ...(flags.cacheDir === undefined && config.cacheDir === undefined ? {} : { MKROOTFS_CACHE_DIR: undefined }) },
-        build: flags.build,
-        jobs,
-        progress: (line) => info(io, line),
-      });
+      // A live line only on a real terminal with a width, and not in CI.
+      const columns = (io.stderr as { columns?: number }).columns ?? 0;
+      const view = guestProgressView({ stderr: io.stderr, live: io.stderr.isTTY === true && columns > 0 && !io.env.CI, now: () => performance.now() });
+      let guest;
+      try {
+        guest = await buildGuest({
+          cacheDir: flags.cacheDir !== undefined ? resolve(io.cwd, flags.cacheDir) : config.cacheDir,
+          env: { ...io.env, ...(flags.cacheDir === undefined && config.cacheDir === undefined ? {} : { MKROOTFS_CACHE_DIR: undefined }) },
+          build: flags.build,
+          jobs,
+          progress: (line) => view.line(line),
+          onStep: (e) => view.step(e),
+        });
+      } finally {
+        view.close();
+      }
       const paths = { key: guest.key, dir: guest.dir, kernel: guest.kernel, kernelOr1ksim: guest.kernelOr1ksim ?? null, busybox: guest.busybox, cc: guest.cc, sysroot: guest.sysroot, logs: guest.logs };
       if (flags.print) {
         io.stdout.write(JSON.stringify(paths, null, 2) + '\n');
