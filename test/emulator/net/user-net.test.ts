@@ -1,0 +1,348 @@
+import { createServer, connect, type Server } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { UserNet, parseHostForward } from '../../../emulator/net/user-net.ts';
+import { NodeHostNet } from '../../../emulator/host/net/user-host.ts';
+import type { HostNet } from '../../../emulator/net/host-net.ts';
+import { BCAST, CollectingFrontend, F, GUEST_MAC, GW_MAC, eth, ip, ipv4, tcp, udp, type Decoded } from './guest-frames.ts';
+
+const GUEST = ip('10.0.2.15');
+const GW = ip('10.0.2.2');
+
+/** A HostNet that refuses everything (frame-level tests must not touch the host). */
+const noHost: HostNet = {
+  connectTcp: () => { throw new Error('no host in this test'); },
+  listenTcp: () => ({ close() {} }),
+  openUdp: () => { throw new Error('no host in this test'); },
+  resolve: () => { throw new Error('no host in this test'); },
+};
+
+function setup(host: HostNet = noHost, opts: Partial<ConstructorParameters<typeof UserNet>[0]> = {}) {
+  const net = new UserNet({ host, ...opts });
+  const nic = new CollectingFrontend();
+  net.attach(nic);
+  let now = 0;
+  const step = (ns = 1_000_000): Decoded[] => {
+    now += ns;
+    net.poll(now);
+    return nic.take();
+  };
+  return { net, nic, step, send: (f: Uint8Array) => net.send(f) };
+}
+
+function arpRequest(senderIp: number[], targetIp: number[]): Uint8Array {
+  return eth(BCAST, GUEST_MAC, 0x0806, [0, 1, 8, 0, 6, 4, 0, 1, ...GUEST_MAC, ...senderIp, 0, 0, 0, 0, 0, 0, ...targetIp]);
+}
+
+function dhcp(type: number, xid: number, extra: number[] = []): Uint8Array {
+  const bootp = new Array(236).fill(0);
+  bootp[0] = 1; bootp[1] = 1; bootp[2] = 6;
+  bootp[4] = xid >>> 24; bootp[5] = (xid >> 16) & 0xff; bootp[6] = (xid >> 8) & 0xff; bootp[7] = xid & 0xff;
+  bootp.splice(28, 6, ...GUEST_MAC);
+  const opts = [0x63, 0x82, 0x53, 0x63, 53, 1, type, ...extra, 255];
+  return eth(BCAST, GUEST_MAC, 0x0800, udp([0, 0, 0, 0], 68, [255, 255, 255, 255], 67, [...bootp, ...opts]));
+}
+
+function dhcpOptions(data: Uint8Array): Map<number, number[]> {
+  const m = new Map<number, number[]>();
+  let i = 240;
+  while (i < data.length && data[i] !== 255) {
+    if (data[i] === 0) { i++; continue; }
+    m.set(data[i]!, [...data.subarray(i + 2, i + 2 + data[i + 1]!)]);
+    i += 2 + data[i + 1]!;
+  }
+  return m;
+}
+
+describe('user network: frames', () => {
+  it('answers ARP for the gateway and the DNS address, not for others', () => {
+    const { send, step } = setup();
+    send(arpRequest(GUEST, GW));
+    send(arpRequest(GUEST, ip('10.0.2.3')));
+    send(arpRequest(GUEST, ip('10.0.2.77')));
+    const out = step();
+    expect(out).toHaveLength(2);
+    for (const [i, target] of [[0, '10.0.2.2'], [1, '10.0.2.3']] as const) {
+      const f = out[i]!.frame;
+      expect(out[i]!.type).toBe(0x0806);
+      expect([...f.subarray(0, 6)]).toEqual(GUEST_MAC);
+      expect(f[21]).toBe(2); // reply
+      expect([...f.subarray(22, 28)]).toEqual(GW_MAC);
+      expect([...f.subarray(28, 32)].join('.')).toBe(target);
+      expect([...f.subarray(32, 38)]).toEqual(GUEST_MAC);
+      expect([...f.subarray(38, 42)]).toEqual(GUEST);
+    }
+  });
+
+  it('leases 10.0.2.15: DISCOVER -> OFFER, REQUEST -> ACK, a foreign address -> NAK', () => {
+    const { send, step } = setup();
+    send(dhcp(1, 0x1234abcd));
+    const [offer] = step();
+    expect(offer!.udp).toMatchObject({ sport: 67, dport: 68 });
+    expect(offer!.ip!.src).toBe('10.0.2.2');
+    const od = offer!.udp!.data;
+    expect(od[0]).toBe(2);
+    expect([...od.subarray(4, 8)]).toEqual([0x12, 0x34, 0xab, 0xcd]);
+    expect([...od.subarray(16, 20)].join('.')).toBe('10.0.2.15');
+    const o = dhcpOptions(od);
+    expect(o.get(53)).toEqual([2]);
+    expect(o.get(1)).toEqual([255, 255, 255, 0]);
+    expect(o.get(3)).toEqual(GW);
+    expect(o.get(6)).toEqual(ip('10.0.2.3'));
+    expect(o.get(54)).toEqual(GW);
+    expect(o.get(51)).toEqual([0, 1, 0x51, 0x80]); // 86400 s
+
+    send(dhcp(3, 0x1234abcd, [50, 4, ...GUEST, 54, 4, ...GW]));
+    const [ack] = step();
+    expect(dhcpOptions(ack!.udp!.data).get(53)).toEqual([5]);
+    expect([...ack!.udp!.data.subarray(16, 20)].join('.')).toBe('10.0.2.15');
+
+    send(dhcp(3, 7, [50, 4, 10, 0, 2, 99]));
+    const [nak] = step();
+    expect(dhcpOptions(nak!.udp!.data).get(53)).toEqual([6]);
+  });
+
+  it('answers ping to the gateway with the same id, sequence and data', () => {
+    const { send, step } = setup();
+    const icmp = [8, 0, 0, 0, 0x12, 0x34, 0, 7, ...Array.from({ length: 56 }, (_, i) => i)];
+    let s = 0;
+    for (let i = 0; i < icmp.length; i += 2) s += (icmp[i]! << 8) | icmp[i + 1]!;
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    icmp[2] = (~s >> 8) & 0xff;
+    icmp[3] = ~s & 0xff;
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, ipv4(GUEST, GW, 1, icmp)));
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, ipv4(GUEST, ip('192.0.2.1'), 1, icmp)));
+    const out = step();
+    expect(out).toHaveLength(1);
+    expect(out[0]!.icmp!.type).toBe(0);
+    expect([...out[0]!.icmp!.body]).toEqual(icmp.slice(4));
+    expect(out[0]!.ip).toMatchObject({ src: '10.0.2.2', dst: '10.0.2.15' });
+  });
+
+  it('drops and counts fragments, bad checksums and short frames', () => {
+    const { send, step, net } = setup();
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, ipv4(GUEST, GW, 17, [0, 1, 0, 2, 0, 8, 0, 0], { flags: 0x2000 })));
+    const bad = eth(GW_MAC, GUEST_MAC, 0x0800, ipv4(GUEST, GW, 17, [0, 1, 0, 2, 0, 8, 0, 0]));
+    bad[24]! ^= 0xff;
+    send(bad);
+    send(new Uint8Array(10));
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, [0x45, 0, 0, 200]));
+    expect(step()).toHaveLength(0);
+    expect(net.stats).toMatchObject({ 'drop-ip-fragment': 1, 'drop-ip-checksum': 1, 'drop-length': 1, 'drop-ip-short': 1 });
+  });
+
+  it('forwards DNS A queries to the host resolver', () => {
+    const asked: string[] = [];
+    const host: HostNet = { ...noHost, resolve: (name, done) => { asked.push(name); done(undefined, ['192.0.2.44']); } };
+    const { send, step, net } = setup(host);
+    const q = [0xbe, 0xef, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 7, ...Buffer.from('example'), 3, ...Buffer.from('com'), 0, 0, 1, 0, 1];
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, udp(GUEST, 40000, ip('10.0.2.3'), 53, q)));
+    const [a] = step();
+    expect(asked).toEqual(['example.com']);
+    const d = a!.udp!.data;
+    expect([d[0], d[1], d[3] & 0xf, d[7]]).toEqual([0xbe, 0xef, 0, 1]);
+    expect([...d.subarray(d.length - 4)]).toEqual([192, 0, 2, 44]);
+    expect(net.attempts).toEqual([{ atNs: 0, proto: 'dns', dst: 'example.com', port: 53, result: 'answered' }]);
+  });
+
+  it('restrict=on refuses outbound TCP with a RST and records the attempt', () => {
+    const { send, step, net } = setup(noHost, { restrict: true });
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, tcp(GUEST, ip('192.0.2.9'), { sport: 5000, dport: 80, seq: 100, ack: 0, flags: F.SYN })));
+    const [rst] = step();
+    expect(rst!.tcp!.flags & F.RST).toBeTruthy();
+    expect(rst!.tcp!.ack).toBe(101);
+    expect(net.attempts[0]).toMatchObject({ proto: 'tcp', dst: '192.0.2.9', port: 80, result: 'blocked' });
+  });
+
+  it('parses hostfwd specs', () => {
+    expect(parseHostForward('tcp::8080-:80')).toEqual({ hostAddress: '127.0.0.1', hostPort: 8080, guestPort: 80 });
+    expect(parseHostForward('tcp:0.0.0.0:2222-:22')).toEqual({ hostAddress: '0.0.0.0', hostPort: 2222, guestPort: 22 });
+    expect(typeof parseHostForward('udp::1-:2')).toBe('string');
+    expect(typeof parseHostForward('tcp::99999-:2')).toBe('string');
+  });
+});
+
+/** A minimal guest TCP endpoint speaking through hand-built frames. */
+class GuestTcp {
+  seq: number;
+  ack = 0;
+  received: number[] = [];
+  finReceived = false;
+  constructor(readonly send: (f: Uint8Array) => void, readonly peer: number[], readonly sport: number, readonly dport: number, iss: number) {
+    this.seq = iss;
+  }
+  segment(flags: number, data: number[] = [], extra: Partial<Parameters<typeof tcp>[2]> = {}): void {
+    this.send(eth(GW_MAC, GUEST_MAC, 0x0800, tcp(GUEST, this.peer, { sport: this.sport, dport: this.dport, seq: this.seq, ack: this.ack, flags, data, ...extra })));
+    this.seq = (this.seq + data.length + (flags & (F.SYN | F.FIN) ? 1 : 0)) >>> 0;
+  }
+  /** Takes the stack's segments to this connection; acks data. Returns them. */
+  absorb(frames: Decoded[]): NonNullable<Decoded['tcp']>[] {
+    const segs = frames.map((f) => f.tcp).filter((t): t is NonNullable<Decoded['tcp']> => t !== undefined && t.dport === this.sport);
+    for (const t of segs) {
+      if (t.flags & F.SYN) this.ack = (t.seq + 1) >>> 0;
+      if (t.data.length > 0 && t.seq === this.ack) {
+        this.received.push(...t.data);
+        this.ack = (this.ack + t.data.length) >>> 0;
+      }
+      if (t.flags & F.FIN && ((t.seq + t.data.length) >>> 0) === this.ack) {
+        this.ack = (this.ack + 1) >>> 0;
+        this.finReceived = true;
+      }
+    }
+    return segs;
+  }
+}
+
+const servers: Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+});
+
+async function until(cond: () => boolean, step: () => void, what: string): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    step();
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('user network: TCP against real host sockets (loopback)', () => {
+  it('splices a guest connection to 10.0.2.2:PORT to a host server on 127.0.0.1', async () => {
+    const got: Buffer[] = [];
+    let serverSawEnd = false;
+    const server = createServer((s) => {
+      s.on('data', (d) => got.push(d));
+      s.on('end', () => { serverSawEnd = true; s.end(); });
+      s.write(Buffer.alloc(200_000, 0x61)); // more than one window: flow control
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+
+    const { send, step, net } = setup(new NodeHostNet());
+    const g = new GuestTcp(send, GW, 40001, port, 1000);
+    g.segment(F.SYN, [], { mss: 1460 });
+    expect(net.waitingOnHost()).toBe(true);
+    let synAck: NonNullable<Decoded['tcp']> | undefined;
+    await until(() => synAck !== undefined, () => { synAck = g.absorb(step()).find((t) => (t.flags & (F.SYN | F.ACK)) === (F.SYN | F.ACK)); }, 'SYN-ACK');
+    expect(synAck!.ack).toBe(1001);
+    g.segment(F.ACK);
+    g.segment(F.ACK | F.PSH, [...Buffer.from('hello host')]);
+    // Receive with a small window, acknowledging as we go.
+    await until(() => g.received.length >= 200_000, () => {
+      const segs = g.absorb(step());
+      if (segs.length) g.segment(F.ACK, [], { window: 8192 });
+    }, 'host data');
+    expect(Buffer.from(g.received).equals(Buffer.alloc(200_000, 0x61))).toBe(true);
+    await until(() => Buffer.concat(got).toString() === 'hello host', () => step(), 'guest data at the host');
+    g.segment(F.FIN | F.ACK);
+    await until(() => g.finReceived, () => g.absorb(step()), 'FIN from the host side');
+    expect(serverSawEnd).toBe(true);
+    g.segment(F.ACK);
+    step();
+    expect(net.tcp.connectionCount).toBe(0);
+    expect(net.waitingOnHost()).toBe(false);
+    expect(net.attempts[0]).toMatchObject({ proto: 'tcp', dst: '10.0.2.2', port, result: 'connected' });
+  });
+
+  it('answers a SYN to a closed host port with a RST', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise((r) => server.close(r));
+    const { send, step, net } = setup(new NodeHostNet());
+    const g = new GuestTcp(send, GW, 40002, port, 5);
+    g.segment(F.SYN);
+    let rst: NonNullable<Decoded['tcp']> | undefined;
+    await until(() => rst !== undefined, () => { rst = g.absorb(step()).find((t) => t.flags & F.RST); }, 'RST');
+    expect(rst!.ack).toBe(6);
+    expect(net.attempts[0]).toMatchObject({ result: 'refused' });
+  });
+
+  it('hostfwd: a host client reaches a guest port, both ways, with retransmission of a lost SYN', async () => {
+    let listening = 0;
+    const host = new NodeHostNet();
+    const wrapped: HostNet = {
+      ...host,
+      connectTcp: host.connectTcp.bind(host), openUdp: host.openUdp.bind(host), resolve: host.resolve.bind(host),
+      listenTcp: (a, p, ev) => host.listenTcp(a, p, { ...ev, onListening: (port) => { listening = port; } }),
+    };
+    const { send, step, net } = setup(wrapped, { hostfwd: [{ hostAddress: '127.0.0.1', hostPort: 0, guestPort: 80 }] });
+    send(arpRequest(GUEST, GW)); // the guest spoke: its MAC is known
+    step();
+    await until(() => listening > 0, () => step(0), 'listener');
+    const client = connect(listening, '127.0.0.1');
+    const fromGuest: Buffer[] = [];
+    client.on('data', (d) => fromGuest.push(d));
+    let ended = false;
+    client.on('end', () => { ended = true; });
+    client.write('GET / HTTP/1.0\r\n\r\n');
+
+    let syn: NonNullable<Decoded['tcp']> | undefined;
+    await until(() => syn !== undefined, () => { syn = step().map((f) => f.tcp).find((t) => t && t.flags === F.SYN); }, 'SYN into the guest');
+    expect(syn!.dport).toBe(80);
+    // Lose it: the stack retransmits on guest time (200 ms).
+    const again = step(250_000_000).map((f) => f.tcp).find((t) => t && t.flags === F.SYN);
+    expect(again?.seq).toBe(syn!.seq);
+    const g = new GuestTcp(send, GW, 80, syn!.sport, 777);
+    g.ack = (syn!.seq + 1) >>> 0;
+    g.segment(F.SYN | F.ACK, [], { mss: 1460 });
+    await until(() => Buffer.from(g.received).toString().includes('\r\n\r\n'), () => {
+      const segs = g.absorb(step());
+      if (segs.some((t) => t.data.length)) g.segment(F.ACK);
+    }, 'request in the guest');
+    g.segment(F.ACK | F.PSH | F.FIN, [...Buffer.from('HTTP/1.0 200 OK\r\n\r\nhi')]);
+    await until(() => ended, () => g.absorb(step()), 'response at the host client');
+    expect(Buffer.concat(fromGuest).toString()).toBe('HTTP/1.0 200 OK\r\n\r\nhi');
+    client.end();
+    await until(() => g.finReceived, () => g.absorb(step()), 'FIN into the guest');
+    g.segment(F.ACK);
+    step();
+    expect(net.tcp.connectionCount).toBe(0);
+    net.close();
+  });
+});
+
+describe('user network: fuzz', () => {
+  it('random and mutated frames never throw and every drop is counted', async () => {
+    const { mulberry32 } = await import('../../helpers/prng.ts');
+    const rnd = mulberry32(0x5eed);
+    // A host that refuses every connection, drops every datagram and resolves nothing.
+    const refusing: HostNet = {
+      connectTcp: (_a, _p, ev) => {
+        queueMicrotask(() => ev.onClose('ECONNREFUSED'));
+        return { write() {}, bufferedBytes: 0, end() {}, pause() {}, resume() {}, destroy() {} };
+      },
+      listenTcp: () => ({ close() {} }),
+      openUdp: () => ({ send() {}, close() {} }),
+      resolve: (_n, done) => done('notfound', []),
+    };
+    const { send, step, net } = setup(refusing);
+    const seeds = [
+      arpRequest(GUEST, GW), dhcp(1, 1), dhcp(3, 2, [50, 4, ...GUEST]),
+      eth(GW_MAC, GUEST_MAC, 0x0800, tcp(GUEST, ip('10.0.2.9'), { sport: 1, dport: 2, seq: 3, ack: 0, flags: F.SYN })),
+      eth(GW_MAC, GUEST_MAC, 0x0800, udp(GUEST, 9, ip('10.0.2.3'), 53, [1, 2, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 97, 0, 0, 1, 0, 1])),
+    ];
+    for (let i = 0; i < 20000; i++) {
+      let f: Uint8Array;
+      if (i % 3 === 0) {
+        f = new Uint8Array(Math.floor(rnd() * 1600));
+        for (let j = 0; j < f.length; j++) f[j] = Math.floor(rnd() * 256);
+      } else {
+        f = seeds[i % seeds.length]!.slice(0, Math.max(1, Math.floor(rnd() * 400)));
+        const flips = 1 + Math.floor(rnd() * 4);
+        for (let k = 0; k < flips; k++) f[Math.floor(rnd() * f.length)] = Math.floor(rnd() * 256);
+      }
+      send(f);
+      if (i % 64 === 0) {
+        step();
+        await Promise.resolve();
+      }
+    }
+    step();
+    const drops = Object.entries(net.stats).filter(([k]) => k.startsWith('drop-')).reduce((a, [, v]) => a + v, 0);
+    expect(drops).toBeGreaterThan(15000);
+    expect(net.stats['rx-frames']).toBe(20000);
+  });
+});
+
