@@ -14,7 +14,8 @@
 import { createFromSpec, parseDeviceSpec, type DeviceSpec } from '../qom/device-spec.ts';
 import { QomError } from '../qom/errors.ts';
 import type { QObject } from '../qom/object.ts';
-import { DeviceClass, TYPE_DRIVE, type BusInfo } from '../qom/qdev.ts';
+import { DeviceClass, TYPE_CONTAINER, TYPE_DRIVE, type BusInfo } from '../qom/qdev.ts';
+import { TYPE_NETDEV } from '../net/netdev.ts';
 import { TypeRegistry } from '../qom/registry.ts';
 import { boardRegistry } from './board.ts';
 import type { TypeInfo } from '../qom/registry.ts';
@@ -36,6 +37,8 @@ export interface ComposeOptions {
   devices?: ReadonlyArray<string | DeviceSpec>;
   /** Host disk backends by id (what `drive=ID` refers to). */
   drives?: Readonly<Record<string, DriveInfo>>;
+  /** Host network backend ids (what a NIC's `netdev=ID` refers to), under /machine/netdevs. */
+  netdevs?: readonly string[];
 }
 
 export interface ComposedMachine {
@@ -67,6 +70,12 @@ export function composeMachine(options: ComposeOptions): ComposedMachine {
     d.set('size', info.size);
     d.set('read-only', info.readOnly);
     drives.addChild(id, d);
+  }
+
+  if (options.netdevs && options.netdevs.length > 0) {
+    registry.ensure(TYPE_NETDEV);
+    const netdevs = root.addChild('netdevs', registry.create(TYPE_CONTAINER.name));
+    for (const id of [...options.netdevs].sort()) netdevs.addChild(id, registry.create(TYPE_NETDEV.name, id));
   }
 
   const ids = new Set<string>();

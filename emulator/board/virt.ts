@@ -17,6 +17,7 @@ import { TYPE_SIFIVE_TEST } from '../devices/syscon.ts';
 import { TYPE_NS16550A } from '../devices/uart16550.ts';
 import { TYPE_VIRTIO_BLK } from '../devices/virtio-blk.ts';
 import { TYPE_VIRTIO_MMIO } from '../devices/virtio-mmio.ts';
+import { TYPE_VIRTIO_NET } from '../devices/virtio-net.ts';
 import type { QObject } from '../qom/object.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 import { machineClass, TYPE_MACHINE, type BoardDevice } from './board.ts';
@@ -44,7 +45,7 @@ export const VIRT_DEVICES: readonly BoardDevice[] = [
 ];
 
 /** Types users may add with --device. */
-export const VIRT_USER_DEVICES: readonly TypeInfo[] = [TYPE_VIRTIO_BLK];
+export const VIRT_USER_DEVICES: readonly TypeInfo[] = [TYPE_VIRTIO_BLK, TYPE_VIRTIO_NET];
 
 export const VIRT = {
   ram: { base: 0x0000_0000, defaultBytes: 128 * 1024 * 1024 },
