@@ -34,6 +34,12 @@ export interface RunTarget {
   input(bytes: Uint8Array): number;
   /** Restarts the machine after a guest reset (reboot). */
   reset?(): void;
+  /**
+   * A network backend waits on the host (an open connection, a DNS lookup):
+   * a dozing guest then waits for the wall clock instead of skipping ahead,
+   * so host replies arrive at a plausible guest time (QEMU without -icount).
+   */
+  waitingOnHost?(): boolean;
 }
 
 export interface RunHooks {
@@ -132,6 +138,14 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
           target.skipTo(to);
           idleSkippedNs += to - now;
         }
+      } else if (target.waitingOnHost?.()) {
+        // Host traffic in flight: guest time follows the wall clock while the host answers.
+        const t0 = performance.now();
+        await sleepMs(1);
+        deliverInput();
+        const to = Math.min(Number.isFinite(next) && next > now ? next : Number.POSITIVE_INFINITY, now + (performance.now() - t0) * 1e6);
+        if (to > now) target.skipTo(to);
+        idleSkippedNs += target.nowNs() - now;
       } else {
         const to = Number.isFinite(next) && next > now ? next : now + idleSkip;
         target.skipTo(to);
