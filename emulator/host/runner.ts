@@ -138,8 +138,9 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
           target.skipTo(to);
           idleSkippedNs += to - now;
         }
-      } else if (target.waitingOnHost?.()) {
-        // Host traffic in flight: guest time follows the wall clock while the host answers.
+      } else if (target.waitingOnHost?.() && !(next - now <= 1_000_000)) {
+        // Host traffic in flight and nothing due within 1 ms of guest time:
+        // guest time follows the wall clock while the host answers.
         const t0 = performance.now();
         await sleepMs(1);
         deliverInput();

@@ -23,6 +23,8 @@ export interface TcpSegment {
   window: number;
   /** From the MSS option of a SYN, 0 when absent. */
   mss: number;
+  /** From the window-scale option of a SYN, -1 when absent. */
+  wscale: number;
   dataOffset: number;
   dataLength: number;
 }
@@ -40,6 +42,7 @@ export function parseTcp(frame: Uint8Array, ip: Ipv4Packet): TcpSegment | undefi
   if (transportChecksum(frame, o, ip.payloadLength, ip.src, ip.dst, PROTO_TCP) !== 0) return undefined;
   const flags = frame[o + 13]! & 0x3f;
   let mss = 0;
+  let wscale = -1;
   if ((flags & SYN) !== 0) {
     let i = o + TCP_HEADER;
     const end = o + hlen;
@@ -51,13 +54,14 @@ export function parseTcp(frame: Uint8Array, ip: Ipv4Packet): TcpSegment | undefi
       const len = frame[i + 1]!;
       if (len < 2 || i + len > end) break;
       if (kind === 2 && len === 4) mss = readU16(frame, i + 2);
+      else if (kind === 3 && len === 3) wscale = Math.min(14, frame[i + 2]!);
       i += len;
     }
   }
   return {
     srcPort: readU16(frame, o), dstPort: readU16(frame, o + 2),
     seq: readU32(frame, o + 4), ack: readU32(frame, o + 8),
-    flags, window: readU16(frame, o + 14), mss,
+    flags, window: readU16(frame, o + 14), mss, wscale,
     dataOffset: o + hlen, dataLength: ip.payloadLength - hlen,
   };
 }
@@ -74,12 +78,14 @@ export interface TcpOut {
   window: number;
   /** Adds the MSS option (SYNs). */
   mss?: number;
+  /** Adds a window-scale option with shift 0 (SYNs): the peer may scale its window, ours stays unscaled. */
+  offerWscale?: boolean;
   id: number;
 }
 
 /** Builds a segment; `fill(frame, offset)` writes `dataLength` bytes of data. */
 export function buildTcp(s: TcpOut, dataLength: number, fill?: (frame: Uint8Array, offset: number) => void): Uint8Array {
-  const hlen = s.mss !== undefined ? TCP_HEADER + 4 : TCP_HEADER;
+  const hlen = TCP_HEADER + (s.mss !== undefined ? 4 : 0) + (s.offerWscale ? 4 : 0);
   const len = hlen + dataLength;
   const frame = buildIpv4Frame(s.dstMac, s.src, s.dst, PROTO_TCP, len, s.id);
   const o = IP_PAYLOAD;
@@ -94,6 +100,13 @@ export function buildTcp(s: TcpOut, dataLength: number, fill?: (frame: Uint8Arra
     frame[o + 20] = 2;
     frame[o + 21] = 4;
     writeU16(frame, o + 22, s.mss);
+  }
+  if (s.offerWscale) {
+    const w = o + TCP_HEADER + (s.mss !== undefined ? 4 : 0);
+    frame[w] = 1; // NOP
+    frame[w + 1] = 3;
+    frame[w + 2] = 3;
+    frame[w + 3] = 0;
   }
   if (dataLength > 0 && fill) fill(frame, o + hlen);
   writeU16(frame, o + 16, transportChecksum(frame, o, len, s.src, s.dst, PROTO_TCP));

@@ -9,8 +9,9 @@
  * Flow control both ways: we send no more than the guest's window, and pause
  * host reads while a connection holds `bufferLimit` bytes for the guest; our
  * window to the guest is what the host socket can still take. Retransmission
- * is go-back-N on a guest-time timer with exponential backoff. No window
- * scaling, SACK or timestamps are offered, so the guest uses none.
+ * is go-back-N on a guest-time timer with exponential backoff. Window
+ * scaling is accepted (the guest may scale its window; ours stays below
+ * 64 KiB, shift 0); SACK and timestamps are not offered.
  */
 import { ByteQueue } from './byte-queue.ts';
 import { GATEWAY_IP, inNetwork, ipToString, isServiceAddress } from './ethernet.ts';
@@ -83,6 +84,10 @@ export class TcpConnection {
   finAcked = false;
   synAcked = false;
   guestWindow = 0;
+  /** The guest's window shift (RFC 7323), when both SYNs carried the option; 0 otherwise. */
+  guestShift = 0;
+  /** The guest offered window scaling in its SYN (outbound connections). */
+  guestOfferedScale = false;
   mss = 536;
 
   rcvNxt = 0;
@@ -161,7 +166,8 @@ export class TcpEngine {
         c.sndUna = seg.ack;
         c.synAcked = true;
         c.mss = Math.min(OUR_MSS, seg.mss || 536);
-        c.guestWindow = seg.window;
+        c.guestShift = seg.wscale >= 0 ? seg.wscale : 0;
+        c.guestWindow = seg.window; // a SYN's window is never scaled
         c.state = 'established';
         c.retries = 0;
         c.rtoNs = RTO_INITIAL_NS;
@@ -217,6 +223,8 @@ export class TcpEngine {
     c.rcvNxt = seqAdd(seg.seq, 1);
     c.mss = Math.min(OUR_MSS, seg.mss || 536);
     c.guestWindow = seg.window;
+    c.guestOfferedScale = seg.wscale >= 0;
+    c.guestShift = seg.wscale >= 0 ? seg.wscale : 0;
     this.conns.set(key(c.guestPort, c.remoteIp, c.remotePort), c);
     const events: HostTcpEvents = {
       onConnect: () => {
@@ -308,7 +316,7 @@ export class TcpEngine {
       c.retries = 0;
       c.rtoNs = RTO_INITIAL_NS;
       c.rtxAtNs = Number.POSITIVE_INFINITY;
-      c.guestWindow = seg.window;
+      c.guestWindow = seg.window << c.guestShift;
       return;
     }
     const inFlight = c.sent + (c.finSent ? 1 : 0);
@@ -324,7 +332,7 @@ export class TcpEngine {
       c.rtxAtNs = c.sent > 0 || (c.finSent && !c.finAcked) ? this.ctx.now() + c.rtoNs : Number.POSITIVE_INFINITY;
       if (c.hostPaused && c.host && c.state === 'established' && c.sndBuf.length < this.ctx.limits.bufferLimit / 2) this.resumeHost(c);
     }
-    if (acked >= 0) c.guestWindow = seg.window;
+    if (acked >= 0) c.guestWindow = seg.window << c.guestShift;
   }
 
   private processData(c: TcpConnection, frame: Uint8Array, seg: TcpSegment): void {
@@ -480,12 +488,12 @@ export class TcpEngine {
   }
 
   private sendSyn(c: TcpConnection): void {
-    this.ctx.emit(buildTcp({ ...this.out(c, c.iss, SYN), mss: OUR_MSS }, 0));
+    this.ctx.emit(buildTcp({ ...this.out(c, c.iss, SYN), mss: OUR_MSS, offerWscale: true }, 0));
     if (c.rtxAtNs === Number.POSITIVE_INFINITY) c.rtxAtNs = this.ctx.now() + c.rtoNs;
   }
 
   private sendSynAck(c: TcpConnection): void {
-    this.ctx.emit(buildTcp({ ...this.out(c, c.iss, SYN | ACK), mss: OUR_MSS }, 0));
+    this.ctx.emit(buildTcp({ ...this.out(c, c.iss, SYN | ACK), mss: OUR_MSS, offerWscale: c.guestOfferedScale }, 0));
     if (c.rtxAtNs === Number.POSITIVE_INFINITY) c.rtxAtNs = this.ctx.now() + c.rtoNs;
   }
 
