@@ -10,6 +10,7 @@ import type { FileDisk } from './file-disk.ts';
 import { createMachine, type Machine } from '../machine.ts';
 import { NS_PER_TICK } from '../cpu/cpu.ts';
 import type { CharBackend } from '../devices/char-backend.ts';
+import type { NetBackend } from '../net/net-backend.ts';
 
 export interface BootMachineConfig {
   /** The kernel (or bare-metal program) ELF file's bytes. */
@@ -28,6 +29,8 @@ export interface BootMachineConfig {
   rtcEpochSeconds?: number;
   /** Translate hot guest code (default); false interprets everything (emulator/cpu/jit/). */
   jit?: boolean;
+  /** Network backends by id, named by the NICs' `netdev=` (--nic). */
+  netdevs?: Record<string, NetBackend>;
 }
 
 export interface BootMachine {
@@ -48,6 +51,7 @@ export function createBootMachine(cfg: BootMachineConfig): BootMachine {
     devices: cfg.disk && !cfg.devices.some(usesHd0) ? ['virtio-blk-device,drive=hd0', ...cfg.devices] : cfg.devices,
     serial: cfg.serial,
     rtcEpochSeconds: cfg.rtcEpochSeconds,
+    netdevs: cfg.netdevs,
   });
   if (cfg.jit === false) machine.cpu.jit = false;
   return { machine, target: machineTarget(machine), describe: () => machine.printTree() };
@@ -81,5 +85,6 @@ export function machineTarget(m: Machine): RunTarget {
     skipTo: (ns: number) => m.skipTo(Math.ceil(ns / NS_PER_TICK) * NS_PER_TICK),
     input: (bytes: Uint8Array) => m.input(bytes),
     reset: () => m.reset(),
+    waitingOnHost: () => m.waitingOnHost(),
   };
 }
