@@ -17,7 +17,7 @@ import type { QObject } from '../qom/object.ts';
 import { DeviceClass, TYPE_CONTAINER, TYPE_DRIVE, type BusInfo } from '../qom/qdev.ts';
 import { TYPE_NETDEV } from '../net/netdev.ts';
 import { TypeRegistry } from '../qom/registry.ts';
-import { boardRegistry } from './board.ts';
+import { boardRegistry, machineClass, placeOnSysbus } from './board.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 
 export interface DriveInfo {
@@ -144,6 +144,16 @@ function resolveLinks(root: QObject, dev: QObject, where: string, users: Readonl
 function plugIntoBus(root: QObject, dev: QObject, busName: string | undefined, where: string): void {
   const busType = dev.klass instanceof DeviceClass ? dev.klass.busType : undefined;
   if (!busType) {
+    // A sys-bus device goes where the board's table reserves a place for its type.
+    const row = machineClass(root.klass).userSysbus.find((r) => dev.klass.isA(r.type.name));
+    if (row) {
+      const sysbus = root.children.get('sysbus')!;
+      if (sysbus.children.has(row.name)) {
+        throw new QomError('no-free-bus', `${where}: the board has room for one ${dev.typeName}, and ${sysbus.children.get(row.name)!.path()} is it`, { data: { type: dev.typeName } });
+      }
+      placeOnSysbus(sysbus, row, dev);
+      return;
+    }
     throw new QomError('not-user-creatable', `${where}: ${dev.typeName} plugs into no bus this machine has`, { data: { type: dev.typeName } });
   }
   const buses: Array<{ owner: QObject; bus: BusInfo }> = [];

@@ -27,10 +27,10 @@ export interface BootMachineConfig {
   drives?: Record<string, FileDisk>;
   /** RTC wall clock at reset (seconds since 1970; SOURCE_DATE_EPOCH), for reproducible boots. */
   rtcEpochSeconds?: number;
-  /** Network backends by id (what a NIC's `netdev=ID` names), e.g. the user network. */
-  netdevs?: Record<string, NetBackend>;
   /** Translate hot guest code (default); false interprets everything (emulator/cpu/jit/). */
   jit?: boolean;
+  /** Network backends by id, named by the NICs' `netdev=` (--nic). */
+  netdevs?: Record<string, NetBackend>;
 }
 
 export interface BootMachine {

@@ -11,6 +11,10 @@
  * print the same transcript, printk timestamps included.
  * With `realtime`, a dozing guest waits for the wall clock to reach its next
  * event instead (for interactive use: `sleep 1` takes a second, typing wakes it).
+ * The same pacing applies, without `realtime`, while the target says it is
+ * waiting on the host (a network connection): time is then only as
+ * deterministic as the host traffic. Runs with no such traffic keep
+ * skipping freely.
  */
 
 /** What the runner needs of a machine (see `machineTarget` for the adapter). */
@@ -35,9 +39,9 @@ export interface RunTarget {
   /** Restarts the machine after a guest reset (reboot). */
   reset?(): void;
   /**
-   * A network backend waits on the host (an open connection, a DNS lookup):
-   * a dozing guest then waits for the wall clock instead of skipping ahead,
-   * so host replies arrive at a plausible guest time (QEMU without -icount).
+   * A network backend waits on the host (NetBackend.waitingOnHost): while it
+   * does, a dozing guest is not fast-forwarded; guest time follows the wall
+   * clock (as QEMU without -icount) so host peers see real timing.
    */
   waitingOnHost?(): boolean;
 }
@@ -92,6 +96,8 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
   let instructions = 0;
   let idleSkippedNs = 0;
   let slices = 0;
+  // Host-paced (waitingOnHost) idling: the guest/wall anchor is reset on entering it.
+  let hostPaced = false;
 
   const deliverInput = (): void => {
     const more = hooks.takeInput?.();
@@ -124,7 +130,22 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
       const now = target.nowNs();
       const deadline = hooks.guestDeadlineNs?.() ?? Number.POSITIVE_INFINITY;
       const next = Math.min(target.nextEventNs(), deadline > now ? deadline : Number.POSITIVE_INFINITY);
-      if (options.realtime) {
+      const paced = !options.realtime && target.waitingOnHost?.() === true;
+      if (paced && !hostPaced) {
+        guestAtStart = now;
+        wallAtStart = performance.now();
+      }
+      hostPaced = paced;
+      if (paced) {
+        // Wait on the host in short steps (frames wake the guest through the devices' poll).
+        const goal = Number.isFinite(next) && next > now ? next : now + idleSkip;
+        const wallGuestNs = guestAtStart + (performance.now() - wallAtStart) * 1e6;
+        if (wallGuestNs < goal) await sleepMs(Math.min(1, (goal - wallGuestNs) / 1e6));
+        deliverInput();
+        const to = Math.min(goal, guestAtStart + (performance.now() - wallAtStart) * 1e6);
+        target.skipTo(to > now ? to : now);
+        idleSkippedNs += Math.max(0, target.nowNs() - now);
+      } else if (options.realtime) {
         // Guest time tracks the wall clock: sleep (in short steps, so typed keys
         // wake the guest promptly) until the wall reaches the next event.
         const goal = Number.isFinite(next) && next > now ? next : now + idleSkip;
@@ -138,15 +159,6 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
           target.skipTo(to);
           idleSkippedNs += to - now;
         }
-      } else if (target.waitingOnHost?.() && !(next - now <= 1_000_000)) {
-        // Host traffic in flight and nothing due within 1 ms of guest time:
-        // guest time follows the wall clock while the host answers.
-        const t0 = performance.now();
-        await sleepMs(1);
-        deliverInput();
-        const to = Math.min(Number.isFinite(next) && next > now ? next : Number.POSITIVE_INFINITY, now + (performance.now() - t0) * 1e6);
-        if (to > now) target.skipTo(to);
-        idleSkippedNs += target.nowNs() - now;
       } else {
         const to = Number.isFinite(next) && next > now ? next : now + idleSkip;
         target.skipTo(to);

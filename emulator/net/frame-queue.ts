@@ -31,7 +31,10 @@ export class FrameQueue {
       this.dropped++;
       return false;
     }
-    this.frames.push(frame.slice());
+    // A plain copy (a Node Buffer's slice would share memory and keep the Buffer class).
+    const copy = new Uint8Array(frame.length);
+    copy.set(frame);
+    this.frames.push(copy);
     this.bytes += frame.length;
     return true;
   }

@@ -55,4 +55,18 @@ describe('two guests on a cable', () => {
     expect(rtt.length).toBe(3);
     console.log(`virtio-net cable ping RTT (guest ms): ${rtt.join(', ')}`);
   });
+
+  it('ethoc (--device ethoc on virt): Linux finds the PHY, the link comes up, the guests ping', () => {
+    const { a, b } = pingBetween('ethoc');
+    expect(a.output).toMatch(/ethoc 92000000\.ethoc eth0: Link is Up - 100Mbps\/Full/);
+    expect(a.output).toContain('3 packets transmitted, 3 packets received, 0% packet loss');
+    expect(b.output).toMatch(/ethoc 92000000\.ethoc eth0: Link is Up/);
+    console.log(`ethoc cable ping RTT (guest ms): ${pingTimes(a.output).join(', ')}`);
+  });
+
+  it('is deterministic: the same run prints the same transcript', () => {
+    const first = pingBetween('virtio-net-device').a.output;
+    const second = pingBetween('virtio-net-device').a.output;
+    expect(second).toBe(first);
+  });
 });

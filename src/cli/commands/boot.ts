@@ -19,6 +19,8 @@ import { deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
+import { parseNicSpec } from '../../boot/nic-spec.ts';
+import { createNetwork, type MachineNetwork } from '../../boot/nic-backends.ts';
 
 const HELP = `
 Headless (stdin or stdout not a terminal, or any --expect/--send): the guest
@@ -42,6 +44,17 @@ session and ends a headless boot (like QEMU -no-reboot).
 The image is opened read-only and guest writes are kept in memory unless
 --write is given (then they go to the file, fsynced on guest flush).
 
+Network: --nic TYPE[,model=virtio-net-device|ethoc][,mac=MAC][,opt=val...]
+(repeatable) adds a NIC (default model virtio-net-device on virt; the n-th
+NIC's MAC defaults to 52:54:00:12:34:56 + n) on a backend:
+  socket,listen=[ADDR]:PORT | socket,connect=ADDR:PORT
+      ethernet frames to another boot or a QEMU guest (-netdev socket framing);
+      listen binds 127.0.0.1 unless ADDR is given
+  user[,hostfwd=tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT...][,restrict=on|off]
+      the built-in user-mode network (when this build has it)
+--net-dump FILE writes every frame, both ways, as pcap (guest-time stamps).
+While a connection is open, a dozing guest's time follows the wall clock.
+
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts), 3 expectation not met, 4 guest panic, 124 timeout.
 
@@ -50,7 +63,9 @@ Examples:
   $ mkrootfs boot out/rootfs.img --expect 'BOOT-OK'       boot an image until the text appears
   $ mkrootfs boot out/rootfs.img --expect '/ # ' --send 'ls /' --expect 'etc'
   $ mkrootfs boot --kernel test.elf                        a bare-metal or1k program, no disk
-  $ mkrootfs boot --device help                            list device types`;
+  $ mkrootfs boot --device help                            list device types
+  $ mkrootfs boot a.img --append '... ' --nic socket,listen=:5555 --net-dump a.pcap
+  $ mkrootfs boot b.img --nic socket,connect=127.0.0.1:5555,model=ethoc   join the first boot's link`;
 
 interface RawFlags {
   kernel?: string;
@@ -64,6 +79,8 @@ interface RawFlags {
   realtime?: boolean;
   json?: boolean;
   jit?: boolean;
+  nic?: string[];
+  netDump?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -84,6 +101,8 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--timeout <seconds>', 'guest-time limit for the whole boot (default 120, or the recipe\'s)')
     .option('--write', 'write guest changes to the image file (default: copy-on-write in memory)')
     .option('--device <spec>', 'add a device: TYPE,prop=value,... (repeatable); "help" or TYPE,help lists', collect)
+    .option('--nic <spec>', 'add a NIC and its network backend: TYPE[,model=M][,opt=val] (repeatable; see Network below)', collect)
+    .option('--net-dump <file>', 'write every network frame to FILE in pcap format')
     .option('--print-machine', 'print the machine (devices, memory map) and exit without booting')
     .option('--realtime', 'pace guest time to the wall clock')
     .option('--no-jit', 'interpret every instruction (no translation of hot code to WebAssembly; same results, slower)')
@@ -109,6 +128,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       return ExitCode.ok;
     }
   }
+  const nics = (raw.nic ?? []).map(parseNicSpec);
   const flags: BootFlags = {
     kernel: raw.kernel, append: raw.append, memory: raw.memory, steps, fail: raw.fail ?? [], timeout: raw.timeout,
     write: raw.write === true, devices, realtime: raw.realtime === true, json: raw.json === true, printMachine: raw.printMachine === true,
@@ -152,6 +172,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   let log: LogFile | undefined;
   let term: InteractiveConsole | undefined;
   let machine: BootMachine | undefined;
+  let network: MachineNetwork | undefined;
   // Headless: Ctrl-C / SIGTERM stop the guest between slices, keep out/boot.log, then end the process by that signal.
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => { interrupted = sig; };
@@ -177,12 +198,20 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       quitRequested: () => (term?.quitRequested ?? false) || interrupted !== undefined,
       rebootResets: interactive,
     });
+    network = await createNetwork({
+      nics, dumpPath: raw.netDump === undefined ? undefined : resolve(io.cwd, raw.netDump), epochSeconds: rtcEpoch(io.env),
+      log: (m) => io.stderr.write(`${m}\n`),
+    });
+    const net = network;
     machine = machineStep(() => createBootMachine({
-      kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,
+      kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: [...opts.devices, ...net.devices],
       drives: extraDrives,
+      netdevs: net.netdevs,
       rtcEpochSeconds: rtcEpoch(io.env),
       jit: raw.jit !== false,
     }), opts.kernel);
+    const bm = machine;
+    if (net.dump) net.dump.writer.clock = () => bm.machine.nowNs();
     if (flags.printMachine) {
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
       return ExitCode.ok;
@@ -206,6 +235,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
     log?.commit();
+    network?.close();
     disk?.close();
     // Re-raise, so the process ends the way the signal means (exit 128+n).
     if (interrupted) process.kill(process.pid, interrupted);
