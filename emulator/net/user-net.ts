@@ -39,6 +39,8 @@ export interface UserNetOptions {
   limits?: Partial<TcpLimits> & { udpSockets?: number; queueFrames?: number };
   /** Reports listener failures (a forwarded port already in use). */
   onError?: (message: string) => void;
+  /** A forward's listener is up (`port`: the bound port, useful with host port 0). */
+  onListening?: (fwd: HostForward, port: number) => void;
 }
 
 const DEFAULT_QUEUE = 1024;
@@ -100,6 +102,7 @@ export class UserNet implements NetBackend {
       this.listeners.push(this.host.listenTcp(fwd.hostAddress, fwd.hostPort, {
         onAccept: (socket) => this.acceptForward(socket, fwd.guestPort),
         onError: (error) => opts.onError?.(`hostfwd tcp:${fwd.hostAddress}:${fwd.hostPort}-:${fwd.guestPort}: ${error}`),
+        onListening: (port) => opts.onListening?.(fwd, port),
       }));
     }
   }

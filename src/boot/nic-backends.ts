@@ -14,6 +14,8 @@ import type { NetBackend } from '../../emulator/net/net-backend.ts';
 import { DumpBackend } from '../../emulator/net/pcap.ts';
 import { PcapFile } from '../../emulator/host/net/pcap-file.ts';
 import { SocketBackend } from '../../emulator/host/net/socket-backend.ts';
+import { NodeHostNet } from '../../emulator/host/net/user-host.ts';
+import { UserNet } from '../../emulator/net/user-net.ts';
 import { defaultMac, defaultNicModel, type NicSpec, type NicType } from './nic-spec.ts';
 
 export interface NicBackendContext {
@@ -60,6 +62,35 @@ registerNicBackend('socket', async (spec, ctx) => {
   return backend;
 });
 
+registerNicBackend('user', async (spec, ctx) => {
+  if (spec.type !== 'user') throw new Error('user factory given a non-user spec');
+  const forwards = spec.user.hostfwd;
+  let pending = forwards.length;
+  let failure: string | undefined;
+  let settle: (() => void) | undefined;
+  const ready = new Promise<void>((resolve) => { settle = resolve; });
+  const check = (): void => { if (pending === 0 || failure !== undefined) settle?.(); };
+  const net = new UserNet({
+    host: new NodeHostNet(),
+    hostfwd: forwards.map((f) => ({ hostAddress: f.hostAddress, hostPort: f.hostPort, guestPort: f.guestPort })),
+    restrict: spec.user.restrict,
+    onListening: () => { pending--; check(); },
+    onError: (message) => {
+      if (pending > 0) failure ??= message;
+      else ctx.log(`boot: --nic user: ${message}`);
+      check();
+    },
+  });
+  check();
+  await ready;
+  if (failure !== undefined) {
+    net.close();
+    throw usageError('BOOT_NIC_HOSTFWD', `--nic '${spec.source}': cannot listen: ${failure}`,
+      failure.includes('EADDRINUSE') ? 'another process uses that host port: pick another HOSTPORT (0 picks a free one)' : 'check the host address is one of this machine\'s (127.0.0.1 by default)', { nic: spec.source });
+  }
+  return net;
+});
+
 export interface MachineNetwork {
   /** Backends by netdev id, for the machine. */
   netdevs: Record<string, NetBackend>;
@@ -67,6 +98,8 @@ export interface MachineNetwork {
   devices: string[];
   /** The pcap file, if --net-dump; set its writer's clock to the machine's guest time. */
   dump?: PcapFile;
+  /** The user-mode networks (--nic user), for boot checks (wait-port, http) and the --json report. */
+  user: UserNet[];
   /** Closes every backend and the dump file (idempotent). */
   close(): void;
 }
@@ -85,6 +118,7 @@ export async function createNetwork(options: NetworkOptions): Promise<MachineNet
   const netdevs: Record<string, NetBackend> = {};
   const devices: string[] = [];
   const opened: NetBackend[] = [];
+  const user: UserNet[] = [];
   let dump: PcapFile | undefined;
   const close = (): void => {
     for (const b of opened.splice(0)) {
@@ -110,6 +144,7 @@ export async function createNetwork(options: NetworkOptions): Promise<MachineNet
       }
       let backend = await factory(spec, { log: options.log, epochSeconds: options.epochSeconds, index });
       opened.push(backend);
+      if (backend instanceof UserNet) user.push(backend);
       if (dump) backend = new DumpBackend(backend, dump.writer);
       const id = `nic${index}`;
       netdevs[id] = backend;
@@ -119,5 +154,5 @@ export async function createNetwork(options: NetworkOptions): Promise<MachineNet
     close();
     throw err;
   }
-  return { netdevs, devices, dump, close };
+  return { netdevs, devices, dump, user, close };
 }

@@ -21,6 +21,8 @@ import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 import { parseNicSpec } from '../../boot/nic-spec.ts';
 import { createNetwork, type MachineNetwork } from '../../boot/nic-backends.ts';
+import { httpGetFromGuest, probeGuestPort } from '../../../emulator/net/guest-probe.ts';
+import type { UserNet } from '../../../emulator/net/user-net.ts';
 
 const HELP = `
 Headless (stdin or stdout not a terminal, or any --expect/--send): the guest
@@ -51,7 +53,14 @@ NIC's MAC defaults to 52:54:00:12:34:56 + n) on a backend:
       ethernet frames to another boot or a QEMU guest (-netdev socket framing);
       listen binds 127.0.0.1 unless ADDR is given
   user[,hostfwd=tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT...][,restrict=on|off]
-      the built-in user-mode network (when this build has it)
+      the built-in user-mode network (QEMU's -nic user): DHCP gives the guest
+      10.0.2.15, gateway 10.0.2.2 (the host's 127.0.0.1 as a destination), DNS
+      10.0.2.3 (the host's resolver); outbound TCP/UDP is NATed to host
+      sockets; hostfwd listens on HOSTADDR (127.0.0.1 unless given) and
+      connects into the guest; restrict=on allows only forwarded traffic.
+      Pings reach 10.0.2.2/10.0.2.3 only. --json lists the guest's outbound
+      attempts under "network". Recipe boot steps "wait-port: PORT" and
+      "http: {port, path, expect}" check guest services through it.
 --net-dump FILE writes every frame, both ways, as pcap (guest-time stamps).
 While a connection is open, a dozing guest's time follows the wall clock.
 
@@ -65,7 +74,8 @@ Examples:
   $ mkrootfs boot --kernel test.elf                        a bare-metal or1k program, no disk
   $ mkrootfs boot --device help                            list device types
   $ mkrootfs boot a.img --append '... ' --nic socket,listen=:5555 --net-dump a.pcap
-  $ mkrootfs boot b.img --nic socket,connect=127.0.0.1:5555,model=ethoc   join the first boot's link`;
+  $ mkrootfs boot b.img --nic socket,connect=127.0.0.1:5555,model=ethoc   join the first boot's link
+  $ mkrootfs boot web.yml --nic user,hostfwd=tcp::8080-:80   curl http://127.0.0.1:8080/ reaches guest port 80`;
 
 interface RawFlags {
   kernel?: string;
@@ -203,6 +213,17 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       log: (m) => io.stderr.write(`${m}\n`),
     });
     const net = network;
+    if (session.script.needsNet) {
+      const user = net.user[0];
+      if (!user) {
+        throw usageError('BOOT_STEP_NEEDS_NET', 'a boot step uses wait-port or http, which reach the guest through the user network',
+          'add --nic user (the guest must bring up eth0, e.g. with udhcpc)');
+      }
+      session.script.attachNet({
+        probePort: (port, done) => probeGuestPort(user, port, done),
+        httpGet: (port, path, done) => httpGetFromGuest(user, port, path, done),
+      });
+    }
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: [...opts.devices, ...net.devices],
       drives: extraDrives,
@@ -230,7 +251,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       io.stderr.write(`\nboot: stopped by ${interrupted} at guest ${(result.guestNs / 1e9).toFixed(3)} s; last console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
       return ExitCode.runtime;
     }
-    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu));
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), networkReport(net));
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
@@ -259,7 +280,13 @@ function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: numb
   return { enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000 };
 }
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport): number {
+/** The user networks' view for --json: the guest's outbound attempts and the frame counters. */
+function networkReport(net: MachineNetwork): { attempts: UserNet['attempts']; stats: UserNet['stats'] }[] | null {
+  if (net.user.length === 0) return null;
+  return net.user.map((u) => ({ attempts: u.attempts.map((a) => ({ ...a })), stats: { ...u.stats } }));
+}
+
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, network: ReturnType<typeof networkReport> = null): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -272,6 +299,7 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
       image: opts.image ?? null, kernel: opts.kernel, append: opts.append, write: opts.write, log: logPath,
       disk: disk ? { ...disk.stats } : null,
       jit,
+      ...(network ? { network } : {}),
       lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
     }, null, 2) + '\n');
     return o.exitCode;
