@@ -346,3 +346,57 @@ describe('user network: fuzz', () => {
   });
 });
 
+
+describe('user network: boot-check probes (in-process, no host socket)', () => {
+  it('probeGuestPort: refused by a RST, open after a SYN-ACK (then reset); waitingOnHost stays false', async () => {
+    const { probeGuestPort } = await import('../../../emulator/net/guest-probe.ts');
+    const { send, step, net } = setup();
+    send(arpRequest(GUEST, GW));
+    step();
+    const results: boolean[] = [];
+    probeGuestPort(net, 22, (open) => results.push(open));
+    expect(net.waitingOnHost()).toBe(false);
+    const syn = step().map((f) => f.tcp).find((t) => t && t.flags & F.SYN)!;
+    expect(syn.dport).toBe(22);
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, tcp(GUEST, GW, { sport: 22, dport: syn.sport, seq: 0, ack: syn.seq + 1, flags: F.RST | F.ACK })));
+    step();
+    expect(results).toEqual([false]);
+
+    probeGuestPort(net, 80, (open) => results.push(open));
+    const syn2 = step().map((f) => f.tcp).find((t) => t && t.flags & F.SYN)!;
+    send(eth(GW_MAC, GUEST_MAC, 0x0800, tcp(GUEST, GW, { sport: 80, dport: syn2.sport, seq: 5000, ack: syn2.seq + 1, flags: F.SYN | F.ACK, mss: 1460 })));
+    await Promise.resolve();
+    const after = step();
+    expect(results).toEqual([false, true]);
+    expect(after.map((f) => f.tcp!.flags & F.RST).some(Boolean)).toBe(true);
+    expect(net.tcp.connectionCount).toBe(0);
+  });
+
+  it('httpGetFromGuest: sends a GET, returns status and body once the guest closes', async () => {
+    const { httpGetFromGuest } = await import('../../../emulator/net/guest-probe.ts');
+    const { send, step, net } = setup();
+    send(arpRequest(GUEST, GW));
+    step();
+    let result: unknown;
+    httpGetFromGuest(net, 8080, '/index.html', (r) => { result = r; });
+    const syn = step().map((f) => f.tcp).find((t) => t && t.flags & F.SYN)!;
+    const g = new GuestTcp(send, GW, 8080, syn.sport, 9000);
+    g.ack = (syn.seq + 1) >>> 0;
+    g.segment(F.SYN | F.ACK, [], { mss: 1460 });
+    await Promise.resolve();
+    for (let i = 0; i < 5 && !Buffer.from(g.received).toString().includes('\r\n\r\n'); i++) {
+      g.absorb(step());
+      await Promise.resolve();
+    }
+    expect(Buffer.from(g.received).toString()).toMatch(/^GET \/index.html HTTP\/1.0\r\n[\s\S]*\r\n\r\n$/);
+    g.segment(F.ACK | F.PSH | F.FIN, [...Buffer.from('HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<h1>hi</h1>\n')]);
+    step();
+    expect(result).toEqual({ status: 200, body: '<h1>hi</h1>\n' });
+    await Promise.resolve();
+    g.absorb(step());
+    expect(g.finReceived).toBe(true);
+    g.segment(F.ACK);
+    step();
+    expect(net.tcp.connectionCount).toBe(0);
+  });
+});
