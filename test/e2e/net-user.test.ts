@@ -130,7 +130,7 @@ function makeConsole(write: (s: string) => void): Console & { feed(s: string): v
 }
 
 describe('user network: a real guest', () => {
-  it('mkrootfs emulator: udhcpc, ping 10.0.2.2, wget from a host server, httpd answers curl through hostfwd', async () => {
+  it.each(['virtio-net-device', 'ethoc'])('mkrootfs emulator, %s: udhcpc, ping 10.0.2.2, wget from a host server, httpd answers curl through hostfwd', async (model) => {
     const hostPort = await freePort();
     const net = new UserNet({ host: new NodeHostNet(), hostfwd: [{ hostAddress: '127.0.0.1', hostPort, guestPort: 8080 }] });
     let input = '';
@@ -141,11 +141,10 @@ describe('user network: a real guest', () => {
       cmdline: 'console=ttyS0 root=/dev/vda rw',
       rootDisk: disk,
       netdevs: { net0: net },
-      devices: ['virtio-net-device,netdev=net0'],
+      devices: [`${model},netdev=net0`],
       serial: { write: (b: number) => con.feed(String.fromCharCode(b)) },
     });
     let stop = false;
-    const dbg = setInterval(() => { if (process.env.NET_DEBUG) console.log('t', machine.nowNs() / 1e9, machine.cpu.pc.toString(16), machine.cpu.sr.toString(16), machine.idle, net.waitingOnHost(), net.nextEventNs() / 1e9, JSON.stringify(net.stats), JSON.stringify(input)); }, 2000);
     const running = runMachine(machineTarget(machine), {
       takeInput: () => {
         const bytes = Buffer.from(input, 'latin1');
@@ -155,11 +154,10 @@ describe('user network: a real guest', () => {
       afterSlice: () => stop,
     });
     try {
-      await guestScript(con, hostPort, 'mkrootfs');
+      await guestScript(con, hostPort, `mkrootfs ${model}`);
       expect(net.attempts.some((a) => a.proto === 'tcp' && a.dst === '10.0.2.2' && a.port === httpPort && a.result === 'connected')).toBe(true);
     } finally {
       stop = true;
-      clearInterval(dbg);
       await running;
       net.close();
     }
