@@ -400,3 +400,102 @@ describe('user network: boot-check probes (in-process, no host socket)', () => {
     expect(net.tcp.connectionCount).toBe(0);
   });
 });
+
+describe('user network: UDP NAT, limits, retransmission', () => {
+  it('NATs a guest datagram to a host UDP server on 127.0.0.1 via 10.0.2.2 and the reply back', async () => {
+    const { createSocket } = await import('node:dgram');
+    const server = createSocket('udp4');
+    server.on('message', (msg, rinfo) => server.send(Buffer.concat([Buffer.from('echo:'), msg]), rinfo.port, rinfo.address));
+    await new Promise<void>((r) => server.bind(0, '127.0.0.1', r));
+    const port = server.address().port;
+    const { send, step, net } = setup(new NodeHostNet());
+    try {
+      send(eth(GW_MAC, GUEST_MAC, 0x0800, udp(GUEST, 5353, GW, port, [...Buffer.from('ping')])));
+      expect(net.waitingOnHost()).toBe(true);
+      let reply: Decoded | undefined;
+      await until(() => reply !== undefined, () => { reply = step().find((f) => f.udp); }, 'UDP reply');
+      expect(reply!.ip).toMatchObject({ src: '10.0.2.2', dst: '10.0.2.15' });
+      expect(reply!.udp).toMatchObject({ sport: port, dport: 5353 });
+      expect(Buffer.from(reply!.udp!.data).toString()).toBe('echo:ping');
+      expect(net.attempts[0]).toMatchObject({ proto: 'udp', dst: '10.0.2.2', port, result: 'sent' });
+    } finally {
+      net.close();
+      server.close();
+    }
+  });
+
+  it('refuses connections past the per-guest limit with a RST', async () => {
+    const opened: string[] = [];
+    const host: HostNet = {
+      ...noHost,
+      connectTcp: (a, p) => { opened.push(`${a}:${p}`); return { write() {}, bufferedBytes: 0, end() {}, pause() {}, resume() {}, destroy() {} }; },
+    };
+    const { send, step, net } = setup(host, { limits: { maxConnections: 2 } });
+    for (const sport of [1001, 1002, 1003]) send(eth(GW_MAC, GUEST_MAC, 0x0800, tcp(GUEST, ip('192.0.2.5'), { sport, dport: 80, seq: 1, ack: 0, flags: F.SYN })));
+    const out = step();
+    expect(opened).toEqual(['192.0.2.5:80', '192.0.2.5:80']);
+    expect(out.filter((f) => f.tcp && f.tcp.flags & F.RST).map((f) => f.tcp!.dport)).toEqual([1003]);
+    expect(net.stats['tcp-limit']).toBe(1);
+  });
+
+  it('retransmits unacknowledged data on guest time, from the first unacked byte, with backoff', async () => {
+    let events: import('../../../emulator/net/host-net.ts').HostTcpEvents | undefined;
+    const host: HostNet = {
+      ...noHost,
+      connectTcp: (_a, _p, ev) => { events = ev; return { write() {}, bufferedBytes: 0, end() {}, pause() {}, resume() {}, destroy() {} }; },
+    };
+    const { send, step } = setup(host);
+    const g = new GuestTcp(send, ip('192.0.2.5'), 2000, 80, 100);
+    g.segment(F.SYN, [], { mss: 1000 });
+    events!.onConnect();
+    g.absorb(step());
+    g.segment(F.ACK, [], { window: 4000 });
+    events!.onData(new Uint8Array(3000).fill(7));
+    const first = step().map((f) => f.tcp!).filter((t) => t.data.length);
+    expect(first.map((t) => t.data.length)).toEqual([1000, 1000, 1000]);
+    // Nothing acknowledged: nothing before 200 ms of guest time, then the first segment again.
+    expect(step(100_000_000).filter((f) => f.tcp!.data.length)).toHaveLength(0);
+    const again = step(150_000_000).map((f) => f.tcp!).filter((t) => t.data.length);
+    expect(again[0]!.seq).toBe(first[0]!.seq);
+    // Backoff: the next retransmission waits 400 ms.
+    expect(step(300_000_000).filter((f) => f.tcp!.data.length)).toHaveLength(0);
+    expect(step(150_000_000).filter((f) => f.tcp!.data.length).length).toBeGreaterThan(0);
+  });
+});
+
+describe('user network: flow control', () => {
+  it('pauses host reads while guest-bound bytes exceed the limit, resumes once the guest acknowledged them; respects the guest window', () => {
+    let events: import('../../../emulator/net/host-net.ts').HostTcpEvents | undefined;
+    const calls: string[] = [];
+    let buffered = 0;
+    const host: HostNet = {
+      ...noHost,
+      connectTcp: (_a, _p, ev) => {
+        events = ev;
+        return { write(b) { buffered += b.length; calls.push(`write ${b.length}`); }, get bufferedBytes() { return buffered; }, end() {}, pause() { calls.push('pause'); }, resume() { calls.push('resume'); }, destroy() {} };
+      },
+    };
+    const { send, step } = setup(host, { limits: { bufferLimit: 8192 } });
+    const g = new GuestTcp(send, ip('192.0.2.5'), 2001, 80, 100);
+    g.segment(F.SYN, [], { mss: 1000 });
+    events!.onConnect();
+    g.absorb(step());
+    g.segment(F.ACK, [], { window: 2000 });
+    events!.onData(new Uint8Array(10000).fill(1));
+    expect(calls).toEqual(['pause']);
+    const segs = g.absorb(step());
+    expect(segs.reduce((a, t) => a + t.data.length, 0)).toBe(2000); // the guest's window, no more
+    g.segment(F.ACK, [], { window: 65535 });
+    const more = g.absorb(step());
+    expect(more.reduce((a, t) => a + t.data.length, 0)).toBe(8000);
+    expect(calls).toEqual(['pause']); // 8000 bytes still unacknowledged
+    g.segment(F.ACK, [], { window: 65535 });
+    step();
+    expect(calls).toEqual(['pause', 'resume']);
+    // Our window to the guest shrinks with what the host has not taken yet.
+    g.segment(F.ACK | F.PSH, new Array(1400).fill(2));
+    const ack = g.absorb(step()).at(-1)!;
+    expect(ack.window).toBe(8192 - 1400);
+    expect(calls.at(-1)).toBe('write 1400');
+  });
+});
