@@ -81,6 +81,12 @@ async function guestScript(c: Console, hostPort: number, label: string): Promise
   const ping = await c.waitFor(/packets received.*\n/, 60_000);
   expect(ping).toContain('3 packets transmitted, 3 packets received, 0% packet loss');
   results[`${label} ping RTT to 10.0.2.2 (guest ms)`] = pingTimes(ping).join(', ');
+  if (label.startsWith('mkrootfs')) {
+    // DNS through 10.0.2.3 to the host's resolver (QEMU's forwards to the host's nameserver, which a sandbox may lack).
+    c.send('nslookup localhost 10.0.2.3; echo DNS-$((40+2))');
+    const dns = await c.waitFor(/DNS-42\n/, 60_000);
+    expect(dns).toMatch(/Name:\s+localhost\s*\nAddress:?\s+127\.0\.0\.1/);
+  }
   c.send(`wget -q -O - http://10.0.2.2:${httpPort}/hello; echo WGET-$((40+2))`);
   const page = await c.waitFor(/WGET-42\n/, 60_000);
   expect(page).toContain(PAGE.trim());
