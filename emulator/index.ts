@@ -25,3 +25,11 @@ export { buildDtb, TYPE_VIRT_MACHINE, VIRT_DEVICES, VIRT_USER_DEVICES } from './
 export { buildDeviceTree } from './board/devicetree.ts';
 export { QemuFdt } from './fdt/qemu-fdt.ts';
 export type { MmioHandler, IrqLine, GuestRam, Clock, Device, FinishEvent } from './device.ts';
+export type { NetBackend, NetFrontend } from './net/net-backend.ts';
+export { CableEnd, createCable } from './net/cable.ts';
+export { FrameQueue } from './net/frame-queue.ts';
+export { DumpBackend, PcapWriter, pcapFileHeader, pcapRecord } from './net/pcap.ts';
+export { TYPE_NETDEV, DEFAULT_MAC, parseMac, formatMac } from './net/netdev.ts';
+export { VirtioNet, TYPE_VIRTIO_NET } from './devices/virtio-net.ts';
+export { Ethoc, TYPE_ETHOC } from './devices/ethoc.ts';
+export { VIRT_USER_SYSBUS } from './board/virt.ts';
