@@ -15,3 +15,4 @@ export type { RunTarget, RunHooks, RunOptions, RunEnd, RunResult } from './runne
 export { SocketBackend, SOCKET_MAX_FRAME } from './net/socket-backend.ts';
 export type { SocketBackendOptions, SocketStats } from './net/socket-backend.ts';
 export { PcapFile } from './net/pcap-file.ts';
+export { NodeHostNet } from './net/user-host.ts';
