@@ -79,6 +79,24 @@ describe('mkrootfs boot --nic user', () => {
     expect(r.stderr).toContain('last attempt: HTTP 200');
   });
 
+  it('tshark reads the --net-dump of a boot: DHCP lease options, ARP, TCP and HTTP, no bad checksum or malformed frame', () => {
+    const pcap = join(work, 'user.pcap');
+    const r = mkrootfs(['boot', recipe, '--nic', 'user', '--net-dump', pcap]);
+    expect(r.code, r.stderr).toBe(0);
+    const tshark = (args: string[]): string => {
+      const t = spawnSync('tshark', ['-r', pcap, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE', '-o', 'udp.check_checksum:TRUE', ...args], { encoding: 'utf8' });
+      expect(t.status, t.stderr).toBe(0);
+      return t.stdout;
+    };
+    expect(tshark(['-Y', 'dhcp.option.dhcp == 5', '-T', 'fields', '-e', 'dhcp.ip.your', '-e', 'dhcp.option.router', '-e', 'dhcp.option.domain_name_server', '-e', 'dhcp.option.subnet_mask', '-e', 'dhcp.option.ip_address_lease_time']).trim())
+      .toBe('10.0.2.15\t10.0.2.2\t10.0.2.3\t255.255.255.0\t86400');
+    expect(tshark(['-Y', 'arp.opcode == 2', '-T', 'fields', '-e', 'arp.src.proto_ipv4', '-e', 'arp.src.hw_mac']).trim()).toBe('10.0.2.2\t52:55:0a:00:02:02');
+    expect(tshark(['-Y', 'http.request', '-T', 'fields', '-e', 'http.request.uri']).trim()).toBe('/index.html');
+    expect(tshark(['-Y', 'http.response.code == 200', '-T', 'fields', '-e', 'ip.src']).trim()).toBe('10.0.2.15');
+    const bad = tshark(['-Y', 'ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0 || _ws.malformed || _ws.expert.severity == error']);
+    expect(bad).toBe('');
+  });
+
   it('a wait-port step without --nic user is a usage error (exit 2)', () => {
     const r = mkrootfs(['boot', recipe]);
     expect(r.code).toBe(2);
