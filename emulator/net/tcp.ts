@@ -183,9 +183,11 @@ export class TcpEngine {
       if (c.state === 'syn-received' && seg.seq === seqAdd(c.rcvNxt, -1)) this.sendSynAck(c);
       return;
     }
-    if ((seg.flags & ACK) === 0) return;
+    // Until the host connected, the guest has nothing to acknowledge or send (a retransmitted SYN is handled above).
+    if ((seg.flags & ACK) === 0 || c.state === 'connecting') return;
     this.processAck(c, seg);
-    if ((c.state as State) === 'closed' || !this.conns.has(key(c.guestPort, c.remoteIp, c.remotePort))) return;
+    // A handshake not completed by this segment (a wrong ACK): no data is taken.
+    if ((c.state as State) !== 'established') return;
     this.processData(c, frame, seg);
     this.maybeFinish(c);
     if ((c.state as State) !== 'closed') this.pump(c);

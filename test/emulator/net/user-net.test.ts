@@ -499,3 +499,44 @@ describe('user network: flow control', () => {
     expect(calls.at(-1)).toBe('write 1400');
   });
 });
+
+describe('user network: TCP fuzz', () => {
+  it('random segments against connected and connecting host sockets never throw; timers keep running', async () => {
+    const { mulberry32 } = await import('../../helpers/prng.ts');
+    const rnd = mulberry32(0x7c9);
+    const evs: import('../../../emulator/net/host-net.ts').HostTcpEvents[] = [];
+    const host: HostNet = {
+      ...noHost,
+      connectTcp: (_a, _p, ev) => {
+        evs.push(ev);
+        if (evs.length % 3 !== 0) queueMicrotask(() => ev.onConnect());
+        return { write() {}, bufferedBytes: Math.floor(rnd() * 70000), end() {}, pause() {}, resume() {}, destroy() {} };
+      },
+    };
+    const { send, step, net } = setup(host, { limits: { maxConnections: 8, bufferLimit: 16384 } });
+    const peers = [ip('192.0.2.1'), ip('192.0.2.2'), GW];
+    for (let i = 0; i < 20000; i++) {
+      const peer = peers[i % 3]!;
+      const flags = [F.SYN, F.ACK, F.ACK | F.PSH, F.FIN | F.ACK, F.RST, F.SYN | F.ACK, Math.floor(rnd() * 64)][Math.floor(rnd() * 7)]!;
+      const data = Array.from({ length: rnd() < 0.5 ? 0 : Math.floor(rnd() * 1400) }, () => 0x41);
+      const seq = rnd() < 0.7 ? 1 + Math.floor(rnd() * 3000) : Math.floor(rnd() * 0xffffffff);
+      const ack = Math.floor(rnd() * 0xffffffff);
+      send(eth(GW_MAC, GUEST_MAC, 0x0800, tcp(GUEST, peer, { sport: 3000 + (i % 5), dport: 80, seq, ack, flags, data, window: Math.floor(rnd() * 65536), mss: flags & F.SYN ? 536 + Math.floor(rnd() * 1000) : undefined })));
+      if (i % 50 === 0) {
+        const ev = evs[Math.floor(rnd() * evs.length)];
+        if (ev) {
+          const r = rnd();
+          if (r < 0.5) ev.onData(new Uint8Array(Math.floor(rnd() * 5000)));
+          else if (r < 0.6) ev.onEnd();
+          else if (r < 0.65) ev.onClose(rnd() < 0.5 ? 'ECONNRESET' : undefined);
+          else ev.onDrain();
+        }
+        step(Math.floor(rnd() * 500_000_000));
+        await Promise.resolve();
+      }
+    }
+    for (let i = 0; i < 40; i++) step(5_000_000_000);
+    expect(net.tcp.connectionCount).toBeLessThanOrEqual(8);
+    expect(net.stats['rx-frames']).toBe(20000);
+  });
+});
