@@ -20,7 +20,7 @@ import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 import { parseNicSpec } from '../../boot/nic-spec.ts';
-import { createNetwork, type MachineNetwork } from '../../boot/nic-backends.ts';
+import { createNetwork, describeNics, type MachineNetwork, type NicReport } from '../../boot/nic-backends.ts';
 
 const HELP = `
 Headless (stdin or stdout not a terminal, or any --expect/--send): the guest
@@ -230,7 +230,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       io.stderr.write(`\nboot: stopped by ${interrupted} at guest ${(result.guestNs / 1e9).toFixed(3)} s; last console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
       return ExitCode.runtime;
     }
-    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu));
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), describeNics(machine.machine.root));
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
@@ -259,7 +259,7 @@ function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: numb
   return { enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000 };
 }
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport): number {
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, nics: NicReport[] = []): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -272,6 +272,7 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
       image: opts.image ?? null, kernel: opts.kernel, append: opts.append, write: opts.write, log: logPath,
       disk: disk ? { ...disk.stats } : null,
       jit,
+      nics,
       lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
     }, null, 2) + '\n');
     return o.exitCode;
