@@ -67,15 +67,17 @@ const MAX_HUGE = 65536;
 
 export interface EthocStats {
   txFrames: number;
+  txBytes: number;
   txDropped: number;
   rxFrames: number;
+  rxBytes: number;
   rxFiltered: number;
   rxDropped: number;
 }
 
 export class Ethoc implements MmioHandler, Device, NetFrontend {
   readonly mac: Uint8Array;
-  readonly stats: EthocStats = { txFrames: 0, txDropped: 0, rxFrames: 0, rxFiltered: 0, rxDropped: 0 };
+  readonly stats: EthocStats = { txFrames: 0, txBytes: 0, txDropped: 0, rxFrames: 0, rxBytes: 0, rxFiltered: 0, rxDropped: 0 };
   private readonly ram: GuestRam;
   private readonly irq: IrqLine;
   private backend: NetBackend | undefined;
@@ -290,6 +292,7 @@ export class Ethoc implements MmioHandler, Device, NetFrontend {
       f.set(this.ram.readBytes(addr, len), 0);
       f.fill(0, len, txLen);
       this.stats.txFrames++;
+      this.stats.txBytes += txLen;
       this.backend?.send(f.subarray(0, txLen));
     }
     const txBdNum = this.reg(ETHOC_REG.TX_BD_NUM);
@@ -365,6 +368,7 @@ export class Ethoc implements MmioHandler, Device, NetFrontend {
     const txBdNum = this.reg(ETHOC_REG.TX_BD_NUM);
     this.rxIndex = flags & RXD.WRAP || i === ETHOC_DESC_COUNT - 1 ? txBdNum : i + 1;
     this.stats.rxFrames++;
+    this.stats.rxBytes += frame.length;
     if (flags & RXD.IRQ) this.raise(INT.RXB);
     return true;
   }

@@ -11,6 +11,7 @@
  */
 import { usageError } from '../errors.ts';
 import type { NetBackend } from '../../emulator/net/net-backend.ts';
+import type { QObject } from '../../emulator/qom/object.ts';
 import { DumpBackend } from '../../emulator/net/pcap.ts';
 import { PcapFile } from '../../emulator/host/net/pcap-file.ts';
 import { SocketBackend } from '../../emulator/host/net/socket-backend.ts';
@@ -155,4 +156,24 @@ export async function createNetwork(options: NetworkOptions): Promise<MachineNet
     throw err;
   }
   return { netdevs, devices, dump, user, close };
+}
+
+/** One NIC in `boot --json`: where it is, its backend id, MAC and frame counters. */
+export interface NicReport {
+  path: string;
+  model: string;
+  netdev: string | null;
+  mac: string;
+  stats: Record<string, number>;
+}
+
+/** The machine's NICs (devices with a `netdev` property) for the JSON report. */
+export function describeNics(root: QObject): NicReport[] {
+  const out: NicReport[] = [];
+  for (const o of root.walk()) {
+    if (!o.propertyList().some((p) => p.name === 'netdev' && p.type === 'link')) continue;
+    const stats = (o.instance as { stats?: Record<string, number> } | undefined)?.stats ?? {};
+    out.push({ path: o.path(), model: o.typeName, netdev: o.getLink('netdev')?.id ?? null, mac: o.getString('mac') ?? '', stats: { ...stats } });
+  }
+  return out;
 }

@@ -153,7 +153,8 @@ export class SocketBackend implements NetBackend {
   }
 
   waitingOnHost(): boolean {
-    return this.peer !== undefined || this.inbound.length > 0;
+    // Frames still queued count only while the NIC can take them (a NIC with receive off must not hold time forever).
+    return this.peer !== undefined || (this.inbound.length > 0 && this.frontend?.canReceive() === true);
   }
 
   /** Frames waiting for the NIC. */

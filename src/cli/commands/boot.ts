@@ -20,7 +20,7 @@ import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 import { parseNicSpec } from '../../boot/nic-spec.ts';
-import { createNetwork, type MachineNetwork } from '../../boot/nic-backends.ts';
+import { createNetwork, describeNics, type MachineNetwork, type NicReport } from '../../boot/nic-backends.ts';
 import { httpGetFromGuest, probeGuestPort } from '../../../emulator/net/guest-probe.ts';
 import type { UserNet } from '../../../emulator/net/user-net.ts';
 
@@ -251,7 +251,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       io.stderr.write(`\nboot: stopped by ${interrupted} at guest ${(result.guestNs / 1e9).toFixed(3)} s; last console line(s):\n${lines.map((l) => `  | ${l}`).join('\n')}\n`);
       return ExitCode.runtime;
     }
-    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), networkReport(net));
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), describeNics(machine.machine.root), networkReport(net));
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     term?.close();
@@ -286,7 +286,7 @@ function networkReport(net: MachineNetwork): { attempts: UserNet['attempts']; st
   return net.user.map((u) => ({ attempts: u.attempts.map((a) => ({ ...a })), stats: { ...u.stats } }));
 }
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, network: ReturnType<typeof networkReport> = null): number {
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, nics: NicReport[] = [], network: ReturnType<typeof networkReport> = null): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -299,6 +299,7 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
       image: opts.image ?? null, kernel: opts.kernel, append: opts.append, write: opts.write, log: logPath,
       disk: disk ? { ...disk.stats } : null,
       jit,
+      nics,
       ...(network ? { network } : {}),
       lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
     }, null, 2) + '\n');
