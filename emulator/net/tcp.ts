@@ -334,7 +334,17 @@ export class TcpEngine {
       c.rtxAtNs = c.sent > 0 || (c.finSent && !c.finAcked) ? this.ctx.now() + c.rtoNs : Number.POSITIVE_INFINITY;
       if (c.hostPaused && c.host && c.state === 'established' && c.sndBuf.length < this.ctx.limits.bufferLimit / 2) this.resumeHost(c);
     }
-    if (acked >= 0) c.guestWindow = seg.window << c.guestShift;
+    if (acked >= 0) {
+      const wasClosed = c.guestWindow === 0;
+      c.guestWindow = seg.window << c.guestShift;
+      // The window reopened: whatever went out as probes is resent from the first unacknowledged byte.
+      if (wasClosed && c.guestWindow > 0 && c.state === 'established') {
+        c.sent = 0;
+        if (!c.finAcked) c.finSent = false;
+      }
+      // An answer to a window probe: the guest is alive with a closed window; keep probing, never give up.
+      if (c.guestWindow === 0) c.retries = 0;
+    }
   }
 
   private processData(c: TcpConnection, frame: Uint8Array, seg: TcpSegment): void {

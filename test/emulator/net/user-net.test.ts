@@ -540,3 +540,35 @@ describe('user network: TCP fuzz', () => {
     expect(net.stats['rx-frames']).toBe(20000);
   });
 });
+
+describe('user network: zero window', () => {
+  it('probes a closed guest window on guest time and keeps the connection while the guest answers', () => {
+    let events: import('../../../emulator/net/host-net.ts').HostTcpEvents | undefined;
+    let destroyed = false;
+    const host: HostNet = {
+      ...noHost,
+      connectTcp: (_a, _p, ev) => { events = ev; return { write() {}, bufferedBytes: 0, end() {}, pause() {}, resume() {}, destroy() { destroyed = true; } }; },
+    };
+    const { send, step, net } = setup(host);
+    const g = new GuestTcp(send, ip('192.0.2.5'), 2002, 80, 100);
+    g.segment(F.SYN, [], { mss: 1000 });
+    events!.onConnect();
+    g.absorb(step());
+    g.segment(F.ACK, [], { window: 0 });
+    events!.onData(new Uint8Array(500).fill(3));
+    expect(step().filter((f) => f.tcp!.data.length)).toHaveLength(0); // nothing into a closed window
+    let probes = 0;
+    for (let i = 0; i < 30; i++) {
+      const segs = step(10_000_000_000).map((f) => f.tcp!).filter((t) => t.data.length);
+      probes += segs.length;
+      for (const t of segs) expect(t.data.length).toBe(1);
+      if (segs.length) g.segment(F.ACK, [], { window: 0 }); // the probe byte is not taken
+    }
+    expect(probes).toBeGreaterThan(10);
+    expect(destroyed).toBe(false);
+    expect(net.tcp.connectionCount).toBe(1);
+    g.segment(F.ACK, [], { window: 4000 });
+    const data = g.absorb(step()).reduce((a, t) => a + t.data.length, 0);
+    expect(data).toBe(500);
+  });
+});
