@@ -2,7 +2,8 @@
  * The Node side of the user-mode network: `HostNet` on node:net (TCP
  * connections and forwarded-port listeners), node:dgram (UDP) and node:dns
  * (the host's resolver, as getaddrinfo sees it). Every socket error becomes a
- * callback; nothing throws into the stack.
+ * callback; nothing throws into the stack. Sockets allow half-open
+ * connections, so a FIN travels each way on its own, as TCP has it.
  */
 import { lookup } from 'node:dns';
 import { createSocket } from 'node:dgram';
@@ -50,13 +51,13 @@ function wrapSocket(sock: Socket, events: () => HostTcpEvents | undefined): Host
 
 export class NodeHostNet implements HostNet {
   connectTcp(address: string, port: number, events: HostTcpEvents): HostTcpSocket {
-    const sock = createConnection({ host: address, port, noDelay: true });
+    const sock = createConnection({ host: address, port, noDelay: true, allowHalfOpen: true });
     sock.once('connect', () => events.onConnect());
     return wrapSocket(sock, () => events);
   }
 
   listenTcp(address: string, port: number, events: HostListenEvents): HostTcpListener {
-    const server = createServer({ pauseOnConnect: true, noDelay: true }, (sock) => {
+    const server = createServer({ pauseOnConnect: true, noDelay: true, allowHalfOpen: true }, (sock) => {
       let ev: HostTcpEvents | undefined;
       const wrapped = wrapSocket(sock, () => ev);
       sock.pause();

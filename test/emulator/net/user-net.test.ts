@@ -572,3 +572,30 @@ describe('user network: zero window', () => {
     expect(data).toBe(500);
   });
 });
+
+describe('user network: half close against a real host server', () => {
+  it('the host server closes its side first; the guest still sends, and its FIN ends the host side', async () => {
+    let got = '';
+    let ended = false;
+    const server = createServer({ allowHalfOpen: true }, (s) => {
+      s.end('bye');
+      s.on('data', (d) => { got += d.toString(); });
+      s.on('end', () => { ended = true; });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const { send, step, net } = setup(new NodeHostNet());
+    const g = new GuestTcp(send, GW, 40010, port, 7);
+    g.segment(F.SYN, [], { mss: 1460 });
+    await until(() => g.ack !== 0, () => g.absorb(step()), 'SYN-ACK');
+    g.segment(F.ACK);
+    await until(() => g.finReceived, () => { if (g.absorb(step()).length) g.segment(F.ACK); }, 'the host FIN');
+    expect(Buffer.from(g.received).toString()).toBe('bye');
+    g.segment(F.ACK | F.PSH, [...Buffer.from('late data')]);
+    g.segment(F.ACK | F.FIN);
+    await until(() => ended, () => g.absorb(step()), 'the guest FIN at the host');
+    expect(got).toBe('late data');
+    await until(() => net.tcp.connectionCount === 0, () => step(), 'the connection to close');
+  });
+});
