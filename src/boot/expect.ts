@@ -9,6 +9,10 @@
  *   completed; once it matched (at once for a step without one) the text is
  *   typed, followed by Enter. So `{expect: "/ # ", send: "ls /"}` waits for the
  *   prompt, then runs `ls /`.
+ * - A step with `waitPort` or `http` runs a network check after its pattern
+ *   (at once without one) and before its `send`: a connection into the guest
+ *   through the user network (BootNetDriver), retried on guest time (250 ms,
+ *   growing) until it passes or the step times out.
  * - `fail` patterns are watched from reset to the end; any match ends the boot.
  *   `panic` patterns (default "Kernel panic") are fail patterns that mean a
  *   guest panic (exit 4); the rest of the panic line is captured for the report.
