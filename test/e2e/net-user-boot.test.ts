@@ -7,7 +7,9 @@
  * usage error.
  * Run: npx vitest run --project e2e test/e2e/net-user-boot.test.ts
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { createServer as createTcpServer } from 'node:net';
+import { promisify } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +97,26 @@ describe('mkrootfs boot --nic user', () => {
     expect(tshark(['-Y', 'http.response.code == 200', '-T', 'fields', '-e', 'ip.src']).trim()).toBe('10.0.2.15');
     const bad = tshark(['-Y', 'ip.checksum.status == 0 || tcp.checksum.status == 0 || udp.checksum.status == 0 || icmp.checksum.status == 0 || _ws.malformed || _ws.expert.severity == error']);
     expect(bad).toBe('');
+  });
+
+  it('hostfwd from the command line: curl on the host reaches busybox httpd in the guest', async () => {
+    const probe = createTcpServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    const child = spawn(process.execPath, [join(ROOT, 'bin/mkrootfs.js'), 'boot', recipe, '--realtime', '--timeout', '300', '--expect', 'NEVER-PRINTED',
+      '--nic', `user,hostfwd=tcp:127.0.0.1:${port}-:8080`], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => { out += d.toString('latin1'); });
+    try {
+      for (let i = 0; i < 1200 && !out.includes('rcS-DONE'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toContain('rcS-DONE');
+      const { stdout } = await promisify(execFile)('curl', ['-sS', '--max-time', '60', `http://127.0.0.1:${port}/index.html`]);
+      expect(stdout).toBe('hello from guest httpd\n');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 
   it('a wait-port step without --nic user is a usage error (exit 2)', () => {
