@@ -109,11 +109,11 @@ describe('--nic socket between two mkrootfs boots', () => {
 });
 
 describe('against QEMU (qemu-system-or1k -M virt -netdev socket)', () => {
-  it('our guest (listening) and a QEMU guest (connecting) ping each other', async () => {
+  for (const model of (process.env.NET_MODELS ?? 'virtio-net-device,ethoc').split(',')) it(`our guest (${model}, listening) and a QEMU guest (virtio-net, connecting) ping each other`, async () => {
     const port = await freePort();
-    const ours = bootProcess('ours', '10.0.0.1', ['--nic', `socket,listen=127.0.0.1:${port}`, ...pingScript('10.0.0.3', 5), ...linger]);
+    const ours = bootProcess(`ours-${model}`, '10.0.0.1', ['--nic', `socket,listen=127.0.0.1:${port},model=${model}`, ...pingScript('10.0.0.3', 5), ...linger]);
     await waitFor(() => ours.out().includes('Run /sbin/init') || ours.child.exitCode !== null, 'our boot to start its kernel', 300_000);
-    const copy = join(work, 'qemu.img');
+    const copy = join(work, `qemu-${model}.img`);
     copyFileSync(image, copy);
     const qemu = spawn('qemu-system-or1k', [
       '-M', 'virt', '-cpu', 'any', '-m', '128', '-kernel', kernel,
@@ -133,6 +133,6 @@ describe('against QEMU (qemu-system-or1k -M virt -netdev socket)', () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toContain('5 packets transmitted, 5 packets received, 0% packet loss');
     expect(qout).toContain('5 packets transmitted, 5 packets received, 0% packet loss');
-    console.log(`ours→QEMU RTT (ms, our guest time): ${pingTimes(r.out).join(', ')}; QEMU→ours (QEMU guest time): ${pingTimes(qout).join(', ')}`);
+    console.log(`${model}: ours→QEMU RTT (ms, our guest time): ${pingTimes(r.out).join(', ')}; QEMU→ours (QEMU guest time): ${pingTimes(qout).join(', ')}`);
   });
 });

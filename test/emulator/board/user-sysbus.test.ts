@@ -2,7 +2,15 @@
  * --device ethoc on virt: a sys-bus device placed where the board table
  * reserves room (VIRT_USER_SYSBUS), with QEMU's or1k-sim node for it.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { machineClass } from '../../../emulator/board/board.ts';
+import { TYPE_VIRT_MACHINE } from '../../../emulator/board/virt.ts';
+import { ETHOC_REGION_SIZE, TYPE_ETHOC } from '../../../emulator/devices/ethoc.ts';
+import type { TypeInfo } from '../../../emulator/qom/registry.ts';
 import { VIRT_USER_SYSBUS } from '../../../emulator/board/virt.ts';
 import { createMachine, deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
@@ -45,6 +53,29 @@ describe('user-added sys-bus devices on virt', () => {
     expect(m.printTree()).toMatch(/netdevs[\s\S]*n0/);
     // The MAC registers hold the property (big-endian register reads at the region).
     expect(m.bus.regionAt(0x9200_0000)).toBeDefined();
+  });
+
+  it('as an or1k-sim board row (0x92000000, IRQ 4) its node is exactly QEMU or1k-sim\'s (-machine dumpdtb)', () => {
+    const SIM_LIKE: TypeInfo = {
+      name: 'virt-with-sim-ethoc',
+      parent: TYPE_VIRT_MACHINE,
+      description: 'virt plus the ethoc row or1k-sim has',
+      classInit: (klass) => {
+        const mc = machineClass(klass);
+        mc.devices = [...mc.devices, { name: 'ethoc', type: TYPE_ETHOC, base: 0x9200_0000, size: ETHOC_REGION_SIZE, irq: 4 }];
+        mc.devices = mc.devices.filter((d) => d.name !== 'virtio-mmio.0'); // IRQ 4 is or1k-sim's ethoc line
+        mc.userSysbus = []; // the row replaces virt's place for a user-added one
+      },
+    };
+    const ours = dtcDecompile(createMachine({ kernel: spinElf(), memoryBytes: 16 << 20, board: SIM_LIKE }).dtb);
+    const dtb = join(mkdtempSync(join(tmpdir(), 'simdtb-')), 'sim.dtb');
+    const q = spawnSync('qemu-system-or1k', ['-M', 'or1k-sim', '-nic', 'user', '-nographic', '-kernel', '/dev/null', '-machine', `dumpdtb=${dtb}`], { encoding: 'utf8' });
+    expect(q.status, q.stderr).toBe(0);
+    const theirs = dtcDecompile(new Uint8Array(readFileSync(dtb)));
+    const node = (dts: string): string => /\tethoc@92000000 \{[^}]*\};/.exec(dts)?.[0] ?? `(no ethoc node in:\n${dts})`;
+    expect(node(ours)).toBe(node(theirs));
+    expect(theirs).toContain('enet0 = "/ethoc@92000000";');
+    expect(ours).toContain('enet0 = "/ethoc@92000000";');
   });
 
   it('a second ethoc is refused (one place), and a bad MAC names the property', () => {
