@@ -32,3 +32,17 @@ export { BOARDS, DEFAULT_BOARD, findBoard, boardHelpText } from './board/boards.
 export type { BoardEntry } from './board/boards.ts';
 export { CPU_MODELS, cpuModel } from './cpu/spr.ts';
 export type { CpuModel, CpuModelName } from './cpu/spr.ts';
+export type { NetBackend, NetFrontend } from './net/net-backend.ts';
+export { CableEnd, createCable } from './net/cable.ts';
+export { FrameQueue } from './net/frame-queue.ts';
+export { DumpBackend, PcapWriter, pcapFileHeader, pcapRecord } from './net/pcap.ts';
+export { TYPE_NETDEV, DEFAULT_MAC, parseMac, formatMac } from './net/netdev.ts';
+export { VirtioNet, TYPE_VIRTIO_NET } from './devices/virtio-net.ts';
+export { UserNet, parseHostForward } from './net/user-net.ts';
+export type { UserNetOptions, HostForward } from './net/user-net.ts';
+export type { NetAttempt } from './net/tcp.ts';
+export type { HostNet, HostTcpSocket, HostTcpEvents, HostTcpListener, HostListenEvents, HostUdpSocket, HostUdpEvents } from './net/host-net.ts';
+export { probeGuestPort, httpGetFromGuest } from './net/guest-probe.ts';
+export type { HttpResult, GuestConnector } from './net/guest-probe.ts';
+export { Ethoc, TYPE_ETHOC } from './devices/ethoc.ts';
+export { VIRT_USER_SYSBUS } from './board/virt.ts';

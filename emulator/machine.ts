@@ -12,6 +12,7 @@
  *     memoryBytes: 128 << 20,         // default 128 MiB
  *     drives: { hd0: disk },          // BlockBackend per drive id
  *     devices: ['virtio-blk-device,drive=hd0'],   // --device specs (text or DeviceSpec)
+ *     netdevs: { net0: backend },     // NetBackend per netdev id ('virtio-net-device,netdev=net0')
  *     serial,                         // CharBackend: receives every guest byte
  *     rtcEpochSeconds: 1700000000,    // RTC wall clock at reset (SOURCE_DATE_EPOCH)
  *   });                               // throws QomError (with .code/.hint) on bad config
@@ -70,6 +71,8 @@ import { CONSOLE_CHARDEV, type CharBackend, type CharFrontend } from './devices/
 import { loadKernelElf } from './elf.ts';
 import { writeFdt } from './fdt/fdt-writer.ts';
 import { Bus } from './memory/bus.ts';
+import type { NetBackend } from './net/net-backend.ts';
+import { TYPE_NETDEV } from './net/netdev.ts';
 import { Ram } from './memory/ram.ts';
 import { deviceHelpText, parseDeviceArg, type DeviceSpec } from './qom/device-spec.ts';
 import { QomError } from './qom/errors.ts';
@@ -89,6 +92,8 @@ export interface MachineOptions {
   memoryBytes?: number;
   devices?: ReadonlyArray<string | DeviceSpec>;
   drives?: Readonly<Record<string, BlockBackend>>;
+  /** Host network backends by id (what a NIC's `netdev=ID` names); polled with the devices. */
+  netdevs?: Readonly<Record<string, NetBackend>>;
   /** Shorthand: drive "hd0" + a first virtio-blk-device on it. */
   rootDisk?: BlockBackend;
   serial?: CharBackend;
@@ -142,6 +147,8 @@ export class Machine {
   private readonly devices: Array<{ obj: QObject; klass: DeviceClass }> = [];
   /** Devices with timers or host input (polled between CPU slices). */
   private readonly timed: Device[] = [];
+  /** The host's network backends (--nic). */
+  private readonly netBackends: NetBackend[] = [];
   /** Who receives the host's console input. */
   private console: CharFrontend | undefined;
 
@@ -167,6 +174,7 @@ export class Machine {
       rtcEpochSeconds: options.rtcEpochSeconds,
       devices,
       drives: driveInfo,
+      netdevs: Object.keys(options.netdevs ?? {}),
     });
     this.root = root;
     const mc = machineClass(root.klass);
@@ -192,6 +200,13 @@ export class Machine {
     for (const drive of root.children.get('drives')!.children.values()) {
       objectCast(drive, TYPE_DRIVE.name).instance = drives[drive.id!]!;
       drive.realized = true;
+    }
+
+    for (const netdev of root.children.get('netdevs')?.children.values() ?? []) {
+      const backend = options.netdevs![netdev.id!]!;
+      objectCast(netdev, TYPE_NETDEV.name).instance = backend;
+      netdev.realized = true;
+      this.netBackends.push(backend);
     }
 
     const chardevs = new Map<string, CharBackend>([[CONSOLE_CHARDEV, this.serial]]);
@@ -227,6 +242,8 @@ export class Machine {
       const d = obj.instance as Device | undefined;
       if (d && typeof d.poll === 'function' && typeof d.nextEventNs === 'function') this.timed.push(d);
     }
+    // Network backends deliver frames and fire their timers between CPU slices, like devices.
+    this.timed.push(...this.netBackends);
 
     // The tree names the initrd's place, so the images are placed before it is built.
     this.placeImages();
@@ -359,6 +376,16 @@ export class Machine {
     this.pollDevices();
   }
 
+  /**
+   * A network backend waits on the host (an open connection, a lookup): the
+   * runner must not fast-forward guest time while the CPU dozes.
+   */
+  waitingOnHost(): boolean {
+    const b = this.netBackends;
+    for (let i = 0; i < b.length; i++) if (b[i]!.waitingOnHost()) return true;
+    return false;
+  }
+
   /** Host → guest console bytes; returns how many the console's device accepted. */
   input(bytes: Uint8Array): number {
     return this.console ? this.console.input(bytes) : 0;
@@ -374,6 +401,7 @@ export class Machine {
     this.finish = undefined;
     this.haltCode = undefined;
     for (const d of this.devices) d.klass.reset(d.obj);
+    for (const b of this.netBackends) b.reset();
     this.placeImages();
     this.loadDtb();
   }

@@ -43,6 +43,12 @@ export class MachineClass extends ObjectClass {
   devices: readonly BoardDevice[];
   /** Types users may add with --device. */
   userDevices: readonly TypeInfo[];
+  /**
+   * Where a user-added sys-bus device goes (it has no bus to plug into): one
+   * row per type, its address and IRQ reserved in the board's map. The
+   * device exists only when a --device asks for it.
+   */
+  userSysbus: readonly BoardDevice[];
   /** Writes the board's own part of the device tree, before the devices add theirs. */
   fdt: (machine: QObject, fdt: QemuFdt) => void;
   /** The CPU model (emulator/cpu/spr.ts CPU_MODELS) when none is asked for (QEMU's default_cpu_type). */
@@ -60,6 +66,7 @@ export class MachineClass extends ObjectClass {
     const p = parent instanceof MachineClass ? parent : undefined;
     this.devices = p?.devices ?? [];
     this.userDevices = p?.userDevices ?? [];
+    this.userSysbus = p?.userSysbus ?? [];
     this.fdt = p?.fdt ?? (() => {});
     this.defaultCpu = p?.defaultCpu ?? 'any';
     this.nopHaltPowersOff = p?.nopHaltPowersOff ?? false;
@@ -100,19 +107,23 @@ export const TYPE_MACHINE: TypeInfo = {
   ],
   instanceInit: (machine, types) => {
     const mc = machineClass(machine.klass);
-    checkBoardTable(mc.devices);
+    checkBoardTable([...mc.devices, ...mc.userSysbus]);
     machine.addChild('cpu', types.create(TYPE_OR1K_CPU.name));
     const sysbus = machine.addChild('sysbus', types.create(TYPE_CONTAINER.name));
-    for (const row of mc.devices) {
-      const dev = sysbus.addChild(row.name, types.create(row.type.name));
-      dev.addProperty({ name: 'mmio', type: 'uint32', readOnly: true, hex: true, description: 'MMIO base address' }, row.base);
-      dev.addProperty({ name: 'mmio-size', type: 'uint32', readOnly: true, hex: true, description: 'MMIO region size' }, row.size);
-      if (row.irq !== undefined) dev.addProperty({ name: 'irq', type: 'uint32', readOnly: true, description: 'PIC interrupt line' }, row.irq);
-      for (const [name, value] of Object.entries(row.props ?? {})) dev.set(name, value);
-    }
+    for (const row of mc.devices) placeOnSysbus(sysbus, row, types.create(row.type.name));
     machine.addChild('drives', types.create(TYPE_CONTAINER.name));
   },
 };
+
+/** Adds `dev` under /machine/sysbus as the row says: its name, MMIO region, IRQ line and board-set properties. */
+export function placeOnSysbus(sysbus: QObject, row: BoardDevice, dev: QObject): QObject {
+  sysbus.addChild(row.name, dev);
+  dev.addProperty({ name: 'mmio', type: 'uint32', readOnly: true, hex: true, description: 'MMIO base address' }, row.base);
+  dev.addProperty({ name: 'mmio-size', type: 'uint32', readOnly: true, hex: true, description: 'MMIO region size' }, row.size);
+  if (row.irq !== undefined) dev.addProperty({ name: 'irq', type: 'uint32', readOnly: true, description: 'PIC interrupt line' }, row.irq);
+  for (const [name, value] of Object.entries(row.props ?? {})) dev.set(name, value);
+  return dev;
+}
 
 /** A registry holding a board type and every type its table and --device may use. */
 export function boardRegistry(board: TypeInfo, types: TypeRegistry): TypeRegistry {
@@ -120,6 +131,7 @@ export function boardRegistry(board: TypeInfo, types: TypeRegistry): TypeRegistr
   const mc = machineClass(types.getClass(board.name));
   for (const row of mc.devices) types.ensure(row.type);
   for (const t of mc.userDevices) types.ensure(t);
+  for (const row of mc.userSysbus) types.ensure(row.type);
   return types;
 }
 

@@ -14,9 +14,10 @@
 import { createFromSpec, parseDeviceSpec, type DeviceSpec } from '../qom/device-spec.ts';
 import { QomError } from '../qom/errors.ts';
 import type { QObject } from '../qom/object.ts';
-import { DeviceClass, TYPE_DRIVE, type BusInfo } from '../qom/qdev.ts';
+import { DeviceClass, TYPE_CONTAINER, TYPE_DRIVE, type BusInfo } from '../qom/qdev.ts';
+import { TYPE_NETDEV } from '../net/netdev.ts';
 import { TypeRegistry } from '../qom/registry.ts';
-import { boardRegistry, machineClass } from './board.ts';
+import { boardRegistry, machineClass, placeOnSysbus } from './board.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 
 export interface DriveInfo {
@@ -36,6 +37,8 @@ export interface ComposeOptions {
   devices?: ReadonlyArray<string | DeviceSpec>;
   /** Host disk backends by id (what `drive=ID` refers to). */
   drives?: Readonly<Record<string, DriveInfo>>;
+  /** Host network backend ids (what a NIC's `netdev=ID` refers to), under /machine/netdevs. */
+  netdevs?: readonly string[];
 }
 
 export interface ComposedMachine {
@@ -67,6 +70,12 @@ export function composeMachine(options: ComposeOptions): ComposedMachine {
     d.set('size', info.size);
     d.set('read-only', info.readOnly);
     drives.addChild(id, d);
+  }
+
+  if (options.netdevs && options.netdevs.length > 0) {
+    registry.ensure(TYPE_NETDEV);
+    const netdevs = root.addChild('netdevs', registry.create(TYPE_CONTAINER.name));
+    for (const id of [...options.netdevs].sort()) netdevs.addChild(id, registry.create(TYPE_NETDEV.name, id));
   }
 
   const ids = new Set<string>();
@@ -135,6 +144,16 @@ function resolveLinks(root: QObject, dev: QObject, where: string, users: Readonl
 function plugIntoBus(root: QObject, dev: QObject, busName: string | undefined, where: string): void {
   const busType = dev.klass instanceof DeviceClass ? dev.klass.busType : undefined;
   if (!busType) {
+    // A sys-bus device goes where the board's table reserves a place for its type.
+    const row = machineClass(root.klass).userSysbus.find((r) => dev.klass.isA(r.type.name));
+    if (row) {
+      const sysbus = root.children.get('sysbus')!;
+      if (sysbus.children.has(row.name)) {
+        throw new QomError('no-free-bus', `${where}: the board has room for one ${dev.typeName}, and ${sysbus.children.get(row.name)!.path()} is it`, { data: { type: dev.typeName } });
+      }
+      placeOnSysbus(sysbus, row, dev);
+      return;
+    }
     throw new QomError('not-user-creatable', `${where}: ${dev.typeName} plugs into no bus this machine has`, { data: { type: dev.typeName } });
   }
   const buses: Array<{ owner: QObject; bus: BusInfo }> = [];

@@ -12,11 +12,13 @@
  */
 import { writeFdt } from '../fdt/fdt-writer.ts';
 import type { QemuFdt } from '../fdt/qemu-fdt.ts';
+import { ETHOC_REGION_SIZE, TYPE_ETHOC } from '../devices/ethoc.ts';
 import { TYPE_GOLDFISH_RTC } from '../devices/goldfish-rtc.ts';
 import { TYPE_SIFIVE_TEST } from '../devices/syscon.ts';
 import { TYPE_NS16550A } from '../devices/uart16550.ts';
 import { TYPE_VIRTIO_BLK } from '../devices/virtio-blk.ts';
 import { TYPE_VIRTIO_MMIO } from '../devices/virtio-mmio.ts';
+import { TYPE_VIRTIO_NET } from '../devices/virtio-net.ts';
 import type { QObject } from '../qom/object.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 import { machineClass, TYPE_MACHINE, type BoardDevice } from './board.ts';
@@ -43,8 +45,18 @@ export const VIRT_DEVICES: readonly BoardDevice[] = [
   })),
 ];
 
+/**
+ * Places for sys-bus devices users may add with --device (QEMU's virt has no
+ * ethoc; these spots are free in its map): ethoc at or1k-sim's address,
+ * 0x92000000 (0x800: registers and descriptors), on IRQ 20 (virtio takes
+ * 4–11, QEMU's PCI 13–16).
+ */
+export const VIRT_USER_SYSBUS: readonly BoardDevice[] = [
+  { name: 'ethoc', type: TYPE_ETHOC, base: 0x9200_0000, size: ETHOC_REGION_SIZE, irq: 20 },
+];
+
 /** Types users may add with --device. */
-export const VIRT_USER_DEVICES: readonly TypeInfo[] = [TYPE_VIRTIO_BLK];
+export const VIRT_USER_DEVICES: readonly TypeInfo[] = [TYPE_VIRTIO_BLK, TYPE_VIRTIO_NET];
 
 export const VIRT = {
   ram: { base: 0x0000_0000, defaultBytes: 128 * 1024 * 1024 },
@@ -107,6 +119,7 @@ export const TYPE_VIRT_MACHINE: TypeInfo = {
     const mc = machineClass(klass);
     mc.devices = VIRT_DEVICES;
     mc.userDevices = VIRT_USER_DEVICES;
+    mc.userSysbus = VIRT_USER_SYSBUS;
     mc.fdt = virtFdt;
   },
 };

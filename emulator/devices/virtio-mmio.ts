@@ -78,6 +78,13 @@ export interface VirtioBackend {
    * failing the queue (`host.queue(index).fail(reason)`). Must not throw.
    */
   handle(index: number, chain: DescriptorChain): number;
+  /**
+   * Optional: the driver notified queue `index` (QueueNotify). Return true
+   * when the device serves that queue itself — virtio-net's receive queue
+   * keeps its buffers until frames arrive — and false to let the transport
+   * pop every available chain into `handle` (the default). Must not throw.
+   */
+  notify?(index: number): boolean;
   /** Device reset (Status ← 0). */
   reset(): void;
 }
@@ -90,6 +97,8 @@ export interface VirtioHost {
   notifyUsed(index: number): void;
   /** Driver-negotiated features, bits 0–31. */
   driverFeaturesLow(): number;
+  /** The driver set DRIVER_OK and the device does not need a reset: queues may be used. */
+  driverOk(): boolean;
   /** The guest broke the protocol: set NEEDS_RESET and signal a config change. */
   deviceError(reason: string): void;
 }
@@ -134,6 +143,10 @@ export class VirtioMmio implements MmioHandler, VirtioHost, Device {
 
   driverFeaturesLow(): number {
     return this.driverFeatures[0]!;
+  }
+
+  driverOk(): boolean {
+    return (this.status & (VIRTIO_STATUS.DRIVER_OK | VIRTIO_STATUS.NEEDS_RESET)) === VIRTIO_STATUS.DRIVER_OK;
   }
 
   /** Current InterruptStatus, Status and line level (tests, diagnostics). */
@@ -218,7 +231,7 @@ export class VirtioMmio implements MmioHandler, VirtioHost, Device {
         }
         return;
       case VIRTIO_MMIO.QUEUE_NOTIFY:
-        if (value < this.queues.length && this.status & VIRTIO_STATUS.DRIVER_OK) this.processQueue(value);
+        if (value < this.queues.length && this.status & VIRTIO_STATUS.DRIVER_OK && !this.backend.notify?.(value)) this.processQueue(value);
         return;
       case VIRTIO_MMIO.INTERRUPT_ACK:
         this.interruptStatus &= ~value;

@@ -95,6 +95,17 @@ export class Virtqueue {
     return head;
   }
 
+  /** Are chains waiting in the available ring (without taking one)? */
+  hasAvail(): boolean {
+    if (this.broken || !this.ready) return false;
+    return this.ram.readU16LE(this.availAddr + 2) !== this.lastAvail;
+  }
+
+  /** Gives back the chain `popAvail` just returned (the device could not use it yet). */
+  unpopAvail(): void {
+    this.lastAvail = (this.lastAvail - 1) & 0xffff;
+  }
+
   /** Walks the chain from `head` into `chain`; false (queue broken) on any violation. */
   readChain(head: number, chain: DescriptorChain): boolean {
     chain.clear(head);

@@ -12,3 +12,7 @@ export { createBootMachine, machineTarget } from './machine-target.ts';
 export type { BootMachineConfig, BootMachine } from './machine-target.ts';
 export { runMachine } from './runner.ts';
 export type { RunTarget, RunHooks, RunOptions, RunEnd, RunResult } from './runner.ts';
+export { SocketBackend, SOCKET_MAX_FRAME } from './net/socket-backend.ts';
+export type { SocketBackendOptions, SocketStats } from './net/socket-backend.ts';
+export { PcapFile } from './net/pcap-file.ts';
+export { NodeHostNet } from './net/user-host.ts';

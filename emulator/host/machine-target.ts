@@ -12,6 +12,7 @@ import { findBoard } from '../board/boards.ts';
 import { QomError } from '../qom/errors.ts';
 import { NS_PER_TICK } from '../cpu/cpu.ts';
 import type { CharBackend } from '../devices/char-backend.ts';
+import type { NetBackend } from '../net/net-backend.ts';
 
 export interface BootMachineConfig {
   /** The kernel (or bare-metal program) ELF file's bytes. */
@@ -36,6 +37,8 @@ export interface BootMachineConfig {
   cpu?: string;
   /** Initrd bytes (loaded after the kernel, named in /chosen). */
   initrd?: Uint8Array;
+  /** Network backends by id, named by the NICs' `netdev=` (--nic). */
+  netdevs?: Record<string, NetBackend>;
 }
 
 export interface BootMachine {
@@ -61,6 +64,7 @@ export function createBootMachine(cfg: BootMachineConfig): BootMachine {
     devices: cfg.disk && !cfg.devices.some(usesHd0) ? ['virtio-blk-device,drive=hd0', ...cfg.devices] : cfg.devices,
     serial: cfg.serial,
     rtcEpochSeconds: cfg.rtcEpochSeconds,
+    netdevs: cfg.netdevs,
   });
   if (cfg.jit === false) machine.cpu.jit = false;
   return { machine, target: machineTarget(machine), describe: () => machine.printTree() };
@@ -95,5 +99,6 @@ export function machineTarget(m: Machine): RunTarget {
     input: (bytes: Uint8Array) => m.input(bytes),
     reset: () => m.reset(),
     setNsPerInstruction: (ns: number) => m.cpu.setTickRate(ns / NS_PER_TICK),
+    waitingOnHost: () => m.waitingOnHost(),
   };
 }

@@ -19,6 +19,10 @@
  * wall time (never more than one 20 MHz tick), so a CPU-bound program runs at
  * full host speed while `sleep`, `date` and timers keep wall-clock pace. A
  * guest slower than real time has its clock moved on to the wall clock.
+ * The same wall-clock pacing of a dozing guest applies, in any mode, while the
+ * target says it is waiting on the host (a network connection): time is then
+ * only as deterministic as the host traffic. Runs with no such traffic keep
+ * skipping freely.
  */
 
 /** What the runner needs of a machine (see `machineTarget` for the adapter). */
@@ -44,6 +48,12 @@ export interface RunTarget {
   reset?(): void;
   /** Guest nanoseconds each retired instruction is worth from now on (free-running; capped at the nominal clock). */
   setNsPerInstruction?(ns: number): void;
+  /**
+   * A network backend waits on the host (NetBackend.waitingOnHost): while it
+   * does, a dozing guest is not fast-forwarded; guest time follows the wall
+   * clock (as QEMU without -icount) so host peers see real timing.
+   */
+  waitingOnHost?(): boolean;
 }
 
 export interface RunHooks {
@@ -99,6 +109,8 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
   let instructions = 0;
   let idleSkippedNs = 0;
   let slices = 0;
+  // Host-paced (waitingOnHost) idling: the guest/wall anchor is reset on entering it.
+  let hostPaced = false;
 
   const deliverInput = (): void => {
     const more = hooks.takeInput?.();
@@ -134,7 +146,22 @@ export async function runMachine(target: RunTarget, hooks: RunHooks = {}, option
       const now = target.nowNs();
       const deadline = hooks.guestDeadlineNs?.() ?? Number.POSITIVE_INFINITY;
       const next = Math.min(target.nextEventNs(), deadline > now ? deadline : Number.POSITIVE_INFINITY);
-      if (realtime) {
+      const paced = !options.realtime && target.waitingOnHost?.() === true;
+      if (paced && !hostPaced) {
+        guestAtStart = now;
+        wallAtStart = performance.now();
+      }
+      hostPaced = paced;
+      if (paced) {
+        // Wait on the host in short steps (frames wake the guest through the devices' poll).
+        const goal = Number.isFinite(next) && next > now ? next : now + idleSkip;
+        const wallGuestNs = guestAtStart + (performance.now() - wallAtStart) * 1e6;
+        if (wallGuestNs < goal) await sleepMs(Math.min(1, (goal - wallGuestNs) / 1e6));
+        deliverInput();
+        const to = Math.min(goal, guestAtStart + (performance.now() - wallAtStart) * 1e6);
+        target.skipTo(to > now ? to : now);
+        idleSkippedNs += Math.max(0, target.nowNs() - now);
+      } else if (realtime) {
         // Guest time tracks the wall clock: sleep (in short steps, so typed keys
         // wake the guest promptly) until the wall reaches the next event.
         const goal = Number.isFinite(next) && next > now ? next : now + idleSkip;

@@ -47,7 +47,7 @@ function splitItems(text: string): string[] {
 }
 
 /** Short names accepted for `--device`, as QEMU's qdev alias table does (virtio-blk → the virtio-mmio flavour). */
-const TYPE_ALIASES: Readonly<Record<string, string>> = { 'virtio-blk': 'virtio-blk-device' };
+const TYPE_ALIASES: Readonly<Record<string, string>> = { 'virtio-blk': 'virtio-blk-device', 'virtio-net': 'virtio-net-device' };
 
 export function parseDeviceArg(text: string): DeviceArg {
   const arg = parseDeviceArgRaw(text);

@@ -9,6 +9,10 @@
  *   completed; once it matched (at once for a step without one) the text is
  *   typed, followed by Enter. So `{expect: "/ # ", send: "ls /"}` waits for the
  *   prompt, then runs `ls /`.
+ * - A step with `waitPort` or `http` runs a network check after its pattern
+ *   (at once without one) and before its `send`: a connection into the guest
+ *   through the user network (BootNetDriver), retried on guest time (250 ms,
+ *   growing) until it passes or the step times out.
  * - `fail` patterns are watched from reset to the end; any match ends the boot.
  *   `panic` patterns (default "Kernel panic") are fail patterns that mean a
  *   guest panic (exit 4); the rest of the panic line is captured for the report.
@@ -26,6 +30,10 @@ import { parsePattern, StreamMatcher, utf8ToLatin1, type Pattern } from './patte
 export interface BootStep {
   /** Pattern that must appear next on the console. */
   expect?: string;
+  /** Then wait until this guest TCP port accepts a connection through the user network (retried). */
+  waitPort?: number;
+  /** Then GET `path` from guest `port` through the user network until the body matches `expect` (retried). */
+  http?: { port: number; path: string; expect: string };
   /** Then typed into the guest console, followed by Enter (see `decodeSendText`). */
   send?: string;
   /** Guest seconds allowed for this step's expectation, from when the step becomes active. */
@@ -39,6 +47,22 @@ export interface ScriptSpec {
   /** Guest seconds allowed for the whole boot, from reset. */
   timeoutS: number;
 }
+
+/**
+ * The network side of `waitPort` / `http` steps (the user network's
+ * in-process connections into the guest). Results may arrive at any time;
+ * the script takes them at its next `poll`.
+ */
+export interface BootNetDriver {
+  probePort(port: number, done: (open: boolean) => void): void;
+  httpGet(port: number, path: string, done: (r: { status: number; body: string } | { error: string }) => void): void;
+}
+
+/** Guest time between attempts of a network step. */
+const NET_RETRY_NS = 250_000_000;
+
+/** Does a step use the network (wait-port, http)? */
+export const isNetStep = (s: BootStep): boolean => s.waitPort !== undefined || s.http !== undefined;
 
 export type OutcomeKind = 'ok' | 'expect-failed' | 'fail-matched' | 'panic' | 'timeout' | 'step-timeout' | 'poweroff-code';
 
@@ -58,6 +82,8 @@ interface ActiveStep {
   spec: BootStep;
   matcher: StreamMatcher | undefined;
   deadlineNs: number;
+  /** Network phase (after the console pattern): next attempt, an attempt in flight, its result. */
+  net?: { nextTryNs: number; inFlight: boolean; passed: boolean; attempts: number; last: string };
 }
 
 /** Guest time to wait for the rest of a panic line before reporting it anyway. */
@@ -74,17 +100,29 @@ export class BootScript {
   private panicAtNs = -1;
   private panicPattern = '';
   private decided: BootOutcome | undefined;
+  private netDriver: BootNetDriver | undefined;
   /** Guest time at which each completed step matched (or was typed). */
   readonly matchedAtNs: number[] = [];
 
   constructor(spec: ScriptSpec) {
     this.spec = spec;
     spec.steps.forEach((s, i) => {
-      if (s.expect === undefined && s.send === undefined) throw usageError('BOOT_EMPTY_STEP', `boot step ${i + 1} has neither expect nor send`, 'give the step an expect: text, a send: text, or both');
+      if (s.expect === undefined && s.send === undefined && !isNetStep(s)) throw usageError('BOOT_EMPTY_STEP', `boot step ${i + 1} has neither expect nor send`, 'give the step an expect: text, a send: text, or both');
       if (s.expect !== undefined) parsePattern(s.expect, 'expect'); // validate early
+      if (s.http) parsePattern(s.http.expect, 'http.expect');
     });
     this.failMatchers = spec.fail.map((f) => new StreamMatcher(parsePattern(f, 'fail')));
     this.panicMatchers = spec.panic.map((f) => new StreamMatcher(parsePattern(f, 'panic')));
+  }
+
+  /** Connects `waitPort` / `http` steps to the user network. */
+  attachNet(driver: BootNetDriver): void {
+    this.netDriver = driver;
+  }
+
+  /** Does any step need the network? */
+  get needsNet(): boolean {
+    return this.spec.steps.some(isNetStep);
   }
 
   get outcome(): BootOutcome | undefined {
@@ -151,8 +189,12 @@ export class BootScript {
       if (!m) break;
       const end = m.feed(rest);
       if (end < 0) break;
-      this.completeStep(this.active.spec, nowNs);
       rest = rest.slice(end);
+      if (isNetStep(this.active.spec)) {
+        this.enterNetPhase(this.active, nowNs);
+        break;
+      }
+      this.completeStep(this.active.spec, nowNs);
       this.advance(nowNs);
     }
     if (this.decided) return;
@@ -180,11 +222,13 @@ export class BootScript {
       if (nowNs - this.panicAtNs >= PANIC_LINE_GRACE_NS) this.decidePanic(nowNs, this.currentLine);
       return;
     }
+    if (this.active?.net) this.pollNet(this.active, nowNs);
+    if (this.decided) return;
     if (this.active && nowNs >= this.active.deadlineNs) {
       const s = this.active.spec;
       this.decide({
         kind: 'step-timeout', exitCode: ExitCode.timeout,
-        message: `step ${this.stepIndex + 1} (${describeStep(s)}) did not complete within ${s.timeoutS} s of guest time`,
+        message: `step ${this.stepIndex + 1} (${describeStep(s)}) did not complete within ${s.timeoutS} s of guest time` + (this.active.net?.last ? ` (last attempt: ${this.active.net.last})` : ''),
         pattern: s.expect,
       }, nowNs);
       return;
@@ -203,7 +247,57 @@ export class BootScript {
   nextDeadlineNs(): number {
     if (this.decided) return Number.POSITIVE_INFINITY;
     if (this.panicAtNs >= 0) return this.panicAtNs + PANIC_LINE_GRACE_NS;
-    return Math.min(this.active?.deadlineNs ?? Number.POSITIVE_INFINITY, this.spec.timeoutS * 1e9);
+    const net = this.active?.net;
+    const retry = net && !net.inFlight && !net.passed ? net.nextTryNs : Number.POSITIVE_INFINITY;
+    return Math.min(this.active?.deadlineNs ?? Number.POSITIVE_INFINITY, this.spec.timeoutS * 1e9, retry);
+  }
+
+  private enterNetPhase(active: ActiveStep, nowNs: number): void {
+    active.matcher = undefined;
+    active.net = { nextTryNs: nowNs, inFlight: false, passed: false, attempts: 0, last: '' };
+    this.pollNet(active, nowNs);
+  }
+
+  /** Runs the active step's network check: one attempt at a time, retried on guest time. */
+  private pollNet(active: ActiveStep, nowNs: number): void {
+    const net = active.net!;
+    if (net.passed) {
+      active.net = undefined;
+      this.completeStep(active.spec, nowNs);
+      this.advance(nowNs);
+      return;
+    }
+    if (net.inFlight || nowNs < net.nextTryNs) return;
+    const driver = this.netDriver;
+    if (!driver) {
+      this.decide({ kind: 'expect-failed', exitCode: ExitCode.expectFailed, message: `step ${this.stepIndex + 1} (${describeStep(active.spec)}) needs the user network (--nic user)` }, nowNs);
+      return;
+    }
+    net.inFlight = true;
+    net.attempts++;
+    const settle = (ok: boolean, why: string): void => {
+      net.inFlight = false;
+      net.last = why;
+      if (ok) net.passed = true;
+      else net.nextTryNs = nowNs + NET_RETRY_NS * net.attempts;
+    };
+    const s = active.spec;
+    if (s.waitPort !== undefined) {
+      driver.probePort(s.waitPort, (open) => settle(open, open ? 'open' : 'refused'));
+    } else if (s.http) {
+      const h = s.http;
+      const pattern = parsePattern(h.expect, 'http.expect');
+      driver.httpGet(h.port, h.path, (r) => {
+        if ('error' in r) return settle(false, r.error);
+        const body = utf8ToLatin1(r.body);
+        settle(new StreamMatcher(pattern).feed(body) >= 0, `HTTP ${r.status}, body ${JSON.stringify(r.body.slice(0, 80))}`);
+      });
+    }
+  }
+
+  /** The last network attempt's result, for failure reports. */
+  get netDetail(): string | undefined {
+    return this.active?.net?.last || undefined;
   }
 
   /** The guest powered off (exit code from the power-off device, 0 = clean) or reset. */
@@ -240,12 +334,17 @@ export class BootScript {
         if (last && last.send === undefined) this.decide({ kind: 'ok', exitCode: ExitCode.ok, message: `all ${this.spec.steps.length} boot steps completed` }, nowNs);
         return;
       }
+      const deadlineNs = spec.timeoutS === undefined ? Number.POSITIVE_INFINITY : nowNs + spec.timeoutS * 1e9;
+      if (spec.expect === undefined && isNetStep(spec)) {
+        this.active = { spec, matcher: undefined, deadlineNs };
+        this.enterNetPhase(this.active, nowNs);
+        return;
+      }
       if (spec.expect === undefined) {
         // A send-only step: type it now.
         this.completeStep(spec, nowNs);
         continue;
       }
-      const deadlineNs = spec.timeoutS === undefined ? Number.POSITIVE_INFINITY : nowNs + spec.timeoutS * 1e9;
       this.active = { spec, matcher: new StreamMatcher(parsePattern(spec.expect, 'expect')), deadlineNs };
       return;
     }
@@ -281,6 +380,8 @@ function capLine(line: string): string {
 function describeStep(s: BootStep): string {
   const parts: string[] = [];
   if (s.expect !== undefined) parts.push(`expect ${JSON.stringify(s.expect)}`);
+  if (s.waitPort !== undefined) parts.push(`wait-port ${s.waitPort}`);
+  if (s.http) parts.push(`http GET :${s.http.port}${s.http.path} expecting ${JSON.stringify(s.http.expect)}`);
   if (s.send !== undefined) parts.push(`send ${JSON.stringify(s.send)}`);
   return parts.join(', ');
 }

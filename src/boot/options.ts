@@ -42,11 +42,20 @@ export interface RecipeBoot {
   append?: string;
   memory?: string | number;
   timeout?: number;
-  expect?: (string | { expect?: string; send?: string; timeout?: number })[];
+  expect?: (string | RecipeStep)[];
   fail?: string[];
-  steps?: { expect?: string; send?: string; timeout?: number }[];
+  steps?: RecipeStep[];
   devices?: string[];
   realtime?: boolean;
+}
+
+/** A recipe boot step (schema BootStep). */
+export interface RecipeStep {
+  expect?: string;
+  send?: string;
+  timeout?: number;
+  'wait-port'?: number;
+  http?: { port: number; path?: string; expect: string };
 }
 
 export interface BootFlags {
@@ -178,11 +187,13 @@ function recipeSteps(r: RecipeBoot): BootStep[] {
   return (r.expect ?? []).map((e) => (typeof e === 'string' ? { expect: e } : stepOf(e)));
 }
 
-function stepOf(s: { expect?: string; send?: string; timeout?: number }): BootStep {
+function stepOf(s: RecipeStep): BootStep {
   const step: BootStep = {};
   if (s.send !== undefined) step.send = s.send;
   if (s.expect !== undefined) step.expect = s.expect;
   if (s.timeout !== undefined) step.timeoutS = s.timeout;
+  if (s['wait-port'] !== undefined) step.waitPort = s['wait-port'];
+  if (s.http !== undefined) step.http = { port: s.http.port, path: s.http.path ?? '/', expect: s.http.expect };
   return step;
 }
 

@@ -150,7 +150,14 @@ export const BootStep = z.strictObject({
   expect: z.string().optional().describe('Wait for this text on the console.'),
   send: z.string().optional().describe('Then type this line, followed by Enter (escapes: \\n \\r \\t \\e \\xHH \\\\ and ^X control keys).'),
   timeout: z.number().positive().optional().describe('Seconds allowed for this step (default: the section timeout).'),
-}).describe('One scripted console interaction.');
+  'wait-port': z.number().int().min(1).max(65535).optional()
+    .describe('Then wait until this guest TCP port accepts a connection through the user network (needs `--nic user`); retried until the step times out.'),
+  http: z.strictObject({
+    port: z.number().int().min(1).max(65535).describe('Guest TCP port of the HTTP server.'),
+    path: z.string().regex(/^\/[^\s]*$/, 'path starts with "/" and has no spaces').default('/').describe('Path to GET (default "/").'),
+    expect: z.string().describe('Text (or /regex/) the response body must contain.'),
+  }).optional().describe('Then GET http://10.0.2.15:PORT/PATH through the user network (needs `--nic user`) until the body matches; retried until the step times out.'),
+}).describe('One scripted interaction: console expect/send, or a network check (wait-port, http).');
 
 export const BootSection = z.strictObject({
   kernel: z.string().optional().describe('Kernel image (vmlinux) on the host, relative to the recipe file\'s directory. Default: the guest kernel (${guest.kernel}).'),

@@ -31,13 +31,17 @@ import { CPU_MODELS } from '../../../emulator/cpu/spr.ts';
 function cpuHelpText(): string {
   return ['Available CPUs:', ...Object.values(CPU_MODELS).map((m) => `  ${m.name.padEnd(8)} ${m.description}`)].join('\n') + '\n';
 }
+import { parseNicSpec } from '../../boot/nic-spec.ts';
+import { createNetwork, describeNics, type MachineNetwork, type NicReport } from '../../boot/nic-backends.ts';
+import { httpGetFromGuest, probeGuestPort } from '../../../emulator/net/guest-probe.ts';
+import type { UserNet } from '../../../emulator/net/user-net.ts';
 
 const HELP = `
 Headless (stdin or stdout not a terminal, or any --expect, --send or
 --monitor-command): the guest console goes to stdout and to a log named after
 the image, beside it (out/rootfs.img -> out/rootfs.boot.log; in outputDir
-when .mkrootfsrc.yml sets one), or to --log FILE. Interactive (a terminal and no script): a raw serial
-console; Ctrl-A x quits, Ctrl-A h helps.
+when .mkrootfsrc.yml sets one), or to --log FILE. Interactive (a terminal
+and no script): a raw serial console; Ctrl-A x quits, Ctrl-A h helps.
 
 Piped stdin (not a terminal) is typed into the guest console, as with qemu
 -nographic: bytes are forwarded as they arrive, from the moment the guest
@@ -95,6 +99,24 @@ default or1200 on or1k-sim, any on virt. --initrd FILE works on both boards:
 it is loaded at the first 8 KiB page after the kernel, /chosen gets
 linux,initrd-start/-end and the device tree follows it, as QEMU -initrd does.
 
+Network: --nic TYPE[,model=virtio-net-device|ethoc][,mac=MAC][,opt=val...]
+(repeatable) adds a NIC (default model virtio-net-device on virt; the n-th
+NIC's MAC defaults to 52:54:00:12:34:56 + n) on a backend:
+  socket,listen=[ADDR]:PORT | socket,connect=ADDR:PORT
+      ethernet frames to another boot or a QEMU guest (-netdev socket framing);
+      listen binds 127.0.0.1 unless ADDR is given
+  user[,hostfwd=tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT...][,restrict=on|off]
+      the built-in user-mode network (QEMU's -nic user): DHCP gives the guest
+      10.0.2.15, gateway 10.0.2.2 (the host's 127.0.0.1 as a destination), DNS
+      10.0.2.3 (the host's resolver); outbound TCP/UDP is NATed to host
+      sockets; hostfwd listens on HOSTADDR (127.0.0.1 unless given) and
+      connects into the guest; restrict=on allows only forwarded traffic.
+      Pings reach 10.0.2.2/10.0.2.3 only. --json lists the guest's outbound
+      attempts under "network". Recipe boot steps "wait-port: PORT" and
+      "http: {port, path, expect}" check guest services through it.
+--net-dump FILE writes every frame, both ways, as pcap (guest-time stamps).
+While a connection is open, a dozing guest's time follows the wall clock.
+
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts: missing or too large --initrd, unknown --machine/--cpu, ...),
 3 expectation not met, 4 guest panic, 124 timeout.
@@ -112,7 +134,10 @@ Examples:
   $ mkrootfs boot --machine or1k-sim --cpu or1200 --kernel vmlinux --initrd root.cpio \
       --append 'console=ttyS0' --expect 'Run /init'          the how-to's QEMU -M or1k-sim boot
   $ mkrootfs boot --machine or1k-sim --initrd root.cpio --print-machine   its devices and tree
-  $ mkrootfs boot out/rootfs.img --cpu or1200 --expect BOOT-OK           virt with an or1200 CPU`;
+  $ mkrootfs boot out/rootfs.img --cpu or1200 --expect BOOT-OK           virt with an or1200 CPU
+  $ mkrootfs boot a.img --append '... ' --nic socket,listen=:5555 --net-dump a.pcap
+  $ mkrootfs boot b.img --nic socket,connect=127.0.0.1:5555,model=ethoc   join the first boot's link
+  $ mkrootfs boot web.yml --nic user,hostfwd=tcp::8080-:80   curl http://127.0.0.1:8080/ reaches guest port 80`;
 
 interface RawFlags {
   kernel?: string;
@@ -132,6 +157,8 @@ interface RawFlags {
   monitorCommand?: string[];
   log?: string;
   junit?: string;
+  nic?: string[];
+  netDump?: string;
 }
 
 const collect = (v: string, prev: string[] | undefined): string[] => [...(prev ?? []), v];
@@ -155,6 +182,8 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--timeout <seconds>', 'guest-time limit for the whole boot (default 120, or the recipe\'s)')
     .option('--write', 'write guest changes to the image file (default: copy-on-write in memory)')
     .option('--device <spec>', 'add a device: TYPE,prop=value,... (repeatable); "help" or TYPE,help lists', collect)
+    .option('--nic <spec>', 'add a NIC and its network backend: TYPE[,model=M][,opt=val] (repeatable; see Network below)', collect)
+    .option('--net-dump <file>', 'write every network frame to FILE in pcap format')
     .option('--print-machine', 'print the machine (devices, memory map) and exit without booting')
     .option('--realtime', 'guest time follows the wall clock and the CPU is paced to 20 MHz (interactive sessions follow it unpaced by default)')
     .option('--no-jit', 'interpret every instruction (no translation of hot code to WebAssembly; same results, slower)')
@@ -221,6 +250,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     io.stdout.write(cpuHelpText());
     return ExitCode.ok;
   }
+  const nics = (raw.nic ?? []).map(parseNicSpec);
   const flags: BootFlags = {
     machine: raw.machine, cpu: raw.cpu, initrd: raw.initrd,
     kernel: raw.kernel, append: raw.append, memory: raw.memory, steps, fail: raw.fail ?? [], timeout: raw.timeout,
@@ -283,6 +313,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   let log: LogFile | undefined;
   let term: InteractiveConsole | undefined;
   let machine: BootMachine | undefined;
+  let network: MachineNetwork | undefined;
   // Headless: Ctrl-C / SIGTERM stop the guest between slices, keep the log, then end the process by that signal.
   let interrupted: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => { interrupted = sig; };
@@ -314,13 +345,32 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       quitRequested: () => (term?.quitRequested ?? false) || interrupted !== undefined,
       rebootResets: interactive,
     });
+    network = await createNetwork({
+      nics, dumpPath: raw.netDump === undefined ? undefined : resolve(io.cwd, raw.netDump), epochSeconds: rtcEpoch(io.env),
+      log: (m) => io.stderr.write(`${m}\n`),
+    });
+    const net = network;
+    if (session.script.needsNet) {
+      const user = net.user[0];
+      if (!user) {
+        throw usageError('BOOT_STEP_NEEDS_NET', 'a boot step uses wait-port or http, which reach the guest through the user network',
+          'add --nic user (the guest must bring up eth0, e.g. with udhcpc)');
+      }
+      session.script.attachNet({
+        probePort: (port, done) => probeGuestPort(user, port, done),
+        httpGet: (port, path, done) => httpGetFromGuest(user, port, path, done),
+      });
+    }
     machine = machineStep(() => createBootMachine({
-      kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,
+      kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: [...opts.devices, ...net.devices],
       machine: opts.machine, cpu: opts.cpu, initrd,
       drives: extraDrives,
+      netdevs: net.netdevs,
       rtcEpochSeconds: rtcEpoch(io.env),
       jit: raw.jit !== false,
     }), opts.kernel);
+    const bm = machine;
+    if (net.dump) net.dump.writer.clock = () => bm.machine.nowNs();
     if (flags.printMachine) {
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
       return ExitCode.ok;
@@ -351,12 +401,13 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     }
     Object.assign(record, { opts, result, code: CODE_OF[result.outcome.kind] });
     const stepOrigin = opts.origin.steps === 'recipe' ? stepPos?.(result.outcome.step) : undefined;
-    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), stepOrigin, monitor);
+    return report(ctx, opts, result, logPath, flags.json, disk, startupSeconds, jitReport(machine.machine.cpu), stepOrigin, monitor, describeNics(machine.machine.root), networkReport(net));
   } finally {
     for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     piped?.close();
     term?.close();
     log?.commit();
+    network?.close();
     disk?.close();
     // Re-raise, so the process ends the way the signal means (exit 128+n).
     if (interrupted) process.kill(process.pid, interrupted);
@@ -380,7 +431,13 @@ function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: numb
   return { enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000 };
 }
 
-function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, pos?: SourcePos, monitor?: MonitorCommandResult[]): number {
+/** The user networks' view for --json: the guest's outbound attempts and the frame counters. */
+function networkReport(net: MachineNetwork): { attempts: UserNet['attempts']; stats: UserNet['stats'] }[] | null {
+  if (net.user.length === 0) return null;
+  return net.user.map((u) => ({ attempts: u.attempts.map((a) => ({ ...a })), stats: { ...u.stats } }));
+}
+
+function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPath: string, json: boolean, disk: FileDisk | undefined, startupSeconds: number, jit: JitReport, pos?: SourcePos, monitor?: MonitorCommandResult[], nics: NicReport[] = [], network: ReturnType<typeof networkReport> = null): number {
   const { io } = ctx;
   const o = r.outcome;
   const mips = r.run.wallMs > 0 ? r.run.instructions / r.run.wallMs / 1000 : 0;
@@ -393,6 +450,8 @@ function report(ctx: CommandContext, opts: BootOptions, r: SessionResult, logPat
       image: opts.image ?? null, kernel: opts.kernel, append: opts.append, write: opts.write, log: logPath,
       disk: disk ? { ...disk.stats } : null,
       jit,
+      nics,
+      ...(network ? { network } : {}),
       lastLines: o.exitCode === 0 ? [] : r.transcript.lastLines(),
       ...(monitor ? { monitor } : {}),
     }, null, 2) + '\n');

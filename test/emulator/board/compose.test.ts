@@ -88,7 +88,7 @@ describe('machine composition from the board table', () => {
 
   it('documents every type for --device help', () => {
     const r = boardRegistry(TYPE_VIRT_MACHINE, new TypeRegistry());
-    expect(r.listTypes()).toMatch(/Devices you can add[^\n]*\n  name "virtio-blk-device", bus virtio-bus, desc "virtio block device/);
+    expect(r.listTypes()).toMatch(/Devices you can add[^\n]*\n  name "ethoc", bus System, desc "OpenCores[^\n]*\n  name "virtio-blk-device", bus virtio-bus, desc "virtio block device/);
     expect(r.listTypes()).toContain('name "ns16550a", bus System');
     const help = r.describeType('virtio-blk-device');
     expect(help).toMatch(/drive=<link<drive>> +- id of the disk image backend to use \(required\)/);

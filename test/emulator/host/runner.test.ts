@@ -195,3 +195,21 @@ describe('runMachine (coarse guest clock)', () => {
     expect(m.ns).toBeGreaterThanOrEqual(deadline);
   });
 });
+
+describe('runMachine (a backend waiting on the host)', () => {
+  it('does not fast-forward a dozing guest while waitingOnHost(): guest time follows the wall clock, then skips again', async () => {
+    class Networked extends ToyMachine {
+      waiting = true;
+      waitingOnHost() { return this.waiting; }
+    }
+    const m = new Networked(10, 10_000_000, 1e9); // a 10 ms timer
+    const t0 = performance.now();
+    await runMachine(m, { afterSlice: (ns) => ns >= 60_000_000 }, { sliceInstructions: 1000 });
+    const wall = performance.now() - t0;
+    expect(wall).toBeGreaterThanOrEqual(50); // 60 ms of guest time took about as long on the wall
+    m.waiting = false;
+    const t1 = performance.now();
+    await runMachine(m, { afterSlice: (ns) => ns >= 10_000_000_000 }, { sliceInstructions: 1000 });
+    expect(performance.now() - t1).toBeLessThan(5000); // 10 s of guest time skipped through
+  });
+});
