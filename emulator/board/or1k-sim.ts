@@ -23,6 +23,7 @@ import { CONSOLE_CHARDEV } from '../devices/char-backend.ts';
 import type { QObject } from '../qom/object.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 import { machineClass, TYPE_MACHINE, type BoardDevice } from './board.ts';
+import { TYPE_ETHOC } from '../devices/ethoc.ts';
 
 /** CPU and tick-timer clock (DT clock-frequency), also the UARTs' input clock (QEMU OR1KSIM_CLK_MHZ). */
 const CLOCK_HZ = 20_000_000;
@@ -32,11 +33,18 @@ const UART = { base: 0x9000_0000, stride: 0x100, size: 0x100, count: 4, irq: 2 }
  * The ethoc (OpenCores 10/100 MAC) slot, QEMU's OR1KSIM_ETHOC: regs at
  * 0x92000000, buffer descriptors at +0x400, DT reg size 0x800, IRQ 4. QEMU
  * creates it only when a NIC is configured (it adds a user NIC by default; it
- * is absent with `-nic none`). The `ethoc` device type comes from the
- * networking work; its row goes in OR1KSIM_DEVICES below, first (QEMU creates
- * it before the UARTs, so its node follows theirs and enet0 follows serial0-3).
+ * is absent with `-nic none`). Here likewise: `--nic` (whose default model on
+ * this board is ethoc) or `--device ethoc` puts the MAC in this slot, and a
+ * boot without a NIC has none. (QEMU creates it before the UARTs, so in its
+ * tree the ethoc node comes after theirs; ours, added after the board's
+ * devices, comes before them: the same nodes and properties.)
  */
 export const OR1KSIM_ETHOC = { base: 0x9200_0000, size: 0x800, irq: 4 } as const;
+
+/** The board's place for a user-added sys-bus device: the ethoc slot. */
+export const OR1KSIM_USER_SYSBUS: readonly BoardDevice[] = [
+  { name: 'ethoc', type: TYPE_ETHOC, base: OR1KSIM_ETHOC.base, size: OR1KSIM_ETHOC.size, irq: OR1KSIM_ETHOC.irq },
+];
 
 /**
  * The board table (QEMU's or1ksim_memmap and IRQ numbers), in QEMU's creation
@@ -44,7 +52,6 @@ export const OR1KSIM_ETHOC = { base: 0x9200_0000, size: 0x800, irq: 4 } as const
  * placement the lowest-address UART's node comes first in the tree.
  */
 export const OR1KSIM_DEVICES: readonly BoardDevice[] = [
-  // ethoc: { name: 'ethoc', type: TYPE_ETHOC, base: OR1KSIM_ETHOC.base, size: OR1KSIM_ETHOC.size, irq: OR1KSIM_ETHOC.irq } (networking)
   ...Array.from({ length: UART.count }, (_, i): BoardDevice => {
     const n = UART.count - 1 - i;
     return {
@@ -111,6 +118,7 @@ export const TYPE_OR1KSIM_MACHINE: TypeInfo = {
     const mc = machineClass(klass);
     mc.devices = OR1KSIM_DEVICES;
     mc.userDevices = [];
+    mc.userSysbus = OR1KSIM_USER_SYSBUS;
     mc.fdt = or1ksimFdt;
     mc.defaultCpu = 'or1200';
     mc.nopHaltPowersOff = true;

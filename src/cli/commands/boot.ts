@@ -346,7 +346,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       rebootResets: interactive,
     });
     network = await createNetwork({
-      nics, dumpPath: raw.netDump === undefined ? undefined : resolve(io.cwd, raw.netDump), epochSeconds: rtcEpoch(io.env),
+      nics, board: opts.machine, dumpPath: raw.netDump === undefined ? undefined : resolve(io.cwd, raw.netDump), epochSeconds: rtcEpoch(io.env),
       log: (m) => io.stderr.write(`${m}\n`),
     });
     const net = network;
