@@ -96,6 +96,7 @@ describe('info qtree', () => {
       '    gpio-out "sysbus-irq" 1',
       '    clock-frequency = 20000000 (0x1312d00)',
       '    chardev = "serial0"',
+      '    alias = "uart0"',
       '    mmio 0000000090000000/0000000000000100',
       '',
     ].join('\n'));
