@@ -19,6 +19,7 @@ import { deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
+import { primeCpu } from '../../../emulator/cpu/prime.ts';
 import { runningMachineMonitor } from '../../../emulator/monitor/monitor.ts';
 import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type MonitorCommandResult } from '../../boot/monitor-commands.ts';
 import type { SourcePos } from '../../recipe/recipe-error.ts';
@@ -330,7 +331,10 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     if (!flags.json) info(io, describeStart(opts, interactive));
     if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process, monitor: runningMachineMonitor(machine.machine) });
     if (!interactive) for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
-    const startupSeconds = process.uptime(); // process start → guest start (Node, tsx, modules, kernel load, machine)
+    // The machine's first run primes V8 first (emulator/cpu/prime.ts): done
+    // here, so that start-up counts it and ends at the first guest instruction.
+    primeCpu();
+    const startupSeconds = process.uptime(); // process start → first guest instruction (Node, modules, kernel load, machine, primer)
     const result = await session.run(machine.target);
     piped?.close();
     piped = undefined;
