@@ -315,6 +315,11 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       quitRequested: () => (term?.quitRequested ?? false) || interrupted !== undefined,
       rebootResets: interactive,
     });
+    // The machine's first run primes V8 (emulator/cpu/prime.ts). Done here,
+    // before the machine's RAM is allocated: V8 then collects once for both
+    // allocations, not once for each (a full collection each), and start-up
+    // below counts it.
+    if (!flags.printMachine) primeCpu();
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: opts.devices,
       machine: opts.machine, cpu: opts.cpu, initrd,
@@ -331,9 +336,6 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     if (!flags.json) info(io, describeStart(opts, interactive));
     if (interactive) term = new InteractiveConsole({ input: io.stdin as unknown as TerminalIn, output: io.stdout as unknown as TerminalOut, proc: process, monitor: runningMachineMonitor(machine.machine) });
     if (!interactive) for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
-    // The machine's first run primes V8 first (emulator/cpu/prime.ts): done
-    // here, so that start-up counts it and ends at the first guest instruction.
-    primeCpu();
     const startupSeconds = process.uptime(); // process start → first guest instruction (Node, modules, kernel load, machine, primer)
     const result = await session.run(machine.target);
     piped?.close();
