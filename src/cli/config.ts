@@ -9,7 +9,7 @@
  *   cacheDir: ~/.cache/mkrootfs   # guest build cache (passed to the guest builder)
  */
 import { dirname, resolve } from 'node:path';
-import { cosmiconfig } from 'cosmiconfig';
+import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
 import type { z } from 'zod';
 import { usageError } from '../errors.ts';
 
@@ -31,10 +31,23 @@ export interface LoadedToolConfig extends ToolConfig {
   filepath?: string;
 }
 
+/**
+ * JSON files, package.json included (read on every search in a project):
+ * JSON.parse, the same values as cosmiconfig's own loader. That one
+ * (parse-json, with a code-frame printer) loads only to word a syntax error.
+ */
+const loadJson: Loader = (filepath, content) => {
+  try {
+    return JSON.parse(content) as unknown;
+  } catch {
+    return defaultLoaders['.json'](filepath, content);
+  }
+};
+
 /** `home` expands a leading ~/ in paths. */
 export async function loadToolConfig(cwd: string, home?: string): Promise<LoadedToolConfig> {
   // 'project': look in cwd and its parents up to the nearest package.json directory.
-  const explorer = cosmiconfig('mkrootfs', { searchStrategy: 'project', cache: false });
+  const explorer = cosmiconfig('mkrootfs', { searchStrategy: 'project', cache: false, loaders: { '.json': loadJson } });
   const found = await explorer.search(cwd);
   if (!found || found.isEmpty) return {};
   const parsed = (await toolConfigSchema()).safeParse(found.config);
