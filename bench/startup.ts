@@ -16,7 +16,7 @@
  * build`; an installed package always runs dist/).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,8 +61,12 @@ export function measureStartup(image: string, kernel: string, runs: number, opts
     cases.push({ name: 'same, TypeScript sources through tsx', args: [join(ROOT, 'bin/mkrootfs.js'), ...boot], env: { ...env, MKROOTFS_NO_BUNDLE: '1' }, mark: cases[2]!.mark });
   }
   const samples = cases.map(() => [] as Timed[]);
-  for (let i = 0; i < runs; i++) {
-    cases.forEach((c, k) => samples[k]!.push(timeNode(c.args, out, c.env, c.mark)));
+  try {
+    for (let i = 0; i < runs; i++) {
+      cases.forEach((c, k) => samples[k]!.push(timeNode(c.args, out, c.env, c.mark)));
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
   }
   return cases.map((c, k) => ({ name: c.name, markMs: median(samples[k]!.map((s) => s.markMs)), wallMs: median(samples[k]!.map((s) => s.wallMs)) }));
 }
