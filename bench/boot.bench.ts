@@ -3,7 +3,9 @@
  * and by `qemu-system-or1k -M virt` on the same image and kernel, 5 runs each.
  * Measures, from process spawn: the time until the recipe's banner (its first
  * boot expectation) appears on the console, and until the process exits after
- * the guest powers off. Prints medians and the ratio ours/QEMU. Then the same
+ * the guest powers off. Prints medians and the ratio ours/QEMU. Then start-up
+ * alone: process start to the first guest instruction, next to `node -e`
+ * (bench/startup.ts, BENCH_STARTUP_RUNS runs, default 21). Then the same
  * boot in-process with the interpreter alone and at several translation
  * thresholds (BENCH_AB_ROUNDS rounds, default 3).
  *
@@ -21,6 +23,7 @@ import { FileDisk } from '../emulator/host/file-disk.ts';
 import { runMachine } from '../emulator/host/runner.ts';
 import { buildFromRecipe, loadRecipe } from '../src/pipeline.ts';
 import { guestVar } from '../src/guest/vars.ts';
+import { startupTable } from './startup.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const RECIPE = join(ROOT, 'recipes/busybox.yml');
@@ -141,9 +144,10 @@ export async function run(): Promise<void> {
     `ours, inside the process: ${median(results.ours!.map((x) => x.instructions ?? 0)).toFixed(0)} instructions reset→power-off, ` +
       `run loop ${fmt(median(results.ours!.map((x) => x.runMs ?? 0)))} ` +
       `(${(median(results.ours!.map((x) => (x.instructions ?? 0) / (x.runMs ?? 1))) / 1000).toFixed(1)} MIPS); ` +
-      `process start to guest start (Node, tsx, CLI modules, kernel ELF, machine) ${fmt(median(results.ours!.map((x) => x.startupMs ?? 0)))}`,
+      `process start to first guest instruction (Node, CLI modules, kernel ELF, machine, primer) ${fmt(median(results.ours!.map((x) => x.startupMs ?? 0)))}`,
   ];
   console.log(lines.join('\n'));
+  console.log('\n' + startupTable(p.image, p.kernel));
   await translationAB(p, Number(process.env.BENCH_AB_ROUNDS ?? 3));
 }
 

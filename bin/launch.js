@@ -1,5 +1,5 @@
-// Shared by the launchers. Runs the compiled CLI (dist/, made by `npm run
-// build` and shipped in the npm package). In a checkout whose sources are
+// Shared by the launchers. Runs the compiled CLI (dist/cli/, bundled by `npm
+// run build` and shipped in the npm package). In a checkout whose sources are
 // newer than dist/, it runs the TypeScript sources through tsx (a development
 // dependency) instead, so an edit takes effect without a rebuild.
 import { readdirSync, statSync } from 'node:fs';
@@ -44,7 +44,7 @@ function pick() {
 }
 
 export async function loadMain() {
-  if (pick() === 'dist') return (await import('../dist/src/cli/main.js')).main;
+  if (pick() === 'dist') return (await import('../dist/cli/main.js')).main;
   let register;
   try {
     ({ register } = await import('tsx/esm/api'));

@@ -81,7 +81,12 @@ export class Mmu {
     this.identity = alloc(PAGES);
     for (let p = 0; p < ramSize >>> PAGE_BITS; p++) this.identity[p] = (p << PAGE_BITS) | 1;
     this.identityWrite = alloc(PAGES);
-    this.identityWrite.set(this.identity);
+    this.identityWrite.set(this.ramIdentity());
+  }
+
+  /** The identity map's RAM pages (past RAM it is all zero, in both maps): what a reset copies, not all 2 MiB. */
+  private ramIdentity(): Int32Array {
+    return this.identity.subarray(0, this.ramSize >>> PAGE_BITS);
   }
 
   /** Drops every fast store entry that reaches physical page `ppn` (it now holds code). */
@@ -109,7 +114,7 @@ export class Mmu {
     this.itlbMr.fill(0);
     this.itlbTr.fill(0);
     if (this.tables) for (const t of this.tables) t.fill(0);
-    this.identityWrite.set(this.identity);
+    this.identityWrite.set(this.ramIdentity());
   }
 
   /** Writes a DTLB match (tr=false) or translate (tr=true) register. */

@@ -194,12 +194,17 @@ export class Ram implements GuestRam {
       b[(pa + i) ^ 3] = data[i]!;
       i++;
     }
-    // whole words: one host-word store each (the guest word is big-endian)
+    // Whole words: copied as they are (a memcpy), then each word's bytes
+    // reversed in place (the guest word is big-endian). Twice as fast as
+    // assembling each word from four bytes; a kernel load is megabytes.
+    const whole = (length - i) & ~3;
+    b.set(data.subarray(i, i + whole), pa + i);
     const w = this.words;
-    for (; i + 4 <= length; i += 4) {
-      w[(pa + i) >>> 2] = (data[i]! << 24) | (data[i + 1]! << 16) | (data[i + 2]! << 8) | data[i + 3]!;
+    for (let k = (pa + i) >>> 2, end = k + (whole >>> 2); k < end; k++) {
+      const v = w[k]!;
+      w[k] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
     }
-    for (; i < length; i++) b[(pa + i) ^ 3] = data[i]!;
+    for (i += whole; i < length; i++) b[(pa + i) ^ 3] = data[i]!;
     this.written(pa, length);
   }
 

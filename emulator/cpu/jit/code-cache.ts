@@ -146,9 +146,14 @@ export class CodeCache {
   /** Forgets every translation (CPU reset, or RAM rewritten behind the CPU's back). */
   reset(): void {
     this.pages.fill(undefined);
+    this.heat.fill(0);
+    // Slots, block bits, watched pages and write-protected pages change only
+    // when a page is translated, which takes a slot: with none taken since
+    // the last reset they are clean (the CPU resets twice before a boot; the
+    // 4 MiB of block bits need not be touched).
+    if (this.nextSlot === 1) return;
     this.slots.fill(0);
     this.blockBits.fill(0);
-    this.heat.fill(0);
     this.nextSlot = 1;
     this.ram.watch.fill(0);
     this.mmu.identityWrite.set(this.mmu.identity);
