@@ -34,6 +34,34 @@ export function buildDeviceTree(machine: QObject): FdtNode {
   return fdt.root;
 }
 
+/**
+ * The nodes both or1k boards write the same way, in QEMU's order (its
+ * openrisc_create_fdt helpers): /memory@BASE, /cpus with its one cpu@0, and the
+ * level-triggered /pic as the root's interrupt parent.
+ */
+export function addMemoryCpuPic(machine: QObject, fdt: QemuFdt, ramBase: number): void {
+  const memory = `/memory@${ramBase.toString(16)}`;
+  fdt.addSubnode(memory);
+  fdt.setpropCells(memory, 'reg', ramBase, machine.getNumber('memory'));
+  fdt.setpropString(memory, 'device_type', 'memory');
+
+  fdt.addSubnode('/cpus');
+  fdt.setpropCells('/cpus', '#size-cells', 0);
+  fdt.setpropCells('/cpus', '#address-cells', 1);
+  fdt.addSubnode('/cpus/cpu@0');
+  fdt.setpropString('/cpus/cpu@0', 'compatible', 'opencores,or1200-rtlsvn481');
+  fdt.setpropCells('/cpus/cpu@0', 'reg', 0);
+  fdt.setpropCells('/cpus/cpu@0', 'clock-frequency', machine.children.get('cpu')!.getNumber('clock-frequency'));
+
+  const pic = fdt.allocPhandle();
+  fdt.addSubnode('/pic');
+  fdt.setpropString('/pic', 'compatible', 'opencores,or1k-pic-level');
+  fdt.setpropCells('/pic', '#interrupt-cells', 1);
+  fdt.setpropFlag('/pic', 'interrupt-controller');
+  fdt.setpropCells('/pic', 'phandle', pic);
+  fdt.setpropCells('/', 'interrupt-parent', pic);
+}
+
 /** 32 deterministic bytes from a seed (splitmix32 stream). */
 export function rngSeedBytes(seed: number): Uint8Array {
   let state = seed >>> 0;

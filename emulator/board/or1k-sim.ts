@@ -23,6 +23,7 @@ import { CONSOLE_CHARDEV } from '../devices/char-backend.ts';
 import type { QObject } from '../qom/object.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 import { machineClass, TYPE_MACHINE, type BoardDevice } from './board.ts';
+import { addMemoryCpuPic } from './devicetree.ts';
 import { TYPE_ETHOC } from '../devices/ethoc.ts';
 
 /** CPU and tick-timer clock (DT clock-frequency), also the UARTs' input clock (QEMU OR1KSIM_CLK_MHZ). */
@@ -82,26 +83,7 @@ function or1ksimFdt(machine: QObject, fdt: QemuFdt): void {
   fdt.setpropCells('/', '#address-cells', 1);
   fdt.setpropCells('/', '#size-cells', 1);
 
-  const memory = `/memory@${OR1KSIM.ram.base.toString(16)}`;
-  fdt.addSubnode(memory);
-  fdt.setpropCells(memory, 'reg', OR1KSIM.ram.base, machine.getNumber('memory'));
-  fdt.setpropString(memory, 'device_type', 'memory');
-
-  fdt.addSubnode('/cpus');
-  fdt.setpropCells('/cpus', '#size-cells', 0);
-  fdt.setpropCells('/cpus', '#address-cells', 1);
-  fdt.addSubnode('/cpus/cpu@0');
-  fdt.setpropString('/cpus/cpu@0', 'compatible', 'opencores,or1200-rtlsvn481');
-  fdt.setpropCells('/cpus/cpu@0', 'reg', 0);
-  fdt.setpropCells('/cpus/cpu@0', 'clock-frequency', machine.children.get('cpu')!.getNumber('clock-frequency'));
-
-  fdt.addSubnode('/pic');
-  const pic = fdt.allocPhandle();
-  fdt.setpropString('/pic', 'compatible', 'opencores,or1k-pic-level');
-  fdt.setpropCells('/pic', '#interrupt-cells', 1);
-  fdt.setpropFlag('/pic', 'interrupt-controller');
-  fdt.setpropCells('/pic', 'phandle', pic);
-  fdt.setpropCells('/', 'interrupt-parent', pic);
+  addMemoryCpuPic(machine, fdt, OR1KSIM.ram.base);
 
   fdt.addSubnode('/chosen');
   // QEMU passes its kernel_cmdline, "" without -append: bootargs is always there.

@@ -23,7 +23,7 @@ import type { QObject } from '../qom/object.ts';
 import type { TypeInfo } from '../qom/registry.ts';
 import { machineClass, TYPE_MACHINE, type BoardDevice } from './board.ts';
 import { composeMachine } from './compose.ts';
-import { buildDeviceTree, rngSeedBytes } from './devicetree.ts';
+import { addMemoryCpuPic, buildDeviceTree, rngSeedBytes } from './devicetree.ts';
 
 /** CPU and tick-timer clock (DT clock-frequency), also the UART input clock. */
 const CLOCK_HZ = 20_000_000;
@@ -82,26 +82,7 @@ function virtFdt(machine: QObject, fdt: QemuFdt): void {
   fdt.setpropCells('/soc', '#address-cells', 1);
   fdt.setpropCells('/soc', '#size-cells', 1);
 
-  const memory = `/memory@${VIRT.ram.base.toString(16)}`;
-  fdt.addSubnode(memory);
-  fdt.setpropCells(memory, 'reg', VIRT.ram.base, machine.getNumber('memory'));
-  fdt.setpropString(memory, 'device_type', 'memory');
-
-  fdt.addSubnode('/cpus');
-  fdt.setpropCells('/cpus', '#size-cells', 0);
-  fdt.setpropCells('/cpus', '#address-cells', 1);
-  fdt.addSubnode('/cpus/cpu@0');
-  fdt.setpropString('/cpus/cpu@0', 'compatible', 'opencores,or1200-rtlsvn481');
-  fdt.setpropCells('/cpus/cpu@0', 'reg', 0);
-  fdt.setpropCells('/cpus/cpu@0', 'clock-frequency', machine.children.get('cpu')!.getNumber('clock-frequency'));
-
-  const pic = fdt.allocPhandle();
-  fdt.addSubnode('/pic');
-  fdt.setpropString('/pic', 'compatible', 'opencores,or1k-pic-level');
-  fdt.setpropCells('/pic', '#interrupt-cells', 1);
-  fdt.setpropFlag('/pic', 'interrupt-controller');
-  fdt.setpropCells('/pic', 'phandle', pic);
-  fdt.setpropCells('/', 'interrupt-parent', pic);
+  addMemoryCpuPic(machine, fdt, VIRT.ram.base);
 
   fdt.addSubnode('/chosen');
   fdt.setpropString('/chosen', 'bootargs', machine.getString('append') ?? '');
