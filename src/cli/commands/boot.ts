@@ -53,7 +53,9 @@ NIC's MAC defaults to 52:54:00:12:34:56 + n) on a backend:
   user[,hostfwd=tcp:[HOSTADDR]:HOSTPORT-:GUESTPORT...][,restrict=on|off]
       the built-in user-mode network (when this build has it)
 --net-dump FILE writes every frame, both ways, as pcap (guest-time stamps).
-While a connection is open, a dozing guest's time follows the wall clock.
+While a connection is open, a dozing guest's time follows the wall clock; a
+listening boot with no peer yet still skips idle time (its --timeout can pass
+before the peer starts: keep it busy, e.g. pinging the peer, or use --realtime).
 
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts), 3 expectation not met, 4 guest panic, 124 timeout.
