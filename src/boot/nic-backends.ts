@@ -58,7 +58,7 @@ registerNicBackend('socket', async (spec, ctx) => {
     const hint = e.code === 'ECONNREFUSED' ? `start the boot with --nic socket,listen=:${port} first, then this one`
       : e.code === 'EADDRINUSE' ? `another process listens on ${host}:${port}: pick another port`
       : `check the address ${host}:${port}`;
-    throw usageError('BOOT_NIC_SOCKET', `--nic '${spec.source}': cannot ${mode} on ${host}:${port}: ${e.code ?? e.message}`, hint, { nic: spec.source, code: e.code });
+    throw usageError('BOOT_NIC_SOCKET', `--nic '${spec.source}': cannot ${mode === 'listen' ? 'listen on' : 'connect to'} ${host}:${port}: ${e.code ?? e.message}`, hint, { nic: spec.source, code: e.code });
   }
   return backend;
 });

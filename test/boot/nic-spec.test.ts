@@ -97,7 +97,7 @@ describe('backends from --nic specs', () => {
 
   it('a socket connect to a closed port is a usage error with a hint', async () => {
     await expect(createNetwork({ nics: [parseNicSpec('socket,connect=127.0.0.1:1')], epochSeconds: 0, log: () => {} }))
-      .rejects.toMatchObject({ code: 'BOOT_NIC_SOCKET', exitCode: 2, message: expect.stringMatching(/cannot connect on 127\.0\.0\.1:1: ECONNREFUSED/) });
+      .rejects.toMatchObject({ code: 'BOOT_NIC_SOCKET', exitCode: 2, message: expect.stringMatching(/cannot connect to 127\.0\.0\.1:1: ECONNREFUSED/) });
   });
 });
 

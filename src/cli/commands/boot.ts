@@ -116,7 +116,9 @@ NIC's MAC defaults to 52:54:00:12:34:56 + n) on a backend:
       attempts under "network". Recipe boot steps "wait-port: PORT" and
       "http: {port, path, expect}" check guest services through it.
 --net-dump FILE writes every frame, both ways, as pcap (guest-time stamps).
-While a connection is open, a dozing guest's time follows the wall clock.
+While a connection is open, a dozing guest's time follows the wall clock; a
+listening boot with no peer yet still skips idle time (its --timeout can pass
+before the peer starts: keep it busy, e.g. pinging the peer, or use --realtime).
 
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts: missing or too large --initrd, unknown --machine/--cpu, ...),
