@@ -22,6 +22,7 @@ import { ElfError } from '../../../emulator/elf.ts';
 import { primeCpu } from '../../../emulator/cpu/prime.ts';
 import { runningMachineMonitor } from '../../../emulator/monitor/monitor.ts';
 import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type MonitorCommandResult } from '../../boot/monitor-commands.ts';
+import type { LoadedToolConfig } from '../config.ts';
 import type { SourcePos } from '../../recipe/recipe-error.ts';
 import { writeJunitFile, errorCase } from '../junit-file.ts';
 import { bootSuite, defaultBootLogPath, PipedInput, recipeStepPositions } from './boot-report.ts';
@@ -537,9 +538,16 @@ function openLog(path: string, chosen: boolean): LogFile {
   }
 }
 
-async function toolConfig(io: CommandContext['io']): Promise<{ outputDir?: string }> {
-  const { loadToolConfig } = await import('../config.ts');
-  return loadToolConfig(io.cwd, io.env.HOME);
+const configs = new WeakMap<CommandContext['io'], Promise<LoadedToolConfig>>();
+
+/** .mkrootfsrc.yml, read once per command (the recipe, the guest kernel and the log path all need it). */
+function toolConfig(io: CommandContext['io']): Promise<LoadedToolConfig> {
+  let config = configs.get(io);
+  if (!config) {
+    config = import('../config.ts').then(({ loadToolConfig }) => loadToolConfig(io.cwd, io.env.HOME));
+    configs.set(io, config);
+  }
+  return config;
 }
 
 /** The console log, written to a temp file and renamed when the boot ends (whatever the outcome). */
@@ -567,9 +575,8 @@ class LogFile {
 /** The guest cache's kernel (virt, or or1ksim_defconfig) if it has been built (never builds it; else undefined). */
 async function guestKernelPath(io: CommandContext['io'], which: 'kernel' | 'kernelOr1ksim'): Promise<string | undefined> {
   try {
-    const { loadToolConfig } = await import('../config.ts');
     const { guestVar } = await import('../../guest/vars.ts');
-    const config = await loadToolConfig(io.cwd, io.env.HOME);
+    const config = await toolConfig(io);
     const k = await guestVar(which, { cacheDir: config.cacheDir, env: io.env, build: false });
     return existsSync(k) ? k : undefined;
   } catch {
@@ -611,10 +618,9 @@ function openExtraDrives(devices: readonly string[], cwd: string, write: boolean
 async function loadBootRecipe(recipePath: string, io: CommandContext['io']): Promise<{ image: string; initramfs: boolean; boot: RecipeBoot | undefined; stepPos: (step: number) => SourcePos | undefined }> {
   requireFile(recipePath, 'recipe', 'check the path');
   // The recipe stack loads only when a recipe is booted (keeps `boot IMAGE` start-up short).
-  const { loadToolConfig } = await import('../config.ts');
   const { loadRecipe, imageOutputPath, buildFromRecipe, imageFormat } = await import('../../pipeline.ts');
   const { isInitramfs } = await import('../../image-format.ts');
-  const config = await loadToolConfig(io.cwd, io.env.HOME);
+  const config = await toolConfig(io);
   const args = { recipePath, env: io.env, cwd: io.cwd, cacheDir: config.cacheDir };
   const loaded = await loadRecipe(args);
   const image = imageOutputPath(loaded, { cwd: io.cwd, outputDir: config.outputDir });

@@ -13,6 +13,7 @@ import { realizedInstance } from '../../../emulator/qom/qdev.ts';
 import type { TypeInfo } from '../../../emulator/qom/registry.ts';
 import { dtcDecompile } from '../fdt/dtc.ts';
 import { TYPE_TOY_TIMER, type ToyTimer } from './fixtures/toy-timer.ts';
+import { spinElf } from '../../helpers/spin-elf.ts';
 
 const TYPE_VIRT_PLUS: TypeInfo = {
   name: 'virt-plus',
@@ -23,30 +24,6 @@ const TYPE_VIRT_PLUS: TypeInfo = {
     mc.devices = [...mc.devices, { name: 'toy', type: TYPE_TOY_TIMER, base: 0x9600_6000, size: 0x1000, irq: 12 }];
   },
 };
-
-/** A big-endian or1k ELF whose code at the reset vector is `l.j 0; l.nop` (spins forever). */
-function spinElf(): Uint8Array {
-  const image = new Uint8Array(0x2000);
-  const dv = new DataView(image.buffer);
-  image.set([0x7f, 0x45, 0x4c, 0x46, 1, 2, 1]);
-  dv.setUint16(16, 2); // ET_EXEC
-  dv.setUint16(18, 92); // EM_OPENRISC
-  dv.setUint32(20, 1);
-  dv.setUint32(24, 0x100); // e_entry
-  dv.setUint32(28, 52); // e_phoff
-  dv.setUint16(40, 52);
-  dv.setUint16(42, 32);
-  dv.setUint16(44, 1);
-  const ph = 52;
-  dv.setUint32(ph, 1); // PT_LOAD
-  dv.setUint32(ph + 4, 0x1000); // p_offset
-  dv.setUint32(ph + 16, 0x200); // p_filesz
-  dv.setUint32(ph + 20, 0x200); // p_memsz
-  dv.setUint32(ph + 24, 7);
-  dv.setUint32(0x1000 + 0x100, 0x00000000); // l.j 0
-  dv.setUint32(0x1000 + 0x104, 0x15000000); // l.nop
-  return image;
-}
 
 describe('adding a device: one file plus one table row', () => {
   it('the machine builds, maps, wires, describes, polls and resets a device it has never heard of', () => {

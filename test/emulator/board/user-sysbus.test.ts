@@ -16,29 +16,7 @@ import { createMachine, deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
 import { RecordingBackend } from '../net/fake-backend.ts';
 import { dtcDecompile } from '../fdt/dtc.ts';
-
-/** A big-endian or1k ELF whose code at 0x100 spins (l.j 0; l.nop). */
-function spinElf(): Uint8Array {
-  const image = new Uint8Array(0x2000);
-  const dv = new DataView(image.buffer);
-  image.set([0x7f, 0x45, 0x4c, 0x46, 1, 2, 1]);
-  dv.setUint16(16, 2);
-  dv.setUint16(18, 92);
-  dv.setUint32(20, 1);
-  dv.setUint32(24, 0x100);
-  dv.setUint32(28, 52);
-  dv.setUint16(40, 52);
-  dv.setUint16(42, 32);
-  dv.setUint16(44, 1);
-  dv.setUint32(52, 1);
-  dv.setUint32(56, 0x1000);
-  dv.setUint32(68, 0x200);
-  dv.setUint32(72, 0x200);
-  dv.setUint32(76, 7);
-  dv.setUint32(0x1100, 0x00000000);
-  dv.setUint32(0x1104, 0x15000000);
-  return image;
-}
+import { spinElf } from '../../helpers/spin-elf.ts';
 
 describe('user-added sys-bus devices on virt', () => {
   it('ethoc sits at 0x92000000 (0x800), IRQ 20, with QEMU\'s node (root, big-endian, alias enet0)', () => {
