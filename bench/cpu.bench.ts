@@ -152,11 +152,13 @@ export interface GuestRun {
 }
 
 /** Runs a static user program on our CPU until its exit syscall (`jit` false: interpreter only). */
-export function runOnCpu(elfBytes: Uint8Array, jit = true): GuestRun {
+/** `jit`: true (translation), false (exec() alone), or 'wasm' (the WebAssembly interpreter, no translation). */
+export function runOnCpu(elfBytes: Uint8Array, jit: boolean | 'wasm' = true): GuestRun {
   const ram = new Ram(16 << 20);
   const bus = new Bus({ ram });
   const cpu = new Cpu({ bus });
-  cpu.jit = jit && cpu.jit;
+  cpu.jit = jit !== false && cpu.jit;
+  if (jit === 'wasm') cpu.jitTranslate = false;
   if (process.env.BENCH_JIT_THRESHOLD) cpu.jitThreshold = Number(process.env.BENCH_JIT_THRESHOLD);
   const elf = loadUserElf(elfBytes, ram);
   cpu.reset(elf.entry);
@@ -198,14 +200,17 @@ export async function run(): Promise<void> {
   // fresh CPU, so translated runs include all their translation work.
   runOnCpu(new Uint8Array(readFileSync(tinyPath)), false);
   runOnCpu(new Uint8Array(readFileSync(tinyPath)), true);
+  runOnCpu(new Uint8Array(readFileSync(tinyPath)), 'wasm');
   const interp: GuestRun[] = [];
+  const wasm: GuestRun[] = [];
   const ours: GuestRun[] = [];
   for (let i = 0; i < runs; i++) {
     interp.push(runOnCpu(bytes, false));
+    wasm.push(runOnCpu(bytes, 'wasm'));
     ours.push(runOnCpu(bytes, true));
   }
   const insns = ours[0]!.instructions;
-  if (interp.some((r) => r.instructions !== insns || r.exitCode !== ours[0]!.exitCode)) {
+  if ([...interp, ...wasm].some((r) => r.instructions !== insns || r.exitCode !== ours[0]!.exitCode)) {
     throw new Error('interpreter and translated runs disagree on the instruction count or exit code');
   }
 
@@ -236,6 +241,7 @@ export async function run(): Promise<void> {
   };
   line(`guest program: ${rounds} rounds, ${(insns / 1e6).toFixed(1)} M instructions, exit code ${ours[0]!.exitCode}`);
   report('ours, interpreter  ', interp);
+  report('ours, wasm interp. ', wasm);
   const tr = ours[0]!;
   report('ours, translated   ', ours, `; ${tr.translations} page translations, ${tr.translateMs.toFixed(0)} ms of it translating`);
   line(qemuLine);

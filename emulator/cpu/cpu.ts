@@ -58,10 +58,16 @@
  * budget; exception entry continues in place (entry masks interrupts).
  *
  * Translation (emulator/cpu/jit/, `cpu.jit`, on by default when the host has
- * WebAssembly): run() goes through execJit(), which interprets one block at
- * a time (up to a branch's delay slot) and counts block starts per physical
- * page; a page whose block start was seen `jitThreshold` times is translated
- * into a WebAssembly function that runs its hot blocks and loops in place.
+ * WebAssembly): run() goes through execJit(), whose cold code runs in a
+ * WebAssembly interpreter (jit/interp.ts: the same semantics as exec(),
+ * 2x faster on a boot, with the same slow paths as translated code and
+ * resuming in place after exception entry and l.rfe), which counts block
+ * starts per physical page; a page whose block start was seen
+ * `jitThreshold` times is translated into a WebAssembly function that runs
+ * its hot blocks and loops in place, and the interpreter calls it directly.
+ * exec() remains the reference (`jit = false`), runs what the WebAssembly
+ * interpreter hands back (a fetch outside RAM, an instruction for
+ * JavaScript in a delay slot), and serves step().
  * Translated code retires exactly the instructions the interpreter would
  * (each block checks the remaining budget first, exits at the same points),
  * so guest time, interrupts and transcripts do not depend on it; pages it
@@ -94,6 +100,7 @@ import type { Bus } from '../memory/bus.ts';
 import type { Ram } from '../memory/ram.ts';
 import { CodeCache, HEAT_SIZE, NEVER as HEAT_NEVER, type CodeCacheStats } from './jit/code-cache.ts';
 import { STATE } from './jit/translate.ts';
+import { CPU_WORDS } from './jit/interp.ts';
 import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, TABLE, type AccessKind } from './mmu.ts';
 import { CPU_ANY, PMR, SPR, SR, TTMR, Vector, type CpuModel } from './spr.ts';
 
@@ -130,8 +137,8 @@ export class Cpu {
   readonly mmu: Mmu;
   /** In Ram's arena, where translated code reads and writes them. */
   readonly gpr: Int32Array;
-  /** Shadow GPR sets 1..15 (set 0 aliases gpr), 32 registers each. */
-  readonly shadow = new Int32Array(16 * 32);
+  /** Shadow GPR sets 1..15 (set 0 aliases gpr), 32 registers each; in Ram's arena (jit/interp.ts uses them). */
+  readonly shadow: Int32Array;
 
   /** Address of the next instruction, kept as int32 (see `pc`). */
   private pcr = 0x100;
@@ -145,7 +152,6 @@ export class Cpu {
   overflow = 0;
 
   epcr = 0;
-  eear = 0;
   esr = 0;
   evbar = 0;
   fpcsr = 0;
@@ -168,10 +174,11 @@ export class Cpu {
    */
   private tickRate = 1;
 
-  /** l.lwa reservation. */
-  private resValid = false;
-  private resAddr = 0;
-  private resValue = 0;
+  /**
+   * In Ram's arena, for the WebAssembly interpreter: the l.lwa reservation
+   * (RES_VALID 0/1, RES_ADDR, RES_VALUE), EEAR and the MMUCFGR of `model`.
+   */
+  private readonly words: Int32Array;
 
   instret = 0;
   exceptionCount = 0;
@@ -194,6 +201,12 @@ export class Cpu {
    * hosts that forbid `new Function`).
    */
   jit = true;
+  /**
+   * With `jit`: cold code runs in the WebAssembly interpreter
+   * (emulator/cpu/jit/interp.ts) instead of exec(); same results,
+   * instruction for instruction. False for A/B runs.
+   */
+  wasmInterp = true;
   exitCode = 0;
   putcByte = 0;
   stopVector = 0;
@@ -224,15 +237,21 @@ export class Cpu {
     this.ram = opts.bus.ram;
     this.gpr = this.ram.arena(32);
     this.jitState = this.ram.arena(STATE.WORDS);
+    this.shadow = this.ram.arena(16 * 32);
+    this.words = this.ram.arena(CPU_WORDS.COUNT);
     this.mmu = new Mmu(this.ram.size, this.ram.watch, (words) => this.ram.arena(words));
     this.curRead = this.curWrite = this.curExec = this.mmu.identity;
-    const layout = { gpr: this.gpr.byteOffset, state: this.jitState.byteOffset, memPages: this.ram.buffer.byteLength / 65536 };
+    const layout = {
+      gpr: this.gpr.byteOffset, state: this.jitState.byteOffset, memPages: this.ram.buffer.byteLength / 65536,
+      shadow: this.shadow.byteOffset, cpuWords: this.words.byteOffset,
+    };
     const slow = {
       ld: (va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number =>
         this.jitLoad(va, kind, pcds, retired, f, cy, ov, after),
       st: (va: number, size: number, value: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number =>
         this.jitStore(va, size, value, pcds, retired, f, cy, ov, after),
       sys: (pc: number, retired: number, f: number, cy: number, ov: number): number => this.jitSys(pc, retired, f, cy, ov),
+      fx: (pcds: number, retired: number, f: number, cy: number, ov: number): number => this.jitFetch(pcds, retired, f, cy, ov),
     };
     this.code = new CodeCache(this.ram, this.mmu, layout, slow, () => {
       this.exitLoop = true;
@@ -240,6 +259,14 @@ export class Cpu {
     this.jit = this.code.available;
     this.clock = { nowNs: () => this.nowNs() };
     this.reset();
+  }
+
+  /** Exception effective address register (in the arena, see `words`). */
+  get eear(): number {
+    return this.words[CPU_WORDS.EEAR]! >>> 0;
+  }
+  set eear(value: number) {
+    this.words[CPU_WORDS.EEAR] = value;
   }
 
   /** CPU reset (RAM untouched): PC, SR 0x8001, TLBs invalid, timer and PIC cleared. */
@@ -258,7 +285,7 @@ export class Cpu {
     this.ttCounting = false;
     this.timerEvent = Infinity;
     this.skippedTicks = -this.instretTicks();
-    this.resValid = false;
+    this.words[CPU_WORDS.RES_VALID] = 0;
     this.dozing = false;
     this.fault = 0;
     this.exitLoop = false;
@@ -278,6 +305,14 @@ export class Cpu {
   }
 
   /** Why translation stopped for good on this host (it then interprets), if it did. */
+  /** False: hot pages are not translated (cold-code interpreter only; see `wasmInterp`). */
+  get jitTranslate(): boolean {
+    return this.code.translating;
+  }
+  set jitTranslate(on: boolean) {
+    this.code.translating = on;
+  }
+
   get jitDisabled(): string | undefined {
     return this.code.disabled;
   }
@@ -522,7 +557,7 @@ export class Cpu {
     this.setSrValue(nsr);
     this.pmr &= ~(PMR.DME | PMR.SME);
     this.dozing = false;
-    this.resValid = false;
+    this.words[CPU_WORDS.RES_VALID] = 0;
     this.pcr = this.evbar | (sr & SR.EPH ? 0xf0000000 : 0) | vector;
     this.ds = 0;
   }
@@ -632,15 +667,58 @@ export class Cpu {
       st[STATE.FLT] = 1;
       st[STATE.STOP] = 1;
       st[STATE.RETIRED] = retired;
+      this.jitResume();
       return 1;
     }
     if (!this.exitLoop) return 0;
+    st[STATE.RESUME] = 0;
     st[STATE.FLT] = 0;
     st[STATE.STOP] = 1;
     st[STATE.RETIRED] = retired + 1;
     st[STATE.NPC] = after;
     st[STATE.FLAGS] = this.packedFlags();
     return 1;
+  }
+
+  /**
+   * After a slow path's way out with the state in the fields (FLT): the
+   * WebAssembly interpreter may go on in place (RESUME, with the pc, flags,
+   * SR and tables in the state words) when execJit would only re-enter it:
+   * no stop reason, no reason to leave the run loop (an l.rfe that unmasks
+   * a pending interrupt sets one), no delay slot, SR[OVE] clear.
+   */
+  private jitResume(): void {
+    const st = this.jitState;
+    if (this.stopReason !== NONE || this.exitLoop || this.ds !== 0 || (this.srBits & SR.OVE) !== 0) {
+      st[STATE.RESUME] = 0;
+      return;
+    }
+    this.fault = 0;
+    st[STATE.RESUME] = 1;
+    st[STATE.NPC] = this.pcr;
+    st[STATE.FLAGS] = this.packedFlags();
+    st[STATE.SR] = this.srBits;
+    st[STATE.RTB] = this.curRead.byteOffset;
+    st[STATE.WTB] = this.curWrite.byteOffset;
+    st[STATE.XTB] = this.curExec.byteOffset;
+  }
+
+  /**
+   * The WebAssembly interpreter's fetch from a page without an execute
+   * entry: the entry after a TLB walk (fetchSlow), 0 if pc is not in RAM
+   * (exec() fetches from the bus), or -1 after taking the exception (state
+   * words as after a slow path's way out).
+   */
+  private jitFetch(pcds: number, retired: number, f: number, cy: number, ov: number): number {
+    this.jitSync(pcds, retired, f, cy, ov);
+    const e = this.fetchSlow(pcds & ~1);
+    if (e >= 0) return e;
+    const st = this.jitState;
+    st[STATE.FLT] = 1;
+    st[STATE.STOP] = 1;
+    st[STATE.RETIRED] = retired;
+    this.jitResume();
+    return -1;
   }
 
   /** Slow-path load of translated code (a miss in the fast table: TLB walk, fault or MMIO); writes rD. */
@@ -697,11 +775,27 @@ export class Cpu {
           st[STATE.FLT] = 1;
           st[STATE.STOP] = 1;
           st[STATE.RETIRED] = retired + 1;
+          this.jitResume();
           return 1;
         }
         this.pcr = (pc + 4) | 0;
         st[STATE.FLAGS] = this.packedFlags();
         return 0;
+      }
+      if (op === 0x09) {
+        // l.rfe (every exception handler's last instruction), as exec() does it.
+        this.setSrValue(this.esr);
+        this.words[CPU_WORDS.RES_VALID] = 0;
+        this.pcr = this.epcr | 0;
+        this.ds = 0;
+        this.instret++;
+        if (this.exitLoop || this.interruptDeliverable()) this.exitLoop = true;
+        const st = this.jitState;
+        st[STATE.FLT] = 1;
+        st[STATE.STOP] = 1;
+        st[STATE.RETIRED] = retired + 1;
+        this.jitResume();
+        return 1;
       }
     }
     const before = this.instret;
@@ -715,6 +809,7 @@ export class Cpu {
     st[STATE.FLT] = 1;
     st[STATE.STOP] = 1;
     st[STATE.RETIRED] = retired + n;
+    this.jitResume();
     return 1;
   }
 
@@ -936,9 +1031,9 @@ export class Cpu {
         const v = this.loadSlow(va, 4);
         if (this.fault !== 0) return RARE_FAULT;
         r[(insn >>> 21) & 31] = v;
-        this.resValid = true;
-        this.resAddr = va;
-        this.resValue = v | 0;
+        this.words[CPU_WORDS.RES_VALID] = 1;
+        this.words[CPU_WORDS.RES_ADDR] = va;
+        this.words[CPU_WORDS.RES_VALUE] = v;
         return this.exitLoop ? RARE_EXIT : RARE_OK;
       }
       case 0x31: { // l.mac / l.msb / l.macu / l.msbu
@@ -951,16 +1046,17 @@ export class Cpu {
         const va = (r[(insn >>> 16) & 31]! + (((((insn >>> 10) & 0xf800) | (insn & 0x7ff)) << 16) >> 16)) >>> 0;
         // Like QEMU: no memory access at all unless the address matches the reservation.
         let ok = false;
-        if (this.resValid && this.resAddr === va) {
+        const w = this.words;
+        if (w[CPU_WORDS.RES_VALID] !== 0 && w[CPU_WORDS.RES_ADDR] === (va | 0)) {
           const cur = this.loadSlow(va, 4);
           if (this.fault !== 0) return RARE_FAULT;
-          ok = this.resValue === (cur | 0);
+          ok = w[CPU_WORDS.RES_VALUE] === (cur | 0);
         }
         if (ok) {
           this.storeSlow(va, 4, r[(insn >>> 11) & 31]!);
           if (this.fault !== 0) return RARE_FAULT;
         }
-        this.resValid = false;
+        this.words[CPU_WORDS.RES_VALID] = 0;
         this.flag = ok ? 1 : 0;
         return this.exitLoop ? RARE_EXIT : RARE_OK;
       }
@@ -1132,18 +1228,22 @@ export class Cpu {
   private execJit(limit: number): number {
     let count = 0;
     const code = this.code;
+    const interp = this.wasmInterp ? code.interp : null;
+    const st = this.jitState;
+    this.words[CPU_WORDS.MMUCFGR] = this.model.MMUCFGR;
     while (count < limit) {
       const pc = this.pcr;
-      if (this.ds === 0 && (this.srBits & SR.OVE) === 0 && (pc & 3) === 0) {
+      if (this.ds === 0 && (this.srBits & SR.OVE) === 0) {
         const e = this.curExec[pc >>> PAGE_BITS]!;
-        if ((e & 1) !== 0 && code.lookup((e ^ 1) | (pc & PAGE_MASK))) {
+        if ((e & 1) !== 0 && (pc & 3) === 0 && code.lookup((e ^ 1) | (pc & PAGE_MASK))) {
+          // Translated code (emulator/cpu/jit/), through the chain.
           this.exitLoop = false;
           const base = this.instret;
           this.jitBase = base;
-          const n = code.enter!(pc, limit - count, this.packedFlags(), this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset);
+          st[STATE.SR] = this.srBits;
+          const n = code.enter!(pc, limit - count, this.packedFlags(), this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset, 0);
           count += n;
           this.instret = base + n;
-          const st = this.jitState;
           if (st[STATE.FLT] !== 0) {
             // The state is in the fields: an exception was taken (entry masks
             // interrupts), or the interpreter ran an instruction (jitSys).
@@ -1158,6 +1258,36 @@ export class Cpu {
           if (this.exitLoop || this.stopReason !== NONE) break;
           if (n !== 0) continue;
           // The first block did not fit in the limit: interpret up to it.
+        }
+        if (interp !== null) {
+          // The WebAssembly interpreter (jit/interp.ts), with the same
+          // protocol as translated code, plus its delay-slot state.
+          this.exitLoop = false;
+          const base = this.instret;
+          this.jitBase = base;
+          const n = interp(pc, limit - count, this.packedFlags(), this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset,
+            code.hot, this.srBits);
+          count += n;
+          this.instret = base + n;
+          if (st[STATE.FLT] !== 0) {
+            this.fault = 0;
+            this.ds = 0;
+            if (this.stopReason !== NONE || this.exitLoop) break;
+            continue;
+          }
+          this.pcr = st[STATE.NPC]!;
+          this.ds = st[STATE.DS]!;
+          this.dsTarget = st[STATE.TARGET]!;
+          this.setPackedFlags(st[STATE.FLAGS]!);
+          if (this.exitLoop || this.stopReason !== NONE) break;
+          if (count >= limit) break;
+          // It stopped at a block start (translated or hot: the dispatcher's
+          // turn), or at what only exec() does: a fetch that needs the TLB,
+          // an instruction for JavaScript in a delay slot.
+          if (n !== 0 && this.ds === 0) continue;
+          count += this.exec(1, 1);
+          if (this.exitLoop || this.stopReason !== NONE) break;
+          continue;
         }
       }
       count += this.exec(limit - count, 1);
@@ -1289,7 +1419,7 @@ export class Cpu {
           this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
           this.setSrValue(this.esr);
-          this.resValid = false;
+          this.words[CPU_WORDS.RES_VALID] = 0;
           pc = this.epcr | 0;
           ds = 0;
           flag = this.flag;

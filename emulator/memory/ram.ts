@@ -27,10 +27,16 @@ export const PAGE_SHIFT = 13;
 
 /**
  * Bytes reserved after RAM in the same buffer for the CPU's state that
- * translated code reads in place: the host translation tables (8 x 2 MiB)
- * and the registers. See `arena`.
+ * translated code reads in place: the host translation tables (8 x 2 MiB),
+ * the registers, and the code cache's tables (heat, one slot word per page
+ * and one block bit per word: `arenaBytes`). See `arena`.
  */
 export const ARENA_BYTES = 17 << 20;
+
+/** The arena for RAM of `size` bytes: ARENA_BYTES, the block bits (size / 32) and 256 KiB. */
+export function arenaBytes(size: number): number {
+  return ARENA_BYTES + (size >>> 5) + (256 << 10);
+}
 const WASM_PAGE = 65536;
 
 export class Ram implements GuestRam {
@@ -58,7 +64,7 @@ export class Ram implements GuestRam {
       throw new Error('the emulator needs a little-endian host');
     }
     this.size = size;
-    const total = size + ARENA_BYTES;
+    const total = size + arenaBytes(size);
     if (wasmApi !== null) {
       const pages = Math.ceil(total / WASM_PAGE);
       this.memory = new wasmApi.Memory({ initial: pages, maximum: pages });
@@ -81,7 +87,7 @@ export class Ram implements GuestRam {
   arena(words: number): Int32Array {
     const at = this.arenaNext;
     const bytes = Math.ceil((words * 4) / 64) * 64;
-    if (at + bytes > this.size + ARENA_BYTES) throw new RangeError('ram: arena exhausted');
+    if (at + bytes > this.size + arenaBytes(this.size)) throw new RangeError('ram: arena exhausted');
     this.arenaNext = at + bytes;
     return new Int32Array(this.buffer, at, words);
   }

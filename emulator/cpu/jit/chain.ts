@@ -1,7 +1,8 @@
 /**
  * The chain: one small WebAssembly function that runs translated pages one
  * after another without coming back to JavaScript, `f(pc, lim, flags, rtb,
- * wtb, xtb) -> retired`. At each step it translates pc through the current
+ * wtb, xtb, base) -> retired` (`base`: what the caller retired before, for
+ * the slow paths' count: the WebAssembly interpreter calls it too). At each step it translates pc through the current
  * execute table (`xtb`, emulator/cpu/mmu.ts), finds the physical page's
  * function in the slot table (`Layout.slots`: page -> index in the shared
  * function table, 0 = none) and calls it. It stops, with the state words
@@ -22,9 +23,9 @@ export interface ChainLayout extends Layout {
   slots: number;
 }
 
-const PC = 0, LIM = 1, FLAGS = 2, RTB = 3, WTB = 4, XTB = 5;
-const COUNT = 6, N = 7, E = 8, SLOT = 9;
-const CHAIN_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32], results: [I32] };
+const PC = 0, LIM = 1, FLAGS = 2, RTB = 3, WTB = 4, XTB = 5, BASE = 6;
+const COUNT = 7, N = 8, E = 9, SLOT = 10;
+export const CHAIN_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32, I32], results: [I32] };
 /** Index of PAGE_FN in the module's types (own type 0, then the extra type). */
 const PAGE_TYPE = 1;
 
@@ -39,7 +40,7 @@ export function buildChain(layout: ChainLayout): Uint8Array {
   c.get(E).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).mem(Op.i32_load, layout.slots).tee(SLOT);
   c.op(Op.i32_eqz).brIf('out');
   // Run it.
-  c.i32(0).get(COUNT).mem(Op.i32_store, st(STATE.CHAIN));
+  c.i32(0).get(COUNT).get(BASE).op(Op.i32_add).mem(Op.i32_store, st(STATE.CHAIN));
   c.get(PC).i32(~0x1fff).op(Op.i32_and).get(PC).i32(0x1fff).op(Op.i32_and);
   c.get(LIM).get(COUNT).op(Op.i32_sub).get(FLAGS).get(RTB).get(WTB).get(SLOT).callIndirect(PAGE_TYPE);
   c.tee(N).get(COUNT).op(Op.i32_add).set(COUNT);

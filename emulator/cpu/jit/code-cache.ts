@@ -33,15 +33,17 @@ import type { Ram } from '../../memory/ram.ts';
 import { wasmApi, type WasmTable } from '../../memory/wasm-api.ts';
 import type { Mmu } from '../mmu.ts';
 import { buildChain } from './chain.ts';
+import { buildInterp, type CpuLayout, type InterpFn } from './interp.ts';
 import { translatePage, type Layout } from './translate.ts';
 
 /** A page function (translate.ts): `(pb, off, lim, flags, rtb, wtb) => retired`. */
 export type PageFn = (pb: number, off: number, lim: number, flags: number, rtb: number, wtb: number) => number;
 /** The chain (chain.ts): `(pc, lim, flags, rtb, wtb, xtb) => retired`. */
-export type ChainFn = (pc: number, lim: number, flags: number, rtb: number, wtb: number, xtb: number) => number;
+export type ChainFn = (pc: number, lim: number, flags: number, rtb: number, wtb: number, xtb: number, base: number) => number;
 
 /** The CPU's slow paths, imported by every page module. */
 export interface SlowPaths {
+  fx(pcds: number, retired: number, f: number, cy: number, ov: number): number;
   ld(va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number;
   st(va: number, size: number, value: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number;
   sys(pc: number, retired: number, f: number, cy: number, ov: number): number;
@@ -84,8 +86,8 @@ export interface CodeCacheStats {
 export class CodeCache {
   private pages: (PageCode | undefined)[];
   readonly stats: CodeCacheStats = { translations: 0, invalidations: 0, blocks: 0, insns: 0, translateMs: 0, compileMs: 0 };
-  /** Visits per block start, by heatIndex (the interpreter counts in it directly). */
-  readonly heat = new Uint16Array(HEAT_SIZE);
+  /** Visits per block start, by heatIndex (the interpreters count in it directly; in RAM's arena). */
+  readonly heat: Uint16Array;
   /** One bit per RAM word: a translated block starts there (bit (pa >>> 2) & 7 of byte pa >>> 5). */
   readonly blockBits: Uint8Array;
   /**
@@ -94,8 +96,10 @@ export class CodeCache {
    * up). 1..65534; tests use 1 to translate at once.
    */
   hot = DEFAULT_HOT;
+  /** False: never translate (the interpreters alone; for benchmarks and A/B runs). */
+  translating = true;
 
-  private readonly imports: Record<string, Record<string, unknown>>;
+  private imports: Record<string, Record<string, unknown>>;
   /** Page functions by slot, for the chain's call_indirect; slot 0 stays empty. */
   private readonly table: WasmTable | null = null;
   private nextSlot = 1;
@@ -103,6 +107,8 @@ export class CodeCache {
   private readonly slots: Int32Array;
   /** Runs translated code from a pc until it must come back (chain.ts); null without WebAssembly. */
   readonly enter: ChainFn | null = null;
+  /** Interprets from a pc until it must come back (interp.ts); null without WebAssembly. */
+  readonly interp: InterpFn | null = null;
   /**
    * Why translation is off for good, if it is: the host refused to compile
    * (e.g. a browser's main thread allows no synchronous compile of modules
@@ -113,13 +119,16 @@ export class CodeCache {
   constructor(
     private readonly ram: Ram,
     private readonly mmu: Mmu,
-    private readonly layout: Layout,
+    private readonly layout: CpuLayout,
     slow: SlowPaths,
     /** Called after a page's code was dropped (the CPU leaves its loop). */
     private readonly onInvalidate: () => void,
   ) {
     this.pages = new Array<PageCode | undefined>(ram.size >>> 13).fill(undefined);
-    this.blockBits = new Uint8Array(ram.size >>> 5);
+    const heat = ram.arena(HEAT_SIZE >>> 1);
+    this.heat = new Uint16Array(heat.buffer, heat.byteOffset, HEAT_SIZE);
+    const bits = ram.arena(ram.size >>> 7);
+    this.blockBits = new Uint8Array(bits.buffer, bits.byteOffset, ram.size >>> 5);
     ram.onWatchedWrite = (page) => this.invalidate(page);
     this.imports = { env: { mem: ram.memory, ld: slow.ld, st: slow.st, sys: slow.sys } };
     this.slots = ram.arena(ram.size >>> 13);
@@ -133,6 +142,13 @@ export class CodeCache {
       const chain = buildChain({ ...layout, slots: this.slots.byteOffset });
       const instance = new api.Instance(new api.Module(chain), { env: { mem: ram.memory, table: this.table } });
       this.enter = instance.exports.f as ChainFn;
+      const interp = buildInterp({
+        ...layout, heat: this.heat.byteOffset, blockBits: this.blockBits.byteOffset, heatMask: HEAT_SIZE - 1, never: NEVER,
+      });
+      const exports = new api.Instance(new api.Module(interp), { env: { ...this.imports.env, chain: this.enter, fx: slow.fx } }).exports;
+      this.interp = exports.f as InterpFn;
+      // Page modules call the interpreter's `s` for what they do not translate.
+      this.imports = { env: { ...this.imports.env, sys: exports.s } };
     } catch (e) {
       this.disabled = `WebAssembly compile failed: ${(e as Error).message}`;
     }
@@ -188,7 +204,7 @@ export class CodeCache {
       this.heat[h] = v + 1;
       return false;
     }
-    if (this.disabled === undefined) this.translate(ppn, p);
+    if (this.disabled === undefined && this.translating) this.translate(ppn, p);
     if (this.translated(pa)) return true;
     this.heat[h] = NEVER;
     return false;

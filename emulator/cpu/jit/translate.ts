@@ -68,9 +68,17 @@ const NOT_IN_PAGE = ~0x1ffc;
  * function returns: NPC, FLAGS, FLT (an exception was taken), STOP (a slow
  * path asked to leave: the chain must not go on) and, after a slow path's
  * way out, RETIRED. CHAIN is what the chain (chain.ts) retired before the
- * running page function, for the slow paths' instruction count.
+ * running page function, for the slow paths' instruction count. DS and
+ * TARGET: the interpreter's delay-slot state when it returns (interp.ts).
+ * SR: SR without F/CY/OV, written by the dispatcher before it runs
+ * WebAssembly (the `sys` fast paths read it). RESUME: a slow path's way
+ * out (FLT) after which the interpreter may go on in place: the exception
+ * entry or jump left nothing for the dispatcher to do; then NPC, FLAGS, SR
+ * and the new tables (RTB, WTB, XTB) are filled too (cpu.ts jitResume).
  */
-export const STATE = { NPC: 0, FLAGS: 1, FLT: 2, RETIRED: 3, STOP: 4, CHAIN: 5, WORDS: 6 } as const;
+export const STATE = {
+  NPC: 0, FLAGS: 1, FLT: 2, RETIRED: 3, STOP: 4, CHAIN: 5, DS: 6, TARGET: 7, SR: 8, RESUME: 9, RTB: 10, WTB: 11, XTB: 12, WORDS: 13,
+} as const;
 
 /** Where translated code finds things in the shared memory (byte addresses). */
 export interface Layout {
@@ -91,8 +99,9 @@ export const IMPORTS: ReadonlyArray<{ name: string; type: FuncType }> = [
   { name: 'ld', type: { params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] } },
   // st(va, size, value, pc | ds, retired-before, f, cy, ov, after) -> leave
   { name: 'st', type: { params: [I32, I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] } },
-  // sys(pc, retired-before, f, cy, ov) -> leave: the interpreter runs the one instruction at pc
-  { name: 'sys', type: { params: [I32, I32, I32, I32, I32], results: [I32] } },
+  // sys(pc, retired-before, f, cy, ov, insn) -> leave: the interpreter runs the one instruction at pc
+  // (page modules get interp.ts's `s`, which does the commonest in WebAssembly, for it)
+  { name: 'sys', type: { params: [I32, I32, I32, I32, I32, I32], results: [I32] } },
 ];
 const LD = 0;
 const ST = 1;
@@ -403,10 +412,10 @@ class PageEmitter {
    * the interpreter executes it (cpu.ts jitSys); the code goes on only if it
    * retired normally, reloading the flags it may have changed.
    */
-  sys(s: Site): void {
+  sys(s: Site, insn: number): void {
     const c = this.c;
     this.pushPc(s.o);
-    c.get(N).i32(s.len - s.k).op(Op.i32_sub).get(F).get(CY).get(OV).call(SYS_CALL).brIf('bail');
+    c.get(N).i32(s.len - s.k).op(Op.i32_sub).get(F).get(CY).get(OV).i32(insn).call(SYS_CALL).brIf('bail');
     c.i32(0).mem(Op.i32_load, this.layout.state + 4 * STATE.FLAGS).tee(T).i32(1).op(Op.i32_and).set(F);
     c.get(T).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
     c.get(T).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
@@ -416,7 +425,7 @@ class PageEmitter {
   op(insn: number, s: Site): void {
     const c = this.c;
     if (classify(insn) === SYS) {
-      this.sys(s);
+      this.sys(s, insn);
       return;
     }
     const op = insn >>> 26;

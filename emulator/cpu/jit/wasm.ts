@@ -210,12 +210,17 @@ export interface ModuleSpec {
   table?: boolean;
   /** More function types (for call_indirect): index n + 1 + i. */
   extraTypes?: readonly FuncType[];
+  /** More exported functions (indexes n + 1 + i), after `f`. */
+  more?: ReadonlyArray<{ name: string; type: FuncType; locals: { i32: number; i64: number }; body: Code }>;
 }
 
 /** Encodes a module: imports `env.mem` (+ `env.table`) and `imports`, exports `f`. */
 export function buildModule(spec: ModuleSpec): Uint8Array {
   const { imports, type, locals, body, memoryPages } = spec;
-  const types = [...imports.map((i) => i.type), type, ...(spec.extraTypes ?? [])];
+  const more = spec.more ?? [];
+  const extra = spec.extraTypes ?? [];
+  const types = [...imports.map((i) => i.type), type, ...extra, ...more.map((f) => f.type)];
+  const funcs = [{ name: 'f', type: imports.length, locals, body }, ...more.map((f, i) => ({ ...f, type: imports.length + 1 + extra.length + i }))];
   const m = new Bytes();
   m.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
   const section = (id: number, fill: (s: Bytes) => void): void => {
@@ -257,27 +262,31 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
     });
   });
   section(3, (s) => { // functions
-    s.u32(1);
-    s.u32(imports.length);
+    s.u32(funcs.length);
+    for (const f of funcs) s.u32(f.type);
   });
   section(7, (s) => { // exports
-    s.u32(1);
-    s.str('f');
-    s.byte(0x00);
-    s.u32(imports.length);
+    s.u32(funcs.length);
+    funcs.forEach((f, i) => {
+      s.str(f.name);
+      s.byte(0x00);
+      s.u32(imports.length + i);
+    });
   });
   section(10, (s) => { // code
-    s.u32(1);
-    const f = new Bytes();
-    const groups = [[locals.i32, I32], [locals.i64, I64]].filter(([n]) => n! > 0);
-    f.u32(groups.length);
-    for (const [n, t] of groups) {
-      f.u32(n!);
-      f.byte(t!);
+    s.u32(funcs.length);
+    for (const fn of funcs) {
+      const f = new Bytes();
+      const groups = [[fn.locals.i32, I32], [fn.locals.i64, I64]].filter(([n]) => n! > 0);
+      f.u32(groups.length);
+      for (const [n, t] of groups) {
+        f.u32(n!);
+        f.byte(t!);
+      }
+      for (let i = 0; i < fn.body.len; i++) f.byte(fn.body.buf[i]!);
+      f.byte(Op.end);
+      s.sized(f);
     }
-    for (let i = 0; i < body.len; i++) f.byte(body.buf[i]!);
-    f.byte(Op.end);
-    s.sized(f);
   });
   return m.view();
 }

@@ -71,6 +71,12 @@ function randomOp(g: Gen): number {
     () => A.maci(s(), imm()), () => A.macrc(d()), () => A.muld(s(), s()),
     () => A.lwa(d(), 20, g.int(16) * 4), () => A.swa(20, s(), g.int(16) * 4), () => A.msync(),
     () => A.mfspr(d(), 0, SPR.SR),
+    // SPRs the WebAssembly interpreter does inline (jit/interp.ts): shadow GPRs
+    // (sets 1..15, and set 0, which reads the live GPRs), EEAR, the MMU
+    // configuration, writes setSpr ignores (cache flushes, group 6), and others.
+    () => A.mtspr(0, s(), SPR.SHADOW + 32 + g.int(480)), () => A.mfspr(d(), 0, SPR.SHADOW + g.int(512)),
+    () => A.mfspr(d(), 0, SPR.EEAR), () => A.mfspr(d(), 0, g.pick([3, 4])), () => A.mfspr(d(), 0, SPR.EPCR),
+    () => A.mtspr(0, s(), g.pick([0x1802, 0x2002, 0x3001])), () => A.mtspr(0, s(), SPR.EEAR),
   ];
   return g.pick(ops)();
 }
@@ -129,8 +135,12 @@ function sameMemory(a: TestMachine, b: TestMachine): void {
   }
 }
 
-/** Builds the same machine twice (interpreter only / translating at once) and runs both in slices. */
-function differential(seed: number, opts: { mmu: boolean }): { translated: number; pc: number } {
+/**
+ * Builds the same machine twice (exec() alone / the WebAssembly interpreter
+ * translating at once, or not at all with `translate: false`) and runs both
+ * in slices.
+ */
+function differential(seed: number, opts: { mmu: boolean; translate?: boolean }): { translated: number; pc: number } {
   const g = gen(seed);
   const { main, sub } = randomProgram(g, 30 + g.int(40));
   const make = (jit: boolean): TestMachine => {
@@ -151,6 +161,7 @@ function differential(seed: number, opts: { mmu: boolean }): { translated: numbe
     }
     m.cpu.jit = jit;
     m.cpu.jitThreshold = 1;
+    if (opts.translate === false) m.cpu.jitTranslate = false;
     return m;
   };
   const interp = make(false);
@@ -183,6 +194,21 @@ describe('translated code matches the interpreter', () => {
       if (r.pc === 0x904 || r.pc === 0x304) faults++; // stopped at the DTLB-miss or page-fault vector
     }
     expect(translated).toBeGreaterThan(1_000);
+    expect(faults).toBeGreaterThan(50);
+  });
+});
+
+describe('the WebAssembly interpreter matches exec() (no translation)', () => {
+  it('random ALU, memory, branch and SPR code, MMU off (200 programs)', () => {
+    for (let seed = 1; seed <= 200; seed++) expect(differential(seed, { mmu: false, translate: false }).translated).toBe(0);
+  });
+
+  it('random code with the DMMU on: misses and page faults, also in delay slots (200 programs)', () => {
+    let faults = 0;
+    for (let seed = 1001; seed <= 1200; seed++) {
+      const r = differential(seed, { mmu: true, translate: false });
+      if (r.pc === 0x904 || r.pc === 0x304) faults++;
+    }
     expect(faults).toBeGreaterThan(50);
   });
 });
