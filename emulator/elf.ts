@@ -17,6 +17,8 @@ export interface ElfTarget {
   readonly size: number;
   contains(pa: number, length: number): boolean;
   writeBytes(pa: number, data: Uint8Array): void;
+  /** Zero-fills [pa, pa+length). */
+  fill0(pa: number, length: number): void;
 }
 
 export interface ElfSegment {
@@ -116,7 +118,7 @@ function load(bytes: Uint8Array, mem: ElfTarget, physical: boolean): LoadedElf {
         `segment at 0x${addr.toString(16)} (+0x${s.memsz.toString(16)}) does not fit in RAM of 0x${mem.size.toString(16)} bytes`);
     }
     mem.writeBytes(addr, bytes.subarray(s.offset, s.offset + s.filesz));
-    if (s.memsz > s.filesz) mem.writeBytes(addr + s.filesz, new Uint8Array(s.memsz - s.filesz));
+    if (s.memsz > s.filesz) mem.fill0(addr + s.filesz, s.memsz - s.filesz);
     start = Math.min(start, addr);
     end = Math.max(end, addr + s.memsz);
   }
