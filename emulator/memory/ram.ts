@@ -211,6 +211,23 @@ export class Ram implements GuestRam {
     this.written(pa, length);
   }
 
+  /**
+   * Stores [pa, pa+length) from bytes that `fill` writes in guest order:
+   * whole words straight into RAM, then put in host order in place (no
+   * intermediate copy: an ELF loader reads a file's segment right here).
+   */
+  fillFrom(pa: number, length: number, fill: (dest: Uint8Array) => void): void {
+    if (((pa | length) & 3) !== 0) {
+      const data = new Uint8Array(length);
+      fill(data);
+      this.writeBytes(pa, data);
+      return;
+    }
+    fill(this.bytes.subarray(pa, pa + length));
+    swapInPlace(this.words, pa >>> 2, length >>> 2);
+    this.written(pa, length);
+  }
+
   /** Zero-fills [pa, pa+length). */
   fill0(pa: number, length: number): void {
     // Zero is zero in either byte order: whole words are the same host bytes.

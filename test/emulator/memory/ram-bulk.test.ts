@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ram } from '../../../emulator/memory/ram.ts';
 import { loadKernelElf } from '../../../emulator/elf.ts';
+import { tinyElf } from './tiny-elf.ts';
 
 describe('Ram.writeBytes', () => {
   it('copies from any source offset to any guest address, in guest byte order', () => {
@@ -33,17 +34,22 @@ describe('Ram.writeBytes', () => {
   });
 });
 
+describe('Ram.fillFrom', () => {
+  it('stores what the filler writes, in guest order, aligned (in place) or not (through a copy)', () => {
+    const ram = new Ram(8192);
+    for (const [at, len] of [[0x100, 16], [0x101, 16], [0x100, 15], [0x103, 1], [0x200, 0]] as const) {
+      for (let k = 0xf0; k < 0x140; k++) ram.write8(k, 0xee);
+      const data = Uint8Array.from({ length: len }, (_, j) => 0x80 + j);
+      ram.fillFrom(at, len, (dest) => { expect(dest.length).toBe(len); dest.set(data); });
+      expect(Array.from(ram.readBytes(at, len))).toEqual(Array.from(data));
+      for (let k = 0xf0; k < 0x140; k++) if (k < at || k >= at + len) expect(ram.read8(k)).toBe(0xee);
+    }
+  });
+});
+
 describe('loadKernelElf', () => {
   it('zero-fills a segment\'s bss (memsz beyond filesz) over what RAM held', () => {
-    // A minimal ELF32 big-endian or1k file: one PT_LOAD at paddr 0x1000, 8 bytes of file, 0x30 bytes in memory.
-    const elf = new Uint8Array(0x60);
-    const dv = new DataView(elf.buffer);
-    elf.set([0x7f, 0x45, 0x4c, 0x46, 1, 2, 1]);
-    dv.setUint16(16, 2); dv.setUint16(18, 92); dv.setUint32(24, 0x1000); dv.setUint32(28, 52);
-    dv.setUint16(42, 32); dv.setUint16(44, 1);
-    dv.setUint32(52, 1); dv.setUint32(56, 0x58); dv.setUint32(60, 0x1000); dv.setUint32(64, 0x1000);
-    dv.setUint32(68, 8); dv.setUint32(72, 0x30); dv.setUint32(76, 7);
-    elf.set([1, 2, 3, 4, 5, 6, 7, 8], 0x58);
+    const elf = tinyElf();
     const ram = new Ram(16384);
     for (let k = 0xff0; k < 0x1040; k++) ram.write8(k, 0xee);
     const loaded = loadKernelElf(elf, ram);
