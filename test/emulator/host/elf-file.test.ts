@@ -13,6 +13,7 @@ import { elfFile } from '../../../emulator/host/elf-file.ts';
 import { ElfError, loadKernelElf } from '../../../emulator/elf.ts';
 import { Ram } from '../../../emulator/memory/ram.ts';
 import { guestVar } from '../../../src/guest/vars.ts';
+import { createMachine } from '../../../emulator/machine.ts';
 import { tinyElf } from '../memory/tiny-elf.ts';
 
 const ramHash = (ram: Ram, length: number): string => createHash('sha256').update(ram.readBytes(0, length)).digest('hex');
@@ -43,6 +44,17 @@ describe('elfFile', () => {
     if (kernel === undefined || !existsSync(kernel)) throw new Error('no guest kernel: run `mkrootfs guest` (or set MKROOTFS_TEST_KERNEL)');
     const { fromBytes, fromFile, end } = both(kernel, 64 << 20);
     expect(ramHash(fromFile, end)).toBe(ramHash(fromBytes, end));
+  });
+
+  it('a machine built from the file reloads the kernel from it on reset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mkrootfs-elf-file-'));
+    const path = join(dir, 'k');
+    writeFileSync(path, tinyElf(0x2000, 16));
+    const m = createMachine({ kernel: elfFile(path), memoryBytes: 1 << 20 });
+    expect(Array.from(m.ram.readBytes(0x2000, 4))).toEqual([1, 2, 3, 4]);
+    m.ram.writeBytes(0x2000, new Uint8Array([9, 9, 9, 9]));
+    m.reset();
+    expect(Array.from(m.ram.readBytes(0x2000, 4))).toEqual([1, 2, 3, 4]);
   });
 
   it('a file whose segment lies past its end is ELF_TRUNCATED', () => {
