@@ -9,7 +9,7 @@
  *
  *   boot         ours vs qemu-system-or1k -M virt: spawn → banner, spawn →
  *                power-off, our MIPS over the boot; translation A/B in-process
- *   cpu          CPU-bound guest program: interpreter, translated, qemu-or1k
+ *   cpu          CPU-bound guest program: interpreter, translated, qemu-or1k (MIPS row)
  *   ext2         image writing vs mke2fs -d and genext2fs -d (its ext2Rows())
  *   interactive  a CPU-bound shell loop, free-running (interactive) vs headless
  *   startup      process start → first guest instruction vs node -e

@@ -65,7 +65,7 @@ export function formatSummary(rows: SummaryRow[], skipped: Skipped[]): string {
     }),
   ];
   if (rows.length === 0) lines.push('| (no rows: the selected benches report none) | | | | | |');
-  lines.push('', 'ratio = mkrootfs / peer (times: below 1 is faster than the peer). Medians; run counts in each bench\'s own output above.');
+  lines.push('', 'ratio = mkrootfs / peer: for times below 1 is faster than the peer, for MIPS above 1 is. Medians; run counts in each bench\'s own output above.');
   for (const s of skipped) lines.push(`skipped: ${s.measurement}: ${s.reason}`);
   return lines.join('\n');
 }
