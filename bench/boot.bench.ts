@@ -1,32 +1,33 @@
 /**
  * Boot benchmark: recipes/busybox.yml booted by our emulator (`node bin/boot.js`)
- * and by `qemu-system-or1k -M virt` on the same image and kernel, 5 runs each.
- * Measures, from process spawn: the time until the recipe's banner (its first
- * boot expectation) appears on the console, and until the process exits after
- * the guest powers off. Prints medians and the ratio ours/QEMU. Then start-up
- * alone: process start to the first guest instruction, next to `node -e`
- * (bench/startup.ts, BENCH_STARTUP_RUNS runs, default 21). Then the same
- * boot in-process with the interpreter alone and at several translation
- * thresholds (BENCH_AB_ROUNDS rounds, default 3).
+ * and by `qemu-system-or1k -M virt` on the same image and kernel, BENCH_RUNS
+ * runs each (default 5), interleaved. Measures, from process spawn: the time
+ * until the recipe's banner (its first boot expectation) appears on the
+ * console, and until the process exits after the guest powers off. Prints
+ * medians and the ratio ours/QEMU, and our MIPS over the boot (instructions
+ * and run-loop time from --json). With BENCH_VIRT_DEFCONFIG_KERNEL=VMLINUX
+ * (a stock `make ARCH=openrisc virt_defconfig` kernel) the same for that
+ * kernel. Then the same boot in-process with the interpreter alone and at
+ * several translation thresholds (BENCH_AB_ROUNDS rounds, default 3; 0 skips).
+ * Start-up alone is bench/startup.bench.ts.
  *
- * Run: `npx tsx bench/boot.bench.ts` (or via `npm run bench`, which runs every
- * bench/*.bench.ts). BENCH_RUNS=N changes the number of runs. Needs the guest
- * (`mkrootfs guest`); MKROOTFS_TEST_KERNEL and MKROOTFS_BUSYBOX override its parts.
+ * Run: `npx tsx bench/boot.bench.ts` (or `npm run bench -- boot`). Needs the
+ * guest (`mkrootfs guest`); MKROOTFS_TEST_KERNEL and MKROOTFS_BUSYBOX
+ * override its parts. Returns its rows for the summary (bench/summary.ts).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBootMachine } from '../emulator/host/machine-target.ts';
 import { FileDisk } from '../emulator/host/file-disk.ts';
 import { runMachine } from '../emulator/host/runner.ts';
-import { buildFromRecipe, loadRecipe } from '../src/pipeline.ts';
-import { guestVar } from '../src/guest/vars.ts';
-import { startupTable } from './startup.ts';
+import { prepareBusyboxBoot, type BusyboxBoot } from './busybox-boot.ts';
+import { median, type BenchResult, type Skipped, type SummaryRow } from './summary.ts';
+
+export { prepareBusyboxBoot } from './busybox-boot.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const RECIPE = join(ROOT, 'recipes/busybox.yml');
 
 interface Sample {
   bannerMs: number;
@@ -87,68 +88,86 @@ function timeRun(cmd: string, args: string[], banner: string, timeoutMs: number,
   });
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+interface BootTimes { ours: Sample[]; qemu: Sample[] }
 
-/** Builds recipes/busybox.yml's image privately and finds its kernel, banner and boot arguments. */
-export async function prepareBusyboxBoot(): Promise<{ image: string; kernel: string; banner: string; append: string; memory: string }> {
-  const env = { ...process.env };
-  const args = { recipePath: RECIPE, cwd: ROOT, env };
-  const loaded = await loadRecipe(args);
-  // Always this recipe's current image, built into a private directory.
-  const image = join(mkdtempSync(join(tmpdir(), 'mkrootfs-bench-boot-')), 'rootfs.img');
-  await buildFromRecipe({ ...args, output: image });
-  // MKROOTFS_TEST_KERNEL: another vmlinux than the guest cache's (as in test/e2e).
-  const kernel = process.env.MKROOTFS_TEST_KERNEL ?? loaded.recipe.boot?.kernel ?? await guestVar('kernel', { env, build: false });
-  const boot = loaded.recipe.boot;
-  const banner = boot?.expect?.[0] ?? boot?.steps?.find((s) => s.expect)?.expect ?? 'BOOT-OK';
-  return { image, kernel, banner, append: boot?.append ?? 'console=ttyS0 root=/dev/vda rw', memory: boot?.memory ?? '128M' };
-}
-
-export async function run(): Promise<void> {
-  const runs = Number(process.env.BENCH_RUNS ?? 5);
-  const p = await prepareBusyboxBoot();
-  const ours = { cmd: process.execPath, args: [join(ROOT, 'bin/boot.js'), p.image, '--kernel', p.kernel, '--append', p.append, '--memory', p.memory, '--json'] };
+/** `runs` interleaved boots of `p.image` on `kernel` by ours and by QEMU. */
+async function timeBoots(p: BusyboxBoot, kernel: string, runs: number): Promise<BootTimes> {
+  const ours = { cmd: process.execPath, args: [join(ROOT, 'bin/boot.js'), p.image, '--kernel', kernel, '--append', p.append, '--memory', p.memory, '--json'] };
   const qemu = {
     cmd: 'qemu-system-or1k',
-    args: ['-M', 'virt', '-cpu', 'any', '-m', p.memory, '-kernel', p.kernel, '-append', p.append,
+    args: ['-M', 'virt', '-cpu', 'any', '-m', p.memory, '-kernel', kernel, '-append', p.append,
       '-drive', `if=none,file=${p.image},format=raw,id=hd0,snapshot=on`, '-device', 'virtio-blk-device,drive=hd0',
       '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
   };
-  const results: Record<string, Sample[]> = { ours: [], qemu: [] };
+  const results: BootTimes = { ours: [], qemu: [] };
   for (let i = 0; i < runs; i++) {
     // Interleaved, so both see the same machine load.
-    results.qemu!.push(await timeRun(qemu.cmd, qemu.args, p.banner, 120_000));
-    results.ours!.push(await timeRun(ours.cmd, ours.args, p.banner, 600_000, true));
+    results.qemu.push(await timeRun(qemu.cmd, qemu.args, p.banner, 120_000));
+    results.ours.push(await timeRun(ours.cmd, ours.args, p.banner, 600_000, true));
   }
+  return results;
+}
+
+const fmt = (ms: number): string => `${(ms / 1000).toFixed(3)} s`;
+
+function bootTable(title: string, t: BootTimes, runs: number): string {
   const row = (name: string, s: Sample[]) => ({
     name,
     banner: median(s.map((x) => x.bannerMs)),
     exit: median(s.map((x) => x.exitMs)),
     codes: [...new Set(s.map((x) => x.code))].join(','),
   });
-  const o = row('mkrootfs boot (ours)', results.ours!);
-  const q = row('qemu-system-or1k -M virt', results.qemu!);
-  const fmt = (ms: number) => `${(ms / 1000).toFixed(3)} s`;
-  const lines = [
-    `boot of recipes/busybox.yml (banner "${p.banner}"), median of ${runs} runs, from process spawn`,
+  const o = row('mkrootfs boot (ours)', t.ours);
+  const q = row('qemu-system-or1k -M virt', t.qemu);
+  return [
+    `${title}, median of ${runs} runs, from process spawn`,
     '| emulator | to banner | to power-off (exit) | exit codes |',
     '|---|---|---|---|',
     `| ${o.name} | ${fmt(o.banner)} | ${fmt(o.exit)} | ${o.codes} |`,
     `| ${q.name} | ${fmt(q.banner)} | ${fmt(q.exit)} | ${q.codes} |`,
     `| ratio ours/QEMU | ${(o.banner / q.banner).toFixed(2)}x | ${(o.exit / q.exit).toFixed(2)}x | |`,
     '',
-    `ours, inside the process: ${median(results.ours!.map((x) => x.instructions ?? 0)).toFixed(0)} instructions reset→power-off, ` +
-      `run loop ${fmt(median(results.ours!.map((x) => x.runMs ?? 0)))} ` +
-      `(${(median(results.ours!.map((x) => (x.instructions ?? 0) / (x.runMs ?? 1))) / 1000).toFixed(1)} MIPS); ` +
-      `process start to first guest instruction (Node, CLI modules, kernel ELF, machine, primer) ${fmt(median(results.ours!.map((x) => x.startupMs ?? 0)))}`,
+    `ours, inside the process: ${median(t.ours.map((x) => x.instructions ?? 0)).toFixed(0)} instructions reset→power-off, ` +
+      `run loop ${fmt(median(t.ours.map((x) => x.runMs ?? 0)))} (${mips(t.ours).toFixed(1)} MIPS); ` +
+      `process start to first guest instruction (Node, CLI modules, kernel ELF, machine, primer) ${fmt(median(t.ours.map((x) => x.startupMs ?? 0)))}`,
+  ].join('\n');
+}
+
+/** Median over runs of instructions / run-loop time. */
+const mips = (s: Sample[]): number => median(s.map((x) => (x.instructions ?? 0) / (x.runMs ?? 1))) / 1000;
+
+export async function run(): Promise<BenchResult> {
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const p = await prepareBusyboxBoot();
+  const t = await timeBoots(p, p.kernel, runs);
+  console.log(bootTable(`boot of recipes/busybox.yml (banner "${p.banner}")`, t, runs));
+  const qemu = 'qemu-system-or1k -M virt';
+  const rows: SummaryRow[] = [
+    { measurement: 'boot spawn → banner (our guest kernel, busybox recipe)', unit: 'ms', ours: median(t.ours.map((x) => x.bannerMs)), peer: qemu, peerValue: median(t.qemu.map((x) => x.bannerMs)) },
+    { measurement: 'boot spawn → power-off (process exit)', unit: 'ms', ours: median(t.ours.map((x) => x.exitMs)), peer: qemu, peerValue: median(t.qemu.map((x) => x.exitMs)) },
+    { measurement: 'MIPS over the boot (run loop)', unit: 'MIPS', ours: mips(t.ours), peer: qemu, peerValue: null, note: 'QEMU reports no instruction count' },
   ];
-  console.log(lines.join('\n'));
-  console.log('\n' + startupTable(p.image, p.kernel));
-  await translationAB(p, Number(process.env.BENCH_AB_ROUNDS ?? 3));
+  const skipped: Skipped[] = [];
+  const virt = process.env.BENCH_VIRT_DEFCONFIG_KERNEL;
+  const virtName = 'boot spawn → banner, stock virt_defconfig kernel';
+  if (virt === undefined || virt === '') {
+    skipped.push({ measurement: virtName, reason: 'set BENCH_VIRT_DEFCONFIG_KERNEL=/path/to/vmlinux (a stock `make ARCH=openrisc virt_defconfig` build)' });
+  } else if (!existsSync(virt)) {
+    skipped.push({ measurement: virtName, reason: `BENCH_VIRT_DEFCONFIG_KERNEL=${virt}: no such file` });
+  } else {
+    try {
+      const v = await timeBoots(p, resolve(virt), runs);
+      console.log('\n' + bootTable(`boot of recipes/busybox.yml's image on ${virt} (virt_defconfig)`, v, runs));
+      rows.push({ measurement: virtName, unit: 'ms', ours: median(v.ours.map((x) => x.bannerMs)), peer: qemu, peerValue: median(v.qemu.map((x) => x.bannerMs)) });
+    } catch (err) {
+      console.log(`virt_defconfig boot failed: ${(err as Error).message}`);
+      rows.push({ measurement: virtName, unit: 'ms', ours: null, peer: qemu, peerValue: null, note: 'failed, see the output above' });
+    }
+  }
+  for (const s of skipped) console.log(`skipped: ${s.measurement}: ${s.reason}`);
+  const ab = Number(process.env.BENCH_AB_ROUNDS ?? 3);
+  if (ab > 0) await translationAB(p, ab);
+  return { rows, skipped };
 }
 
 /**
@@ -157,7 +176,7 @@ export async function run(): Promise<void> {
  * rounds so that all see the same load; the first round also pays V8's
  * warm-up of the emulator itself. Every run must retire the same count.
  */
-async function translationAB(p: { image: string; kernel: string; banner: string; append: string; memory: string }, rounds: number): Promise<void> {
+async function translationAB(p: BusyboxBoot, rounds: number): Promise<void> {
   const kernel = new Uint8Array(readFileSync(p.kernel));
   const memoryBytes = Number.parseInt(p.memory, 10) << 20;
   const configs: Array<[string, number]> = [['interpreter only', 0], ['threshold 1,000', 1000], ['threshold 4,000', 4000], ['threshold 16,000 (default)', 16000]];

@@ -38,6 +38,7 @@ import { SR } from '../emulator/cpu/spr.ts';
 import { loadUserElf } from '../emulator/elf.ts';
 import { Bus } from '../emulator/memory/bus.ts';
 import { Ram } from '../emulator/memory/ram.ts';
+import type { BenchResult } from './summary.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'out/bench/cpu');
@@ -189,7 +190,7 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-export async function run(): Promise<void> {
+export async function run(): Promise<BenchResult> {
   const runs = Number(process.env.BENCH_CPU_RUNS ?? 3);
   const rounds = Number(process.env.BENCH_CPU_ROUNDS ?? 40);
   const elfPath = buildBenchProgram(rounds);
@@ -215,6 +216,7 @@ export async function run(): Promise<void> {
   }
 
   let qemuLine = 'qemu-or1k: not installed';
+  let qemuMips: number | null = null;
   const probe = spawnSync('qemu-or1k', ['--version']);
   if (!probe.error) {
     const q = [];
@@ -232,6 +234,7 @@ export async function run(): Promise<void> {
       throw new Error(`exit codes differ: qemu-or1k ${q[0]!.exitCode}, ours ${ours[0]!.exitCode}`);
     }
     qemuLine = `qemu-or1k  ${qs.toFixed(3)} s wall (start-up ${st.toFixed(3)} s)  ${qMips.toFixed(0)} MIPS`;
+    qemuMips = qMips;
   }
   const line = (s: string) => process.stdout.write(s + '\n');
   const report = (name: string, rs: GuestRun[], extra = ''): void => {
@@ -245,6 +248,12 @@ export async function run(): Promise<void> {
   const tr = ours[0]!;
   report('ours, translated   ', ours, `; ${tr.translations} page translations, ${tr.translateMs.toFixed(0)} ms of it translating`);
   line(qemuLine);
+  return {
+    rows: [{
+      measurement: `CPU-bound guest program (${(insns / 1e6).toFixed(0)} M instructions), translated`, unit: 'MIPS',
+      ours: insns / median(ours.map((r) => r.seconds)) / 1e6, peer: 'qemu-or1k (user mode, start-up subtracted)', peerValue: qemuMips,
+    }],
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

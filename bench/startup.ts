@@ -9,7 +9,7 @@
  * Each boot stops after one slice (`--timeout 0.001`: the first guest
  * millisecond), so a run costs start-up plus ~1 M instructions.
  *
- * bench/boot.bench.ts prints this table (`npm run bench -- boot`); alone:
+ * bench/startup.bench.ts prints this table (`npm run bench -- startup`); alone:
  * `npx tsx bench/startup.ts`. BENCH_STARTUP_RUNS=N changes the number of
  * runs (default 21); BENCH_STARTUP_SOURCES=1 adds the TypeScript sources run
  * through tsx. Needs the guest (`mkrootfs guest`) and dist/ (`npm run
@@ -83,15 +83,21 @@ export function formatStartup(rows: StartupRow[], runs: number): string {
   ].join('\n');
 }
 
-/** The start-up table for `image` and `kernel`, with BENCH_STARTUP_RUNS and BENCH_STARTUP_SOURCES. */
-export function startupTable(image: string, kernel: string): string {
+/** The start-up rows for `image` and `kernel`, with BENCH_STARTUP_RUNS and BENCH_STARTUP_SOURCES, and their table. */
+export function startupRows(image: string, kernel: string): { rows: StartupRow[]; table: string } {
   const runs = Number(process.env.BENCH_STARTUP_RUNS ?? 21);
   if (!existsSync(join(ROOT, 'dist', 'BUILT'))) throw new Error('bench/startup: no dist/ (run `npm run build`)');
-  return formatStartup(measureStartup(image, kernel, runs, { sources: process.env.BENCH_STARTUP_SOURCES === '1' }), runs);
+  const rows = measureStartup(image, kernel, runs, { sources: process.env.BENCH_STARTUP_SOURCES === '1' });
+  return { rows, table: formatStartup(rows, runs) };
+}
+
+/** The start-up table for `image` and `kernel` (see startupRows). */
+export function startupTable(image: string, kernel: string): string {
+  return startupRows(image, kernel).table;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  import('./boot.bench.ts').then(async ({ prepareBusyboxBoot }) => {
+  import('./busybox-boot.ts').then(async ({ prepareBusyboxBoot }) => {
     const p = await prepareBusyboxBoot();
     console.log(startupTable(p.image, p.kernel));
   }).catch((err: unknown) => {

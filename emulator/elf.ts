@@ -11,12 +11,39 @@
  *   stack and auxv (entry, brk start, AT_PHDR/AT_PHENT/AT_PHNUM).
  *
  * Memory is written through the narrow `ElfTarget` (Ram implements it).
+ * The ELF is its bytes, or an `ElfFile` the host reads on demand: then each
+ * segment is read straight into guest RAM (`ElfTarget.fillFrom`), with no
+ * copy of the whole file in between (a vmlinux is megabytes).
  */
 
 export interface ElfTarget {
   readonly size: number;
   contains(pa: number, length: number): boolean;
   writeBytes(pa: number, data: Uint8Array): void;
+  /** Zero-fills [pa, pa+length). */
+  fill0(pa: number, length: number): void;
+  /** Stores [pa, pa+length) from bytes `fill` writes, in guest order, into the array it is given. */
+  fillFrom?(pa: number, length: number, fill: (dest: Uint8Array) => void): void;
+}
+
+/** An ELF file read on demand (the host implements it, e.g. with a file descriptor). */
+export interface ElfFile {
+  /** The file's size in bytes. */
+  readonly size: number;
+  /** Fills `dest` with the file's bytes from `offset` (the range lies inside the file). */
+  readAt(offset: number, dest: Uint8Array): void;
+}
+
+/** The ELF header's 52 bytes and the program header table of `file`: all parseElf reads. */
+function headBytes(file: ElfFile): Uint8Array {
+  const first = new Uint8Array(Math.min(52, file.size));
+  file.readAt(0, first);
+  if (first.length < 52) return first;
+  const dv = new DataView(first.buffer);
+  const end = Math.min(file.size, Math.max(52, dv.getUint32(28) + dv.getUint16(42) * dv.getUint16(44)));
+  const head = new Uint8Array(end);
+  file.readAt(0, head);
+  return head;
 }
 
 export interface ElfSegment {
@@ -57,7 +84,8 @@ const PT_LOAD = 1;
 const PT_PHDR = 6;
 const EM_OPENRISC = 92;
 
-export function parseElf(bytes: Uint8Array): Omit<LoadedElf, 'start' | 'end' | 'brk'> {
+/** Parses the headers; `fileSize` is the whole file's size when `bytes` holds only its beginning. */
+export function parseElf(bytes: Uint8Array, fileSize: number = bytes.length): Omit<LoadedElf, 'start' | 'end' | 'brk'> {
   if (bytes.length < 52 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new ElfError('ELF_BAD_MAGIC', 'not an ELF file (bad magic)');
   }
@@ -72,7 +100,7 @@ export function parseElf(bytes: Uint8Array): Omit<LoadedElf, 'start' | 'end' | '
   const phoff = dv.getUint32(28);
   const phent = dv.getUint16(42);
   const phnum = dv.getUint16(44);
-  if (phent < 32 || phoff + phent * phnum > bytes.length) {
+  if (phent < 32 || phoff + phent * phnum > Math.min(bytes.length, fileSize)) {
     throw new ElfError('ELF_TRUNCATED', 'program header table lies outside the file');
   }
   const segments: ElfSegment[] = [];
@@ -90,7 +118,7 @@ export function parseElf(bytes: Uint8Array): Omit<LoadedElf, 'start' | 'end' | '
     };
     if (type === PT_PHDR) phdrAddr = seg.vaddr;
     if (type !== PT_LOAD) continue;
-    if (seg.offset + seg.filesz > bytes.length) {
+    if (seg.offset + seg.filesz > fileSize) {
       throw new ElfError('ELF_TRUNCATED', `segment ${i} (offset ${seg.offset}, ${seg.filesz} bytes) lies outside the file`);
     }
     if (seg.filesz > seg.memsz) throw new ElfError('ELF_BAD_SEGMENT', `segment ${i} has filesz > memsz`);
@@ -105,8 +133,8 @@ export function parseElf(bytes: Uint8Array): Omit<LoadedElf, 'start' | 'end' | '
   return { entry, segments, phdrAddr, phent, phnum };
 }
 
-function load(bytes: Uint8Array, mem: ElfTarget, physical: boolean): LoadedElf {
-  const info = parseElf(bytes);
+function load(elf: Uint8Array | ElfFile, mem: ElfTarget, physical: boolean): LoadedElf {
+  const info = elf instanceof Uint8Array ? parseElf(elf) : parseElf(headBytes(elf), elf.size);
   let start = Infinity;
   let end = 0;
   for (const s of info.segments) {
@@ -115,8 +143,14 @@ function load(bytes: Uint8Array, mem: ElfTarget, physical: boolean): LoadedElf {
       throw new ElfError('ELF_OUTSIDE_RAM',
         `segment at 0x${addr.toString(16)} (+0x${s.memsz.toString(16)}) does not fit in RAM of 0x${mem.size.toString(16)} bytes`);
     }
-    mem.writeBytes(addr, bytes.subarray(s.offset, s.offset + s.filesz));
-    if (s.memsz > s.filesz) mem.writeBytes(addr + s.filesz, new Uint8Array(s.memsz - s.filesz));
+    if (elf instanceof Uint8Array) mem.writeBytes(addr, elf.subarray(s.offset, s.offset + s.filesz));
+    else if (mem.fillFrom) mem.fillFrom(addr, s.filesz, (dest) => elf.readAt(s.offset, dest));
+    else {
+      const data = new Uint8Array(s.filesz);
+      elf.readAt(s.offset, data);
+      mem.writeBytes(addr, data);
+    }
+    if (s.memsz > s.filesz) mem.fill0(addr + s.filesz, s.memsz - s.filesz);
     start = Math.min(start, addr);
     end = Math.max(end, addr + s.memsz);
   }
@@ -125,13 +159,13 @@ function load(bytes: Uint8Array, mem: ElfTarget, physical: boolean): LoadedElf {
 }
 
 /** Loads a kernel / bare-metal ELF at its physical addresses. */
-export function loadKernelElf(bytes: Uint8Array, mem: ElfTarget): LoadedElf {
-  return load(bytes, mem, true);
+export function loadKernelElf(elf: Uint8Array | ElfFile, mem: ElfTarget): LoadedElf {
+  return load(elf, mem, true);
 }
 
 /** Loads a static user program at its virtual addresses (identity-mapped RAM). */
-export function loadUserElf(bytes: Uint8Array, mem: ElfTarget): LoadedElf {
-  return load(bytes, mem, false);
+export function loadUserElf(elf: Uint8Array | ElfFile, mem: ElfTarget): LoadedElf {
+  return load(elf, mem, false);
 }
 
 /** Where QEMU puts the DTB after a kernel: the next 8 KiB boundary after the image. */

@@ -10,6 +10,7 @@ export { primeCpu } from './cpu/prime.ts';
 export { Bus } from './memory/bus.ts';
 export { Ram } from './memory/ram.ts';
 export { parseElf, loadKernelElf, loadUserElf, ElfError } from './elf.ts';
+export type { ElfFile } from './elf.ts';
 export { MemoryBlockBackend } from './devices/block-backend.ts';
 export type { BlockBackend } from './devices/block-backend.ts';
 export { BufferCharBackend } from './devices/char-backend.ts';

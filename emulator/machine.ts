@@ -68,7 +68,7 @@ import { primeCpu } from './cpu/prime.ts';
 import { CPU_MODELS, cpuModel, type CpuModel } from './cpu/spr.ts';
 import type { BlockBackend } from './devices/block-backend.ts';
 import { CONSOLE_CHARDEV, type CharBackend, type CharFrontend } from './devices/char-backend.ts';
-import { loadKernelElf } from './elf.ts';
+import { loadKernelElf, type ElfFile } from './elf.ts';
 import { writeFdt } from './fdt/fdt-writer.ts';
 import { Bus } from './memory/bus.ts';
 import type { NetBackend } from './net/net-backend.ts';
@@ -84,8 +84,8 @@ import { TypeRegistry, type TypeInfo } from './qom/registry.ts';
 export type RunStatus = 'budget' | 'doze' | 'poweroff' | 'reboot' | 'fail' | 'halt';
 
 export interface MachineOptions {
-  /** ELF bytes of the kernel or bare-metal program. */
-  kernel: Uint8Array;
+  /** The kernel or bare-metal program: its ELF bytes, or the file read on demand (read again on reset). */
+  kernel: Uint8Array | ElfFile;
   /** The board type (a subtype of `machine`); default the virt board. */
   board?: TypeInfo;
   cmdline?: string;
@@ -138,7 +138,7 @@ export class Machine {
   /** Instructions retired by the last run(). */
   lastRetired = 0;
   private readonly serial: CharBackend;
-  private readonly kernel: Uint8Array;
+  private readonly kernel: Uint8Array | ElfFile;
   private readonly initrd: Uint8Array | undefined;
   /** `l.nop 1` is a power-off on this board (or1k-sim). */
   private readonly haltPowersOff: boolean;

@@ -9,6 +9,7 @@ export type { FileDiskOptions, DiskStats } from './file-disk.ts';
 export { HeadlessConsole, InteractiveConsole, CONSOLE_HELP, consoleHelp } from './console.ts';
 export type { ConsoleMonitor, HostConsole, TerminalIn, TerminalOut, ProcessHooks, InteractiveConsoleOptions } from './console.ts';
 export { createBootMachine, machineTarget } from './machine-target.ts';
+export { elfFile } from './elf-file.ts';
 export type { BootMachineConfig, BootMachine } from './machine-target.ts';
 export { runMachine } from './runner.ts';
 export type { RunTarget, RunHooks, RunOptions, RunEnd, RunResult } from './runner.ts';

@@ -13,10 +13,11 @@ import { QomError } from '../qom/errors.ts';
 import { NS_PER_TICK } from '../cpu/cpu.ts';
 import type { CharBackend } from '../devices/char-backend.ts';
 import type { NetBackend } from '../net/net-backend.ts';
+import type { ElfFile } from '../elf.ts';
 
 export interface BootMachineConfig {
-  /** The kernel (or bare-metal program) ELF file's bytes. */
-  kernel: Uint8Array;
+  /** The kernel (or bare-metal program) ELF file's bytes, or the file read on demand (see host/elf-file.ts). */
+  kernel: Uint8Array | ElfFile;
   append: string;
   memoryBytes: number;
   /** The root disk (virtio-blk); absent for a bare-kernel boot. */

@@ -200,17 +200,37 @@ export class Ram implements GuestRam {
       b[(pa + i) ^ 3] = data[i]!;
       i++;
     }
-    // Whole words: copied as they are (a memcpy), then each word's bytes
-    // reversed in place (the guest word is big-endian). Twice as fast as
-    // assembling each word from four bytes; a kernel load is megabytes.
-    const whole = (length - i) & ~3;
-    b.set(data.subarray(i, i + whole), pa + i);
-    const w = this.words;
-    for (let k = (pa + i) >>> 2, end = k + (whole >>> 2); k < end; k++) {
-      const v = w[k]!;
-      w[k] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+    // Whole words: each guest word is big-endian, so every word's bytes are
+    // reversed. From a word-aligned source, in one pass over both (a kernel
+    // load is megabytes); otherwise copied as they are, then reversed in place.
+    const words = (length - i) >>> 2;
+    if (words > 0) {
+      const src = data.byteOffset + i;
+      if ((src & 3) === 0) copySwapped(this.words, (pa + i) >>> 2, new Int32Array(data.buffer, src, words));
+      else {
+        b.set(data.subarray(i, i + words * 4), pa + i);
+        swapInPlace(this.words, (pa + i) >>> 2, words);
+      }
+      i += words * 4;
     }
-    for (i += whole; i < length; i++) b[(pa + i) ^ 3] = data[i]!;
+    for (; i < length; i++) b[(pa + i) ^ 3] = data[i]!;
+    this.written(pa, length);
+  }
+
+  /**
+   * Stores [pa, pa+length) from bytes that `fill` writes in guest order:
+   * whole words straight into RAM, then put in host order in place (no
+   * intermediate copy: an ELF loader reads a file's segment right here).
+   */
+  fillFrom(pa: number, length: number, fill: (dest: Uint8Array) => void): void {
+    if (((pa | length) & 3) !== 0) {
+      const data = new Uint8Array(length);
+      fill(data);
+      this.writeBytes(pa, data);
+      return;
+    }
+    fill(this.bytes.subarray(pa, pa + length));
+    swapInPlace(this.words, pa >>> 2, length >>> 2);
     this.written(pa, length);
   }
 
@@ -224,5 +244,27 @@ export class Ram implements GuestRam {
     b.fill(0, pa + i, pa + i + whole);
     for (i += whole; i < length; i++) b[(pa + i) ^ 3] = 0;
     this.written(pa, length);
+  }
+}
+
+/*
+ * The word loops of Ram.writeBytes, apart: each small function gets its type
+ * feedback from its first call and is optimised once, where the same loops
+ * inside writeBytes deoptimised it again and again during a kernel load.
+ */
+
+/** dst[at + k] = the byte-reversed src[k], for every k. */
+function copySwapped(dst: Int32Array, at: number, src: Int32Array): void {
+  for (let k = 0, n = src.length; k < n; k++) {
+    const v = src[k]!;
+    dst[at + k] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
+  }
+}
+
+/** Reverses the bytes of words [at, at+n) of w. */
+function swapInPlace(w: Int32Array, at: number, n: number): void {
+  for (let k = at, end = at + n; k < end; k++) {
+    const v = w[k]!;
+    w[k] = (v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24);
   }
 }

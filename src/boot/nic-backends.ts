@@ -8,15 +8,17 @@
  * (the user-mode network) plugs in with one `registerNicBackend` call. A
  * type without a factory is reported as not available. Everything opened
  * here is closed by `close()` when the boot ends.
+ *
+ * The backends load when a --nic asks for one: a boot without a network does
+ * not load node:net, node:dgram, node:dns or the user-mode TCP/IP stack
+ * (~10 ms of `mkrootfs boot`'s start-up).
  */
 import { usageError } from '../errors.ts';
 import type { NetBackend } from '../../emulator/net/net-backend.ts';
 import type { QObject } from '../../emulator/qom/object.ts';
 import { DumpBackend } from '../../emulator/net/pcap.ts';
 import { PcapFile } from '../../emulator/host/net/pcap-file.ts';
-import { SocketBackend } from '../../emulator/host/net/socket-backend.ts';
-import { NodeHostNet } from '../../emulator/host/net/user-host.ts';
-import { UserNet } from '../../emulator/net/user-net.ts';
+import type { UserNet } from '../../emulator/net/user-net.ts';
 import { defaultMac, defaultNicModel, type NicSpec, type NicType } from './nic-spec.ts';
 
 export interface NicBackendContext {
@@ -50,6 +52,7 @@ export function nicBackendAvailable(type: NicType): boolean {
 registerNicBackend('socket', async (spec, ctx) => {
   if (spec.type !== 'socket') throw new Error('socket factory given a non-socket spec');
   const { mode, host, port } = spec.socket;
+  const { SocketBackend } = await import('../../emulator/host/net/socket-backend.ts');
   const backend = new SocketBackend({ mode, host, port, log: ctx.log });
   try {
     await backend.open();
@@ -63,6 +66,9 @@ registerNicBackend('socket', async (spec, ctx) => {
   return backend;
 });
 
+/** The user-mode networks the 'user' factory made (UserNet loads with the first of them). */
+const userNets = new WeakSet<NetBackend>();
+
 registerNicBackend('user', async (spec, ctx) => {
   if (spec.type !== 'user') throw new Error('user factory given a non-user spec');
   const forwards = spec.user.hostfwd;
@@ -71,6 +77,7 @@ registerNicBackend('user', async (spec, ctx) => {
   let settle: (() => void) | undefined;
   const ready = new Promise<void>((resolve) => { settle = resolve; });
   const check = (): void => { if (pending === 0 || failure !== undefined) settle?.(); };
+  const [{ UserNet }, { NodeHostNet }] = await Promise.all([import('../../emulator/net/user-net.ts'), import('../../emulator/host/net/user-host.ts')]);
   const net = new UserNet({
     host: new NodeHostNet(),
     hostfwd: forwards.map((f) => ({ hostAddress: f.hostAddress, hostPort: f.hostPort, guestPort: f.guestPort })),
@@ -89,6 +96,7 @@ registerNicBackend('user', async (spec, ctx) => {
     throw usageError('BOOT_NIC_HOSTFWD', `--nic '${spec.source}': cannot listen: ${failure}`,
       failure.includes('EADDRINUSE') ? 'another process uses that host port: pick another HOSTPORT (0 picks a free one)' : 'check the host address is one of this machine\'s (127.0.0.1 by default)', { nic: spec.source });
   }
+  userNets.add(net);
   return net;
 });
 
@@ -145,7 +153,7 @@ export async function createNetwork(options: NetworkOptions): Promise<MachineNet
       }
       let backend = await factory(spec, { log: options.log, epochSeconds: options.epochSeconds, index });
       opened.push(backend);
-      if (backend instanceof UserNet) user.push(backend);
+      if (userNets.has(backend)) user.push(backend as UserNet);
       if (dump) backend = new DumpBackend(backend, dump.writer);
       const id = `nic${index}`;
       netdevs[id] = backend;

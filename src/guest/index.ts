@@ -89,12 +89,12 @@ async function buildMainGuest(opts: BuildGuestOptions): Promise<GuestResult> {
   };
 
   // The key needs installed package versions and downloaded sources.
-  let inputs = await currentInputs(dirs0.sources);
+  let inputs = await currentInputs(dirs0.sources, dirs0.root);
   if (inputs === undefined) {
     if (!build) throw notBuilt(cacheDir, 'the Debian packages or source packages it needs are missing');
     await ensurePackages(setupCtx(), { root });
     await ensureSources(setupCtx(), { sourcesDir: dirs0.sources, root });
-    inputs = await currentInputs(dirs0.sources);
+    inputs = await currentInputs(dirs0.sources, dirs0.root);
     if (inputs === undefined) throw new MkrootfsError({ code: 'INTERNAL', message: 'guest inputs still missing after installing them' });
   }
   const key = guestKey(inputs.key);
@@ -173,8 +173,8 @@ async function kernelPart(ctx: StepContext, partDir: string, stageDir: string, w
 }
 
 /** Key inputs from the installed packages, downloaded sources and assets; undefined if something is missing. */
-async function currentInputs(sourcesDir: string): Promise<{ key: GuestKeyInputs; dsc: Record<SourcePackage, string> } | undefined> {
-  const versions = await installedVersions(KEY_PACKAGES);
+async function currentInputs(sourcesDir: string, memoDir: string): Promise<{ key: GuestKeyInputs; dsc: Record<SourcePackage, string> } | undefined> {
+  const versions = await installedVersions(KEY_PACKAGES, { memoDir });
   if (KEY_PACKAGES.some((p) => versions[p] === undefined)) return undefined;
   const dsc = {} as Record<SourcePackage, string>;
   const sources: Record<string, string> = {};

@@ -41,7 +41,7 @@ export interface Or1ksimKernelOptions {
 
 /** The or1ksim_defconfig vmlinux in the cache, built first if needed (and allowed); undefined if absent and not built. */
 export async function or1ksimKernel(opts: Or1ksimKernelOptions): Promise<string | undefined> {
-  const versions = await installedVersions(KEY_PACKAGES);
+  const versions = await installedVersions(KEY_PACKAGES, { memoDir: guestDirs(opts.cacheDir, 'x').root });
   if (KEY_PACKAGES.some((p) => versions[p] === undefined)) return undefined;
   const key = or1ksimKernelKey(versions as Record<string, string>);
   const dirs = guestDirs(opts.cacheDir, key);

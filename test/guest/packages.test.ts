@@ -1,6 +1,6 @@
 /** Debian package checks against the real dpkg database. */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePackages, findDsc, installCommand, installedVersions, KEY_PACKAGES, REQUIRED_PACKAGES } from '../../src/guest/packages.ts';
@@ -15,6 +15,24 @@ describe('Debian packages', () => {
     expect(Object.keys(v).sort()).toEqual([...KEY_PACKAGES].sort());
     expect(v['linux-source-6.12']).toMatch(/^6\.12\.\d+/);
     expect(v['gcc-or1k-elf']).toMatch(/^12\./);
+  });
+
+  it('remembers the versions in memoDir while the dpkg database is unchanged, and only for the same names', async () => {
+    const memoDir = mkdtempSync(join(tmpdir(), 'mkrootfs-dpkg-memo-'));
+    const names = [...KEY_PACKAGES, 'mkrootfs-no-such-package'];
+    const direct = await installedVersions(names);
+    expect(await installedVersions(names, { memoDir })).toEqual(direct);
+    const file = join(memoDir, 'dpkg-versions.json');
+    expect(existsSync(file)).toBe(true);
+    // A memo with the current stamp is believed (this is what spares dpkg-query) ...
+    const memo = JSON.parse(readFileSync(file, 'utf8')) as { id: string; versions: Record<string, string> };
+    const fresh = mkdtempSync(join(tmpdir(), 'mkrootfs-dpkg-memo-'));
+    writeFileSync(join(fresh, 'dpkg-versions.json'), JSON.stringify({ id: memo.id, versions: { 'gcc-or1k-elf': 'remembered' } }));
+    expect(await installedVersions(names, { memoDir: fresh })).toEqual({ 'gcc-or1k-elf': 'remembered' });
+    // ... one from another dpkg database state, or for other names, is not.
+    const stale = mkdtempSync(join(tmpdir(), 'mkrootfs-dpkg-memo-'));
+    writeFileSync(join(stale, 'dpkg-versions.json'), JSON.stringify({ id: memo.id.replace(/^\d+/, '1'), versions: {} }));
+    expect(await installedVersions(names.slice(0, 2), { memoDir: stale })).toEqual(await installedVersions(names.slice(0, 2)));
   });
 
   it('needs the guest toolchain, kernel source and kernel build tools', () => {

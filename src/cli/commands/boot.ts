@@ -13,6 +13,7 @@ import { resolveBootOptions, type BootFlags, type BootOptions, type RecipeBoot }
 import type { BootStep } from '../../boot/expect.ts';
 import { BootSession, type SessionResult } from '../../boot/session.ts';
 import { FileDisk } from '../../../emulator/host/file-disk.ts';
+import { elfFile } from '../../../emulator/host/elf-file.ts';
 import { HeadlessConsole, InteractiveConsole, type TerminalIn, type TerminalOut } from '../../../emulator/host/console.ts';
 import { createBootMachine, type BootMachine } from '../../../emulator/host/machine-target.ts';
 import { deviceHelp } from '../../../emulator/machine.ts';
@@ -285,7 +286,8 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
   const opts = resolveBootOptions({ flags, recipe: recipeBoot, image, initrd: targetInitrd, guestKernel: needGuestKernel ? await guestKernelPath(io, orsim ? 'kernelOr1ksim' : 'kernel') : undefined });
   if (opts.kernel !== undefined) opts.kernel = resolve(io.cwd, opts.kernel);
   requireFile(opts.kernel, 'kernel', opts.origin.kernel === 'guest cache' ? 'rebuild the guest with `mkrootfs guest`' : 'check the --kernel path');
-  const kernel = readFileSync(opts.kernel);
+  // Read when the machine loads it: each segment straight into guest RAM.
+  const kernel = elfFile(opts.kernel);
   let initrd: Uint8Array | undefined;
   if (opts.initrd !== undefined) {
     opts.initrd = resolve(io.cwd, opts.initrd);
