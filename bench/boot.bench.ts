@@ -88,22 +88,31 @@ function timeRun(cmd: string, args: string[], banner: string, timeoutMs: number,
   });
 }
 
-interface BootTimes { ours: Sample[]; qemu: Sample[] }
+interface BootTimes { ours: Sample[]; qemu: Sample[]; baseline: Sample[] }
 
-/** `runs` interleaved boots of `p.image` on `kernel` by ours and by QEMU. */
+/**
+ * BENCH_BASELINE=DIR: another mkrootfs checkout (built: `npm run build`
+ * there), e.g. a `git worktree` of an older commit, booted the same way in
+ * the same interleaved rounds, for before/after figures on one run.
+ */
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
+
+/** `runs` interleaved boots of `p.image` on `kernel` by ours and by QEMU (and the baseline checkout). */
 async function timeBoots(p: BusyboxBoot, kernel: string, runs: number): Promise<BootTimes> {
-  const ours = { cmd: process.execPath, args: [join(ROOT, 'bin/boot.js'), p.image, '--kernel', kernel, '--append', p.append, '--memory', p.memory, '--json'] };
+  const bootArgs = (root: string): string[] => [join(root, 'bin/boot.js'), p.image, '--kernel', kernel, '--append', p.append, '--memory', p.memory, '--json'];
+  const ours = { cmd: process.execPath, args: bootArgs(ROOT) };
   const qemu = {
     cmd: 'qemu-system-or1k',
     args: ['-M', 'virt', '-cpu', 'any', '-m', p.memory, '-kernel', kernel, '-append', p.append,
       '-drive', `if=none,file=${p.image},format=raw,id=hd0,snapshot=on`, '-device', 'virtio-blk-device,drive=hd0',
       '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
   };
-  const results: BootTimes = { ours: [], qemu: [] };
+  const results: BootTimes = { ours: [], qemu: [], baseline: [] };
   for (let i = 0; i < runs; i++) {
-    // Interleaved, so both see the same machine load.
+    // Interleaved, so all see the same machine load.
     results.qemu.push(await timeRun(qemu.cmd, qemu.args, p.banner, 120_000));
     results.ours.push(await timeRun(ours.cmd, ours.args, p.banner, 600_000, true));
+    if (BASELINE) results.baseline.push(await timeRun(process.execPath, bootArgs(BASELINE), p.banner, 600_000, true));
   }
   return results;
 }
@@ -119,6 +128,7 @@ function bootTable(title: string, t: BootTimes, runs: number): string {
   });
   const o = row('mkrootfs boot (ours)', t.ours);
   const q = row('qemu-system-or1k -M virt', t.qemu);
+  const b = t.baseline.length > 0 ? row(`mkrootfs at ${BASELINE} (baseline)`, t.baseline) : null;
   return [
     `${title}, median of ${runs} runs, from process spawn`,
     '| emulator | to banner | to power-off (exit) | exit codes |',
@@ -126,6 +136,12 @@ function bootTable(title: string, t: BootTimes, runs: number): string {
     `| ${o.name} | ${fmt(o.banner)} | ${fmt(o.exit)} | ${o.codes} |`,
     `| ${q.name} | ${fmt(q.banner)} | ${fmt(q.exit)} | ${q.codes} |`,
     `| ratio ours/QEMU | ${(o.banner / q.banner).toFixed(2)}x | ${(o.exit / q.exit).toFixed(2)}x | |`,
+    ...(b ? [
+      `| ${b.name} | ${fmt(b.banner)} | ${fmt(b.exit)} | ${b.codes} |`,
+      `| ratio ours/baseline | ${(o.banner / b.banner).toFixed(2)}x | ${(o.exit / b.exit).toFixed(2)}x | |`,
+      `baseline, inside the process: run loop ${fmt(median(t.baseline.map((x) => x.runMs ?? 0)))} (${mips(t.baseline).toFixed(1)} MIPS), ` +
+        `start-up ${fmt(median(t.baseline.map((x) => x.startupMs ?? 0)))}`,
+    ] : []),
     '',
     `ours, inside the process: ${median(t.ours.map((x) => x.instructions ?? 0)).toFixed(0)} instructions reset→power-off, ` +
       `run loop ${fmt(median(t.ours.map((x) => x.runMs ?? 0)))} (${mips(t.ours).toFixed(1)} MIPS); ` +
@@ -147,6 +163,14 @@ export async function run(): Promise<BenchResult> {
     { measurement: 'boot spawn → power-off (process exit)', unit: 'ms', ours: median(t.ours.map((x) => x.exitMs)), peer: qemu, peerValue: median(t.qemu.map((x) => x.exitMs)) },
     { measurement: 'MIPS over the boot (run loop)', unit: 'MIPS', ours: mips(t.ours), peer: qemu, peerValue: null, note: 'QEMU reports no instruction count' },
   ];
+  if (t.baseline.length > 0) {
+    const base = `mkrootfs baseline (${BASELINE})`;
+    rows.push(
+      { measurement: 'boot spawn → banner vs the baseline checkout', unit: 'ms', ours: median(t.ours.map((x) => x.bannerMs)), peer: base, peerValue: median(t.baseline.map((x) => x.bannerMs)) },
+      { measurement: 'MIPS over the boot vs the baseline checkout', unit: 'MIPS', ours: mips(t.ours), peer: base, peerValue: mips(t.baseline) },
+      { measurement: 'start-up (process start → first guest instruction) vs the baseline', unit: 'ms', ours: median(t.ours.map((x) => x.startupMs ?? 0)), peer: base, peerValue: median(t.baseline.map((x) => x.startupMs ?? 0)) },
+    );
+  }
   const skipped: Skipped[] = [];
   const virt = process.env.BENCH_VIRT_DEFCONFIG_KERNEL;
   const virtName = 'boot spawn → banner, stock virt_defconfig kernel';
@@ -179,7 +203,11 @@ export async function run(): Promise<BenchResult> {
 async function translationAB(p: BusyboxBoot, rounds: number): Promise<void> {
   const kernel = new Uint8Array(readFileSync(p.kernel));
   const memoryBytes = Number.parseInt(p.memory, 10) << 20;
-  const configs: Array<[string, number]> = [['interpreter only', 0], ['threshold 1,000', 1000], ['threshold 4,000', 4000], ['threshold 16,000 (default)', 16000]];
+  // hot: 0 = exec() alone (--no-jit), -1 = the WebAssembly interpreter without translation.
+  const configs: Array<[string, number]> = [
+    ['JavaScript interpreter only (--no-jit)', 0], ['WebAssembly interpreter, no translation', -1],
+    ['threshold 4,000', 4000], ['threshold 16,000 (default)', 16000],
+  ];
   const times = new Map<string, number[]>();
   let instructions = -1;
   for (let r = 0; r < rounds; r++) {
@@ -189,6 +217,7 @@ async function translationAB(p: BusyboxBoot, rounds: number): Promise<void> {
       const bm = createBootMachine({ kernel, append: p.append, memoryBytes, disk, devices: [], rtcEpochSeconds: 0, serial: { write: (b) => { out += String.fromCharCode(b); } } });
       const cpu = bm.machine.cpu;
       if (hot === 0) cpu.jit = false;
+      else if (hot < 0) cpu.jitTranslate = false;
       else cpu.jitThreshold = hot;
       const t0 = performance.now();
       await runMachine(bm.target, { afterSlice: () => out.includes('reboot: Power down') });

@@ -191,7 +191,7 @@ export function defineBoot(program: Command, ctx: CommandContext): void {
     .option('--net-dump <file>', 'write every network frame to FILE in pcap format')
     .option('--print-machine', 'print the machine (devices, memory map) and exit without booting')
     .option('--realtime', 'guest time follows the wall clock and the CPU is paced to 20 MHz (interactive sessions follow it unpaced by default)')
-    .option('--no-jit', 'interpret every instruction (no translation of hot code to WebAssembly; same results, slower)')
+    .option('--no-jit', 'run every instruction in the JavaScript reference interpreter (no WebAssembly interpreter or translation of hot code; same results, slower)')
     .option('--monitor-command <cmd>', 'run a monitor command (e.g. "info mtree") after the boot (repeatable, in order)', collect)
     .option('--json', 'print the result as JSON on stdout (console then goes to stderr and the log)')
     .option('--log <file>', 'write the console transcript to FILE (default: IMAGE.boot.log beside the image)')
