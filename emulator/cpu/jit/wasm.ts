@@ -37,12 +37,16 @@ export class Bytes {
   len = 0;
 
   byte(b: number): void {
-    if (this.len === this.buf.length) {
-      const n = new Uint8Array(this.buf.length * 2);
-      n.set(this.buf);
-      this.buf = n;
-    }
+    if (this.len === this.buf.length) this.grow(1);
     this.buf[this.len++] = b;
+  }
+  /** Room for `n` more bytes. */
+  private grow(n: number): void {
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.buf.subarray(0, this.len));
+    this.buf = bigger;
   }
   u32(v: number): void {
     v >>>= 0;
@@ -66,7 +70,9 @@ export class Bytes {
     }
   }
   bytes(src: Uint8Array | readonly number[]): void {
-    for (const b of src) this.byte(b);
+    if (this.len + src.length > this.buf.length) this.grow(src.length);
+    this.buf.set(src, this.len);
+    this.len += src.length;
   }
   str(s: string): void {
     this.u32(s.length);
@@ -75,7 +81,7 @@ export class Bytes {
   /** Appends `inner` as a length-prefixed section or body. */
   sized(inner: Bytes): void {
     this.u32(inner.len);
-    for (let i = 0; i < inner.len; i++) this.byte(inner.buf[i]!);
+    this.bytes(inner.view());
   }
   view(): Uint8Array {
     return this.buf.subarray(0, this.len);
@@ -283,7 +289,7 @@ export function buildModule(spec: ModuleSpec): Uint8Array {
         f.u32(n!);
         f.byte(t!);
       }
-      for (let i = 0; i < fn.body.len; i++) f.byte(fn.body.buf[i]!);
+      f.bytes(fn.body.view());
       f.byte(Op.end);
       s.sized(f);
     }
