@@ -760,16 +760,25 @@ export class Cpu {
       if (op === 0x2d || op === 0x30) {
         const r = this.gpr;
         this.exitLoop = false;
+        let srWrite = false;
         if (op === 0x2d) {
           const d = (insn >>> 21) & 31;
           const v = this.getSpr(r[(insn >>> 16) & 31]! | (insn & 0xffff));
           if (d !== 0) r[d] = v;
         } else {
-          this.setSpr(r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff)), r[(insn >>> 11) & 31]!);
+          const n = (r[(insn >>> 16) & 31]! | (((insn >>> 10) & 0xf800) | (insn & 0x7ff))) & 0xffff;
+          this.setSpr(n, r[(insn >>> 11) & 31]!);
+          // An SR write leaves the run loop so that run() looks at interrupts
+          // (and the tables change): with none deliverable the WebAssembly
+          // interpreter may go on in place with the new tables (jitResume).
+          if (n === SPR.SR && this.stopReason === NONE && !this.interruptDeliverable()) {
+            this.exitLoop = false;
+            srWrite = true;
+          }
         }
         this.instret++;
         const st = this.jitState;
-        if (this.exitLoop || this.stopReason !== NONE) {
+        if (srWrite || this.exitLoop || this.stopReason !== NONE) {
           if (this.pcr === pc) this.pcr = (pc + 4) | 0; // else an NPC write: a jump
           this.ds = 0;
           st[STATE.FLT] = 1;
