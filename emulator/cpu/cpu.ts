@@ -672,6 +672,7 @@ export class Cpu {
     }
     if (!this.exitLoop) return 0;
     st[STATE.RESUME] = 0;
+    st[STATE.DS] = 0;
     st[STATE.FLT] = 0;
     st[STATE.STOP] = 1;
     st[STATE.RETIRED] = retired + 1;
@@ -1252,20 +1253,8 @@ export class Cpu {
           st[STATE.SR] = this.srBits;
           const n = code.enter!(pc, limit - count, this.packedFlags(), this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset, 0);
           count += n;
-          this.instret = base + n;
-          if (st[STATE.FLT] !== 0) {
-            // The state is in the fields: an exception was taken (entry masks
-            // interrupts), or the interpreter ran an instruction (jitSys).
-            this.fault = 0;
-            this.ds = 0;
-            if (this.stopReason !== NONE || this.exitLoop) break;
-            continue;
-          }
-          this.pcr = st[STATE.NPC]!;
-          this.ds = 0;
-          this.setPackedFlags(st[STATE.FLAGS]!);
-          if (this.exitLoop || this.stopReason !== NONE) break;
-          if (n !== 0) continue;
+          if (this.wasmReturned(base, n)) break;
+          if (n !== 0 || st[STATE.FLT] !== 0) continue;
           // The first block did not fit in the limit: interpret up to it.
         }
         if (interp !== null) {
@@ -1277,18 +1266,8 @@ export class Cpu {
           const n = interp(pc, limit - count, this.packedFlags(), this.curRead.byteOffset, this.curWrite.byteOffset, this.curExec.byteOffset,
             code.hot, this.srBits);
           count += n;
-          this.instret = base + n;
-          if (st[STATE.FLT] !== 0) {
-            this.fault = 0;
-            this.ds = 0;
-            if (this.stopReason !== NONE || this.exitLoop) break;
-            continue;
-          }
-          this.pcr = st[STATE.NPC]!;
-          this.ds = st[STATE.DS]!;
-          this.dsTarget = st[STATE.TARGET]!;
-          this.setPackedFlags(st[STATE.FLAGS]!);
-          if (this.exitLoop || this.stopReason !== NONE) break;
+          if (this.wasmReturned(base, n)) break;
+          if (st[STATE.FLT] !== 0) continue;
           if (count >= limit) break;
           // It stopped at a block start (translated or hot: the dispatcher's
           // turn), or at what only exec() does: a fetch that needs the TLB,
@@ -1303,6 +1282,27 @@ export class Cpu {
       if (this.exitLoop || this.stopReason !== NONE) break;
     }
     return count;
+  }
+
+  /**
+   * After translated code or the WebAssembly interpreter retired `n`: the
+   * CPU's fields from the state words, unless a slow path's way out (FLT)
+   * already left them there (an exception was taken, entry masks
+   * interrupts; or jitSys ran an instruction). True: leave execJit.
+   */
+  private wasmReturned(base: number, n: number): boolean {
+    this.instret = base + n;
+    const st = this.jitState;
+    if (st[STATE.FLT] !== 0) {
+      this.fault = 0;
+      this.ds = 0;
+    } else {
+      this.pcr = st[STATE.NPC]!;
+      this.ds = st[STATE.DS]!;
+      this.dsTarget = st[STATE.TARGET]!;
+      this.setPackedFlags(st[STATE.FLAGS]!);
+    }
+    return this.stopReason !== NONE || this.exitLoop;
   }
 
   /**

@@ -54,6 +54,7 @@ export function buildChain(layout: ChainLayout): Uint8Array {
   c.i32(0).get(PC).mem(Op.i32_store, st(STATE.NPC));
   c.i32(0).get(FLAGS).mem(Op.i32_store, st(STATE.FLAGS));
   c.i32(0).i32(0).mem(Op.i32_store, st(STATE.FLT));
+  c.i32(0).i32(0).mem(Op.i32_store, st(STATE.DS));
   c.get(COUNT);
   return buildModule({
     imports: [], type: CHAIN_FN, locals: { i32: 4, i64: 0 }, body: c,
