@@ -72,7 +72,11 @@ export async function streamImage(opts: StreamOptions): Promise<void> {
         const last = p.phys + p.count <= we;
         if (len > 0) {
           state.fill(p.src instanceof Uint8Array && p.metadata ? 2 : 1, b0 - ws, b1 - ws);
-          if (p.src instanceof Uint8Array) buf.set(p.src.subarray(p.offset + inPiece, p.offset + inPiece + len), dest);
+          if (p.src instanceof Uint8Array) {
+            const from = p.offset + inPiece;
+            // Most pieces are a whole small file or directory: copy without making a view of it.
+            buf.set(from === 0 && len === p.src.length ? p.src : p.src.subarray(from, from + len), dest);
+          }
           else reads.push(readHost(p.src, buf, dest, len, p.offset + inPiece, last));
           // The buffer is not cleared between windows: zero the rest of the piece's last block.
           const end = (b1 - ws) * bs;

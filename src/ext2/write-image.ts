@@ -14,8 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import { usageError } from '../errors.ts';
 import { displayName, type Tree } from '../tree/tree.ts';
-import { CountingAllocator, SequentialAllocator } from './allocator.ts';
-import { indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
+import { SequentialAllocator } from './allocator.ts';
+import { countBlocks, indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
 import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
 import { encodeDir } from './dir-block.ts';
 import { IdentityHash, formatUuid } from './identity.ts';
@@ -134,10 +134,10 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
 
   // 2. What each inode needs.
   const laid = all.map((p) => describe(p, bs, scans.get(p)));
-  const counter = new CountingAllocator();
-  for (const l of laid) mapBlocks(l.runs, bs, counter);
+  let dataBlocks = 0;
+  for (const l of laid) dataBlocks += countBlocks(l.runs, bs);
   const geo = chooseGeometry({
-    blockSize: bs, dataBlocks: counter.used, usedInodes: plan.lastIno,
+    blockSize: bs, dataBlocks, usedInodes: plan.lastIno,
     size: opts.size ?? 'auto', extraFree: opts.extraFree, inodes: opts.inodes, reservedPercent,
   });
 
