@@ -91,12 +91,12 @@ const SCAN_CONCURRENCY = 16;
 /** Bytes written, or files scanned, between turns of the event loop (see yielding()). */
 const YIELD_BYTES = 8 << 20;
 /**
- * The image is assembled and written in windows of this size. Small windows
- * measured faster than large ones on the 20k-file + 350 MB benchmark tree
- * (Linux 6.18, ext4): with 8 MiB windows the pwrite calls alone took about
- * 1.5 s of the build (each 8 MiB write into a fresh file ~24 ms), with 256 KiB
- * windows 0.2 s for the same bytes; a window also stays in the CPU cache
- * between being filled (host reads, metadata copies) and written.
+ * The image is assembled in windows of this size (and written in pieces of
+ * at most 32 KiB, see image-stream.ts). Small windows measured faster than
+ * large ones on the 20k-file + 350 MB benchmark tree: with 8 MiB windows the
+ * pwrite calls alone took about 1.5 s of the build, with 256 KiB windows
+ * 0.2 s for the same bytes; a window also stays in the CPU cache between
+ * being filled (host reads, metadata copies) and written.
  */
 const WINDOW_BYTES = 256 << 10;
 const YIELD_FILES = 256;
