@@ -176,8 +176,12 @@ async function benchTree(label: string, dir: string, bs: 1024 | 4096, runs: numb
   };
   const samples = { ours: [] as { ms: number; cpu: number }[], mke2fs: [] as { ms: number; cpu: number }[], genext2fs: [] as { ms: number; cpu: number }[] };
   let genFailed = false;
+  const order = ['mke2fs', 'genext2fs', 'ours'] as const;
   for (let i = 0; i < runs; i++) {
-    for (const tool of ['mke2fs', 'genext2fs', 'ours'] as const) {
+    // The order turns every round, so that no tool always follows the same one (what the previous
+    // run left in memory and the page cache changes the next one's time).
+    for (let k = 0; k < order.length; k++) {
+      const tool = order[(i + k) % order.length]!;
       if (tool === 'genext2fs' && genFailed) continue;
       // Every tool starts without an old image: replacing one would charge its deletion to the run.
       rmSync(img, { force: true });
