@@ -16,7 +16,7 @@ import { usageError } from '../errors.ts';
 import { displayName, type Tree } from '../tree/tree.ts';
 import { SequentialAllocator } from './allocator.ts';
 import { countBlocks, indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
-import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
+import { scanContent, scanContentSync, type ScanBudget, type ScannedContent } from './content-scan.ts';
 import { encodeDir } from './dir-block.ts';
 import { IdentityHash, formatUuid } from './identity.ts';
 import { nodeImageFs, type ImageFileHandle, type ImageFs } from './image-fs.ts';
@@ -256,25 +256,38 @@ function yielding(fh: ImageFileHandle): ImageFileHandle {
 }
 
 async function scanAll(all: PlannedInode[], bs: number, fs: ImageFs, onProgress: WriteImageArgs['onProgress']): Promise<Map<PlannedInode, ScannedContent>> {
-  const files = all.filter((p) => p.node.type === 'file');
+  const allFiles = all.filter((p) => p.node.type === 'file');
   const out = new Map<PlannedInode, ScannedContent>();
   const budget: ScanBudget = { maxCachedFile: 1 << 20, remaining: 128 << 20 };
-  let next = 0;
   let done = 0;
+  // Most files of a tree are small: scanned in a plain loop, without a promise per file (~20k on the bench tree).
+  const files: PlannedInode[] = []; // the rest, through file handles
+  for (const p of allFiles) {
+    if (p.node.type !== 'file') continue;
+    const scanned = scanContentSync(p.node.content, bs, fs, budget, p.path);
+    if (!scanned) { files.push(p); continue; }
+    out.set(p, scanned);
+    if (++done % YIELD_FILES === 0) {
+      onProgress?.({ phase: 'scan', done, total: allFiles.length });
+      // Host reads are synchronous: give signal handlers a turn (see yielding()).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const p = files[next++]!;
       if (p.node.type !== 'file') continue;
       out.set(p, await scanContent(p.node.content, bs, fs, budget, p.path));
       if (++done % YIELD_FILES === 0) {
-        onProgress?.({ phase: 'scan', done, total: files.length });
+        onProgress?.({ phase: 'scan', done, total: allFiles.length });
         // Host reads are synchronous: give signal handlers a turn (see yielding()).
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
   };
   await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
-  onProgress?.({ phase: 'scan', done, total: files.length });
+  onProgress?.({ phase: 'scan', done, total: allFiles.length });
   return out;
 }
 
