@@ -1,25 +1,29 @@
 /**
- * ext2 writer benchmark: mkrootfs (spawned CLI and in-process) against
- * `mke2fs -t ext2 -d` and `genext2fs -d` on the same trees, image sizes and
- * inode counts, at 1 KiB and 4 KiB blocks. Medians of 5 runs for (a), 3 for (b).
+ * ext2 writer benchmark: the mkrootfs CLI (spawned, `node bin/mkrootfs.js
+ * build`, the bundled dist/ CLI) against `mke2fs -t ext2 -d` and
+ * `genext2fs -d` on the same trees, image sizes and inode counts, at 4 KiB
+ * and 1 KiB blocks. The tools run interleaved (one run of each per round) and
+ * each figure is the median of its rounds, so load from other processes hits
+ * all of them alike.
  *
- *   (a) busybox-like: ~400 entries (a 1 MiB binary, applet symlinks, /etc files)
- *   (b) big: 20,000 small files in 400 directories, 50/100/200 MB files with
- *       non-zero content, hard links and symlinks (~390 MB)
+ *   synthetic: 20,000 small files in 400 directories, 50/100/200 MB files with
+ *     non-zero content, hard links and symlinks (~444 MB on disk)
+ *   busybox-like (run() only): ~400 entries (a 1 MiB binary, applet symlinks, /etc files)
  *
  * Trees are generated deterministically under out/bench (git-ignored) and
- * reused across runs. The spawned CLI is a fresh bundle of the sources (see
- * bundleCli). Run: `npm run bench -- ext2`. BENCH_RUNS_A / BENCH_RUNS_B
- * override the run counts.
+ * reused across runs. ext2Rows() returns the synthetic rows as data (for
+ * summary tables); run() prints both trees. Run: `npm run bench -- ext2`
+ * (it builds dist/ first; ext2Rows() rebuilds a stale dist/ itself).
+ * BENCH_RUNS (default 5) sets the rounds.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, readFileSync, linkSync, mkdirSync, openSync, rmSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, readFileSync, readdirSync, linkSync, mkdirSync, openSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { writeImageFile, type ImageSummary } from '../src/ext2/write-image.ts';
+import { writeImageFile } from '../src/ext2/write-image.ts';
 import { importDir } from '../src/tree/import-dir.ts';
-import { newTree, type Tree } from '../src/tree/tree.ts';
+import { newTree } from '../src/tree/tree.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(ROOT, 'out/bench');
@@ -42,7 +46,7 @@ function bytes(n: number, seed: number): Uint8Array {
   return b;
 }
 
-function ensureTree(name: string, build: (dir: string) => void): string {
+export function ensureTree(name: string, build: (dir: string) => void): string {
   const dir = join(OUT, name);
   const stamp = join(OUT, `${name}.${GEN_VERSION}.done`);
   if (existsSync(stamp)) return dir;
@@ -55,7 +59,7 @@ function ensureTree(name: string, build: (dir: string) => void): string {
 
 const APPLETS = ['ash', 'cat', 'chmod', 'cp', 'date', 'dd', 'df', 'dmesg', 'echo', 'false', 'grep', 'gzip', 'hostname', 'kill', 'ln', 'ls', 'mkdir', 'mknod', 'more', 'mount', 'mv', 'ping', 'ps', 'pwd', 'rm', 'rmdir', 'sed', 'sh', 'sleep', 'stty', 'sync', 'tar', 'touch', 'true', 'umount', 'uname', 'vi'];
 
-function busyboxTree(dir: string): void {
+export function busyboxTree(dir: string): void {
   for (const d of ['bin', 'sbin', 'usr/bin', 'usr/sbin', 'etc/init.d', 'dev', 'proc', 'sys', 'tmp', 'root', 'var/log', 'lib']) mkdirSync(join(dir, d), { recursive: true });
   writeFileSync(join(dir, 'bin/busybox'), bytes(1 << 20, 1), { mode: 0o755 });
   let n = 0;
@@ -69,7 +73,7 @@ function busyboxTree(dir: string): void {
   void n;
 }
 
-function bigTree(dir: string): void {
+export function bigTree(dir: string): void {
   let seed = 1000;
   for (let d = 0; d < 400; d++) {
     const sub = join(dir, `d${String(d).padStart(3, '0')}`);
@@ -102,10 +106,9 @@ function flush(): void {
 }
 
 const HAVE_TIME = existsSync('/usr/bin/time');
-/** CPU milliseconds (user + system) of the last timed child, when /usr/bin/time is there. */
-let lastCpu = Number.NaN;
 
-function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): number {
+/** Wall and CPU (user + system, NaN without /usr/bin/time) milliseconds of one run of `cmd`. */
+function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): { ms: number; cpu: number } {
   flush();
   const cpuFile = join(OUT, 'cpu.txt');
   const argv = HAVE_TIME ? ['/usr/bin/time', '-f', '%U %S', '-o', cpuFile, cmd, ...args] : [cmd, ...args];
@@ -113,8 +116,8 @@ function time(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env)
   const r = spawnSync(argv[0]!, argv.slice(1), { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr?.toString()}`);
-  lastCpu = HAVE_TIME ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, x) => a + Number(x) * 1000, 0) : Number.NaN;
-  return ms;
+  const cpu = HAVE_TIME ? readFileSync(cpuFile, 'utf8').trim().split(/\s+/).slice(-2).reduce((a, x) => a + Number(x) * 1000, 0) : Number.NaN;
+  return { ms, cpu };
 }
 
 function median(xs: number[]): number {
@@ -122,130 +125,110 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** CPU median of the last measure() call. */
-let lastCpuMedian = Number.NaN;
-
-async function measure(runs: number, fn: () => Promise<number> | number): Promise<number> {
-  const samples: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    lastCpu = Number.NaN;
-    samples.push(await fn());
-    cpu.push(lastCpu);
+function newestTs(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestTs(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
   }
-  lastCpuMedian = median(cpu);
-  return median(samples);
-}
-
-interface Row { tree: string; bs: number; tool: string; ms: number; ratio?: number; cpu?: number; cpuRatio?: number; note?: string }
-
-/** Median of `runs` timings, or NaN with the error noted when the tool fails. */
-async function tryMeasure(runs: number, fn: () => Promise<number> | number, notes: string[]): Promise<number> {
-  try {
-    return await measure(runs, fn);
-  } catch (err) {
-    notes.push((err as Error).message.split('\n').slice(0, 3).join(' '));
-    return Number.NaN;
-  }
+  return newest;
 }
 
 /**
- * The spawned CLI is the current sources bundled like `npm run build` does
- * (into out/bench/cli, leaving the shared dist/ alone): bin/mkrootfs.js runs
- * such a bundle when dist/ is fresh, and compiling TypeScript through tsx on
- * every start (the launcher's fallback while sources are being edited) would
- * add about 0.7 s per run that a user of a built checkout does not pay.
+ * bin/mkrootfs.js runs dist/ only when dist/BUILT is newer than the sources
+ * (else it compiles them through tsx on every start, ~0.7 s a user of a
+ * built checkout does not pay): build first when it is stale.
  */
-let cliEntry = 'bin/mkrootfs.js';
-
-async function bundleCli(): Promise<void> {
-  const outdir = join(OUT, 'cli');
-  rmSync(outdir, { recursive: true, force: true });
-  const { build } = await import('esbuild');
-  await build({
-    entryPoints: { cli: join(ROOT, 'src/cli/main.ts') }, outdir, bundle: true, splitting: true, format: 'esm',
-    platform: 'node', target: 'node20', packages: 'external', outExtension: { '.js': '.mjs' }, logLevel: 'warning',
-  });
-  writeFileSync(join(outdir, 'run.mjs'), "import { main } from './cli.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n");
-  cliEntry = join(outdir, 'run.mjs');
+function ensureBuilt(): void {
+  const built = join(ROOT, 'dist', 'BUILT');
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(newestTs(join(ROOT, 'src')), newestTs(join(ROOT, 'emulator')))) return;
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error('bench: npm run build failed');
 }
 
-async function benchTree(label: string, dir: string, runs: number, rows: Row[], small: boolean): Promise<void> {
-  for (const bs of [1024, 4096] as const) {
-    const img = join(OUT, `bench-${label}-${bs}.img`);
-    const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
-    // Size and inode count chosen by mkrootfs (auto); the other tools get the same.
-    const probe = newTree();
-    await importDir({ tree: probe, hostPath: dir });
-    const summary: ImageSummary = await writeImageFile({ tree: probe, output: img, options: { blockSize: bs, epoch: 1700000000 } });
-    const sizeArg = String(summary.bytes);
-    const notes: string[] = [];
+/** One tree at one block size: medians (ms) of interleaved rounds; null for a tool that is missing or failed. */
+export interface Ext2Row {
+  tree: string;
+  blockSize: number;
+  oursMs: number;
+  mke2fsMs: number;
+  genext2fsMs: number | null;
+  oursCpuMs: number;
+  mke2fsCpuMs: number;
+  genext2fsCpuMs: number | null;
+}
 
-    const cpus: Record<string, number> = {};
-    const mke2fs = await tryMeasure(runs, () => { rmSync(img, { force: true }); return time('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', String(bs), '-N', String(summary.inodes), '-d', dir, img, String(summary.blocks)]); }, notes);
-    cpus.mke2fs = lastCpuMedian;
-    const genext2fs = await tryMeasure(runs, () => { rmSync(img, { force: true }); return time('genext2fs', ['-B', String(bs), '-b', String(summary.blocks), '-N', String(summary.inodes), '-d', dir, img]); }, notes);
-    cpus.genext2fs = lastCpuMedian;
-    // Every tool starts without an old image: replacing one would charge its deletion to the run.
-    const cli = await tryMeasure(runs, () => { rmSync(img, { force: true }); return time(process.execPath, [cliEntry, 'build', '--from-dir', dir, '-o', img, '--block-size', String(bs), '--size', sizeArg], env); }, notes);
-    cpus.cli = lastCpuMedian;
-    // In process: import + write, and the writer alone (tree already imported). One warm-up first.
-    const inProc = async (): Promise<{ total: number; writer: number; totalCpu: number; writerCpu: number }> => {
+const SYNTHETIC = 'synthetic 20k files + 350 MB';
+
+async function benchTree(label: string, dir: string, bs: 1024 | 4096, runs: number): Promise<Ext2Row> {
+  const img = join(OUT, `bench-${bs}.img`);
+  // Size and inode count as mkrootfs chooses them (auto); every tool gets the same.
+  const probe = newTree();
+  await importDir({ tree: probe, hostPath: dir });
+  const summary = await writeImageFile({ tree: probe, output: img, options: { blockSize: bs, epoch: 1700000000, hash: false } });
+  const env = { ...process.env, SOURCE_DATE_EPOCH: '1700000000' };
+  const tools: Record<'ours' | 'mke2fs' | 'genext2fs', () => { ms: number; cpu: number }> = {
+    mke2fs: () => time('mke2fs', ['-q', '-F', '-t', 'ext2', '-b', String(bs), '-N', String(summary.inodes), '-d', dir, img, String(summary.blocks)]),
+    genext2fs: () => time('genext2fs', ['-B', String(bs), '-b', String(summary.blocks), '-N', String(summary.inodes), '-d', dir, img]),
+    ours: () => time(process.execPath, [join(ROOT, 'bin/mkrootfs.js'), 'build', '--from-dir', dir, '-o', img, '--block-size', String(bs),
+      '--size', String(summary.bytes), '--inodes', String(summary.inodes)], env),
+  };
+  const samples = { ours: [] as { ms: number; cpu: number }[], mke2fs: [] as { ms: number; cpu: number }[], genext2fs: [] as { ms: number; cpu: number }[] };
+  let genFailed = false;
+  const order = ['mke2fs', 'genext2fs', 'ours'] as const;
+  for (let i = 0; i < runs; i++) {
+    // The order turns every round, so that no tool always follows the same one (what the previous
+    // run left in memory and the page cache changes the next one's time).
+    for (let k = 0; k < order.length; k++) {
+      const tool = order[(i + k) % order.length]!;
+      if (tool === 'genext2fs' && genFailed) continue;
+      // Every tool starts without an old image: replacing one would charge its deletion to the run.
       rmSync(img, { force: true });
-      flush();
-      const c0 = process.cpuUsage();
-      const t0 = performance.now();
-      const tree: Tree = newTree();
-      await importDir({ tree, hostPath: dir });
-      const t1 = performance.now();
-      const c1 = process.cpuUsage();
-      // Like the CLI without --json/--sha256 (and like mke2fs): no whole-image digest.
-      await writeImageFile({ tree, output: img, options: { blockSize: bs, size: summary.bytes, epoch: 1700000000, hash: false } });
-      const t2 = performance.now();
-      const c2 = process.cpuUsage(c1);
-      const c02 = process.cpuUsage(c0);
-      return { total: t2 - t0, writer: t2 - t1, totalCpu: (c02.user + c02.system) / 1000, writerCpu: (c2.user + c2.system) / 1000 };
-    };
-    await inProc();
-    const samples: { total: number; writer: number; totalCpu: number; writerCpu: number }[] = [];
-    for (let i = 0; i < runs; i++) samples.push(await inProc());
-    const total = median(samples.map((s) => s.total));
-    const writer = median(samples.map((s) => s.writer));
-
-    const totalCpu = median(samples.map((s) => s.totalCpu));
-    const writerCpu = median(samples.map((s) => s.writerCpu));
-    const m = cpus.mke2fs!;
-    rows.push({ tree: label, bs, tool: 'mke2fs -t ext2 -d', ms: mke2fs, ratio: 1, cpu: m, cpuRatio: 1 });
-    rows.push({ tree: label, bs, tool: 'genext2fs -d', ms: genext2fs, ratio: genext2fs / mke2fs, cpu: cpus.genext2fs, cpuRatio: cpus.genext2fs! / m });
-    rows.push({ tree: label, bs, tool: 'mkrootfs build (spawned CLI)', ms: cli, ratio: cli / mke2fs, cpu: cpus.cli, cpuRatio: cpus.cli! / m, note: notes.join('; ') || undefined });
-    rows.push({ tree: label, bs, tool: 'mkrootfs in-process import+write', ms: total, ratio: total / mke2fs, cpu: totalCpu, cpuRatio: totalCpu / m });
-    rows.push({ tree: label, bs, tool: 'mkrootfs in-process writer only', ms: writer, ratio: writer / mke2fs, cpu: writerCpu, cpuRatio: writerCpu / m });
-    if (small) {
-      const ms = await measure(runs, () => time(process.execPath, ['-e', '']));
-      rows.push({ tree: label, bs, tool: "node -e '' (startup floor)", ms, cpu: lastCpuMedian });
+      try {
+        samples[tool].push(tools[tool]());
+      } catch (err) {
+        if (tool !== 'genext2fs') throw err;
+        genFailed = true; // genext2fs is optional
+      }
     }
-    rmSync(img, { force: true });
   }
+  rmSync(img, { force: true });
+  const med = (xs: { ms: number; cpu: number }[], k: 'ms' | 'cpu'): number => median(xs.map((x) => x[k]));
+  const gen = genFailed || samples.genext2fs.length === 0 ? null : samples.genext2fs;
+  return {
+    tree: label, blockSize: bs,
+    oursMs: med(samples.ours, 'ms'), mke2fsMs: med(samples.mke2fs, 'ms'), genext2fsMs: gen && med(gen, 'ms'),
+    oursCpuMs: med(samples.ours, 'cpu'), mke2fsCpuMs: med(samples.mke2fs, 'cpu'), genext2fsCpuMs: gen && med(gen, 'cpu'),
+  };
+}
+
+/** The synthetic tree at 4 KiB and 1 KiB blocks: the spawned CLI, mke2fs -d and genext2fs -d, medians of `runs` interleaved rounds. */
+export async function ext2Rows(runs = Number(process.env.BENCH_RUNS ?? 5)): Promise<Ext2Row[]> {
+  mkdirSync(OUT, { recursive: true });
+  ensureBuilt();
+  const dir = ensureTree('big', bigTree);
+  return [await benchTree(SYNTHETIC, dir, 4096, runs), await benchTree(SYNTHETIC, dir, 1024, runs)];
 }
 
 export async function run(): Promise<void> {
   const load0 = loadavg();
+  const runs = Number(process.env.BENCH_RUNS ?? 5);
+  const rows = await ext2Rows(runs);
   mkdirSync(OUT, { recursive: true });
-  const a = ensureTree('busybox-like', busyboxTree);
-  const b = ensureTree('big', bigTree);
-  const rows: Row[] = [];
-  await bundleCli();
-  await benchTree('(a) busybox-like ~400 entries', a, Number(process.env.BENCH_RUNS_A ?? 5), rows, true);
-  await benchTree('(b) 20k files + 350 MB', b, Number(process.env.BENCH_RUNS_B ?? 3), rows, false);
-  const w = [30, 6, 34, 10, 10, 10, 10];
-  const line = (c: string[]): string => c.map((x, i) => (i >= 3 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join(' ');
-  const num = (x: number | undefined, d = 1): string => (x === undefined || Number.isNaN(x) ? '-' : x.toFixed(d));
-  process.stdout.write(`load average at start: ${load0.map((x) => x.toFixed(2)).join(' ')}\n`);
-  process.stdout.write(line(['tree', 'block', 'tool', 'wall ms', 'vs mke2fs', 'cpu ms', 'vs mke2fs']) + '\n');
+  const small = ensureTree('busybox-like', busyboxTree);
+  for (const bs of [4096, 1024] as const) rows.push(await benchTree('busybox-like ~400 entries', small, bs, runs));
+  const num = (x: number | null, d = 0): string => (x === null || Number.isNaN(x) ? '-' : x.toFixed(d));
+  const w = [30, 6, 10, 10, 10, 10, 14, 14, 14];
+  const line = (c: string[]): string => c.map((x, i) => (i >= 2 ? x.padStart(w[i]!) : x.padEnd(w[i]!))).join(' ');
+  process.stdout.write(`load average at start: ${load0.map((x) => x.toFixed(2)).join(' ')}; ${runs} interleaved rounds, medians\n`);
+  process.stdout.write(line(['tree', 'block', 'mkrootfs', 'mke2fs -d', 'genext2fs', 'ours/mke2fs', 'cpu mkrootfs', 'cpu mke2fs', 'cpu genext2fs']) + '\n');
   for (const r of rows) {
-    process.stdout.write(line([r.tree, String(r.bs), r.tool, Number.isNaN(r.ms) ? 'failed' : num(r.ms), r.ratio === undefined ? '' : num(r.ratio, 2) + 'x', num(r.cpu), r.cpuRatio === undefined ? '' : num(r.cpuRatio, 2) + 'x']) + (r.note ? `  (${r.note})` : '') + '\n');
+    process.stdout.write(line([r.tree, String(r.blockSize), num(r.oursMs), num(r.mke2fsMs), num(r.genext2fsMs), `${(r.oursMs / r.mke2fsMs).toFixed(2)}x`,
+      num(r.oursCpuMs), num(r.mke2fsCpuMs), num(r.genext2fsCpuMs)]) + '\n');
   }
-  process.stdout.write('wall = median elapsed time; cpu = median user+system time (children via /usr/bin/time, in-process via process.cpuUsage).\n');
+  process.stdout.write('wall ms: elapsed time of the spawned command (mkrootfs: node bin/mkrootfs.js build, with --size and --inodes as given to the others);\n'
+    + 'cpu ms: its user+system time (/usr/bin/time).\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -5,7 +5,7 @@
  * the kernel would (an indirect block just before the first data block it
  * maps) and returns i_block, the data runs and the indirect blocks' contents.
  */
-import type { Allocator } from './allocator.ts';
+import { CountingAllocator, type Allocator } from './allocator.ts';
 
 export const NDIR = 12;
 
@@ -86,6 +86,20 @@ export function mapBlocks(runs: readonly LogicalRun[], blockSize: number, alloc:
     }
   }
   return { iBlock, data, indirect, blocks };
+}
+
+/** Data plus indirect blocks mapBlocks would allocate for `runs` (without allocating anything when they all fit the direct pointers). */
+export function countBlocks(runs: readonly LogicalRun[], blockSize: number): number {
+  const last = runs[runs.length - 1];
+  if (last === undefined) return 0;
+  if (last.logical + last.count > NDIR) {
+    const counter = new CountingAllocator();
+    mapBlocks(runs, blockSize, counter);
+    return counter.used;
+  }
+  let n = 0;
+  for (const r of runs) n += r.count;
+  return n;
 }
 
 /** Little-endian bytes of an indirect block. */

@@ -26,8 +26,8 @@ export interface ImageFs {
 
 /**
  * The real file system. File handles do their reads and writes synchronously
- * (behind the promise interface): the writer issues few, large (8 MiB)
- * positional calls, for which a thread-pool hop per call only adds latency —
+ * (behind the promise interface): the writer issues few, large (256 KiB
+ * windows) positional calls, for which a thread-pool hop per call only adds latency —
  * measured on the 20k-file benchmark tree, the promise FileHandle made the
  * write phase about twice as slow.
  */

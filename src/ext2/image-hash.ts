@@ -11,7 +11,7 @@ export interface ImageHasher {
   take(): Promise<Uint8Array>;
   /** Hashes `buf[0, len)` next; the buffer goes back to the pool once hashed. */
   update(buf: Uint8Array, len: number): void;
-  /** Hashes `len` zero bytes next. */
+  /** Hashes `len` zero bytes next (any length). */
   zeros(len: number): void;
   digest(): Promise<string>;
 }
@@ -35,7 +35,7 @@ export class InlineHasher implements ImageHasher {
 
   zeros(len: number): void {
     this.zero ??= new Uint8Array(this.windowBytes);
-    this.h.update(this.zero.subarray(0, len));
+    for (let done = 0; done < len; done += this.zero.length) this.h.update(this.zero.subarray(0, Math.min(this.zero.length, len - done)));
   }
 
   async digest(): Promise<string> {

@@ -14,9 +14,9 @@
 import { randomBytes } from 'node:crypto';
 import { usageError } from '../errors.ts';
 import { displayName, type Tree } from '../tree/tree.ts';
-import { CountingAllocator, SequentialAllocator } from './allocator.ts';
-import { indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
-import { scanContent, type ScanBudget, type ScannedContent } from './content-scan.ts';
+import { SequentialAllocator } from './allocator.ts';
+import { countBlocks, indirectBytes, mapBlocks, maxLogicalBlocks, type BlockMap } from './block-map.ts';
+import { scanContent, scanContentSync, type ScanBudget, type ScannedContent } from './content-scan.ts';
 import { encodeDir } from './dir-block.ts';
 import { IdentityHash, formatUuid } from './identity.ts';
 import { nodeImageFs, type ImageFileHandle, type ImageFs } from './image-fs.ts';
@@ -90,6 +90,15 @@ export interface WriteImageArgs {
 const SCAN_CONCURRENCY = 16;
 /** Bytes written, or files scanned, between turns of the event loop (see yielding()). */
 const YIELD_BYTES = 8 << 20;
+/**
+ * The image is assembled in windows of this size (and written in pieces of
+ * at most 32 KiB, see image-stream.ts). Small windows measured faster than
+ * large ones on the 20k-file + 350 MB benchmark tree: with 8 MiB windows the
+ * pwrite calls alone took about 1.5 s of the build, with 256 KiB windows
+ * 0.2 s for the same bytes; a window also stays in the CPU cache between
+ * being filled (host reads, metadata copies) and written.
+ */
+const WINDOW_BYTES = 256 << 10;
 const YIELD_FILES = 256;
 const FAST_SYMLINK_MAX = 59;
 
@@ -125,10 +134,10 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
 
   // 2. What each inode needs.
   const laid = all.map((p) => describe(p, bs, scans.get(p)));
-  const counter = new CountingAllocator();
-  for (const l of laid) mapBlocks(l.runs, bs, counter);
+  let dataBlocks = 0;
+  for (const l of laid) dataBlocks += countBlocks(l.runs, bs);
   const geo = chooseGeometry({
-    blockSize: bs, dataBlocks: counter.used, usedInodes: plan.lastIno,
+    blockSize: bs, dataBlocks, usedInodes: plan.lastIno,
     size: opts.size ?? 'auto', extraFree: opts.extraFree, inodes: opts.inodes, reservedPercent,
   });
 
@@ -165,7 +174,7 @@ export async function writeImageFile(args: WriteImageArgs): Promise<ImageSummary
   pieces.sort((a, b) => a.phys - b.phys);
 
   // 4. Stream into a temp file beside the target (output-file.ts), then rename; or into the caller's stream.
-  const windowBytes = Math.min(8 << 20, geo.blocksCount * bs);
+  const windowBytes = Math.min(WINDOW_BYTES, geo.blocksCount * bs);
   const hasher: ImageHasher = opts.hash === false ? new NoHasher(windowBytes) : new InlineHasher(windowBytes);
   const stream = (out: ImageFileHandle) => streamImage({
     out, fs, pieces, blockSize: bs, blocksCount: geo.blocksCount, hasher, windowBytes,
@@ -247,25 +256,38 @@ function yielding(fh: ImageFileHandle): ImageFileHandle {
 }
 
 async function scanAll(all: PlannedInode[], bs: number, fs: ImageFs, onProgress: WriteImageArgs['onProgress']): Promise<Map<PlannedInode, ScannedContent>> {
-  const files = all.filter((p) => p.node.type === 'file');
+  const allFiles = all.filter((p) => p.node.type === 'file');
   const out = new Map<PlannedInode, ScannedContent>();
   const budget: ScanBudget = { maxCachedFile: 1 << 20, remaining: 128 << 20 };
-  let next = 0;
   let done = 0;
+  // Most files of a tree are small: scanned in a plain loop, without a promise per file (~20k on the bench tree).
+  const files: PlannedInode[] = []; // the rest, through file handles
+  for (const p of allFiles) {
+    if (p.node.type !== 'file') continue;
+    const scanned = scanContentSync(p.node.content, bs, fs, budget, p.path);
+    if (!scanned) { files.push(p); continue; }
+    out.set(p, scanned);
+    if (++done % YIELD_FILES === 0) {
+      onProgress?.({ phase: 'scan', done, total: allFiles.length });
+      // Host reads are synchronous: give signal handlers a turn (see yielding()).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+  let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const p = files[next++]!;
       if (p.node.type !== 'file') continue;
       out.set(p, await scanContent(p.node.content, bs, fs, budget, p.path));
       if (++done % YIELD_FILES === 0) {
-        onProgress?.({ phase: 'scan', done, total: files.length });
+        onProgress?.({ phase: 'scan', done, total: allFiles.length });
         // Host reads are synchronous: give signal handlers a turn (see yielding()).
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
   };
   await Promise.all(Array.from({ length: SCAN_CONCURRENCY }, worker));
-  onProgress?.({ phase: 'scan', done, total: files.length });
+  onProgress?.({ phase: 'scan', done, total: allFiles.length });
   return out;
 }
 

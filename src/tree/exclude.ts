@@ -44,16 +44,27 @@ export interface ExcludeMatcher {
   excludesAny(parts: readonly string[], isDir: boolean): boolean;
 }
 
-interface Compiled { re: RegExp; dirOnly: boolean }
+/**
+ * `base`: the pattern can only match a whole last component (unanchored, and
+ * nothing in it can match '/'), so it is tested on that component alone;
+ * `literal`: such a pattern without wildcards, compared as a string.
+ * Matching every entry of a 20k-file tree against the whole path cost more
+ * than its lstat.
+ */
+interface Compiled { re: RegExp; dirOnly: boolean; base: boolean; literal: string | null }
 
 /** Compiles exclude patterns; `where` names their origin (a flag or a recipe field) in errors. Returns undefined for none. */
 export function compileExcludes(patterns: readonly string[], where: string): ExcludeMatcher | undefined {
   if (patterns.length === 0) return undefined;
   const compiled = patterns.map((p) => compileOne(p, where));
   const excludes = (path: string, isDir: boolean): boolean => {
+    let last: string | undefined;
     for (const c of compiled) {
       if (c.dirOnly && !isDir) continue;
-      if (c.re.test(path)) return true;
+      if (c.base) {
+        last ??= path.slice(path.lastIndexOf('/') + 1);
+        if (c.literal !== null ? last === c.literal : c.re.test(last)) return true;
+      } else if (c.re.test(path)) return true;
     }
     return false;
   };
@@ -103,7 +114,9 @@ function compileOne(pattern: string, where: string): Compiled {
     }
   }
   // Unanchored: whole components at the end of the path.
-  return { re: new RegExp(`${anchored ? '^' : '(?:^|/)'}${re}$`), dirOnly };
+  const base = !anchored && !p.includes('/') && !p.includes('**') && !p.includes('[');
+  const literal = base && !/[*?\\]/.test(p) ? p : null;
+  return { re: new RegExp(`${anchored || base ? '^' : '(?:^|/)'}${re}$`), dirOnly, base, literal };
 }
 
 function escapeRe(c: string): string {

@@ -13,7 +13,7 @@
  */
 import * as nodeFs from 'node:fs';
 import { ExitCode, MkrootfsError } from '../errors.ts';
-import { bytesToBinary, displayName, mkdirp, validateName, type DirNode, type Node, type NodeAttrs, type Tree } from './tree.ts';
+import { bytesToBinary, displayName, isValidName, mkdirp, validateName, type DirNode, type Node, type NodeAttrs, type Tree } from './tree.ts';
 import { DirHandles, FD_DIR } from './dir-handles.ts';
 import type { ExcludeMatcher } from './exclude.ts';
 
@@ -193,12 +193,13 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
       throw unreadable(err, shown, 'read directory');
     }
     const subdirs: Pending[] = [];
+    const treePrefix = treePath === '/' ? '' : treePath;
     for (const rawName of names) {
       const name = bytesToBinary(rawName);
-      const childTreePath = (treePath === '/' ? '' : treePath) + '/' + name;
-      validateName(name, displayName(childTreePath));
+      if (!isValidName(name)) validateName(name, displayName(`${treePrefix}/${name}`));
       const childAccess = Buffer.concat([access, slash, rawName]);
-      const childShown = Buffer.concat([shown, slash, rawName]);
+      // Outside opened (deep) directories the access path is the real one.
+      const childShown = shown === access ? childAccess : Buffer.concat([shown, slash, rawName]);
       let st: HostStat;
       try { st = fs.lstatSync(childAccess); } catch (err) { throw unreadable(err, childShown, 'stat'); }
       const childRel = rel === '' ? name : `${rel}/${name}`;
@@ -219,16 +220,20 @@ export async function importDir(args: ImportDirArgs): Promise<ImportSummary> {
         } else if (childAnchor) {
           childAnchor.refs++;
         }
-        subdirs.push({ dir: child, access: childPath, shown: childShown, treePath: childTreePath, rel: childRel, anchor: childAnchor, levels });
+        subdirs.push({ dir: child, access: childPath, shown: childShown, treePath: `${treePrefix}/${name}`, rel: childRel, anchor: childAnchor, levels });
         continue;
       }
-      const key = `${st.dev}:${st.ino}`;
-      let made = st.nlink > 1 ? links.get(key) : undefined;
-      if (!made) {
-        made = makeNode(st, childAccess, childShown, item.anchor);
-        if (st.nlink > 1) links.set(key, made);
+      if (st.nlink > 1) {
+        const key = `${st.dev}:${st.ino}`;
+        let made = links.get(key);
+        if (!made) {
+          made = makeNode(st, childAccess, childShown, item.anchor);
+          links.set(key, made);
+        }
+        dir.entries.set(name, await made);
+      } else {
+        dir.entries.set(name, await makeNode(st, childAccess, childShown, item.anchor));
       }
-      dir.entries.set(name, await made);
     }
     // Depth first, in directory order.
     for (let i = subdirs.length - 1; i >= 0; i--) pending.push(subdirs[i]!);

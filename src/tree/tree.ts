@@ -70,6 +70,11 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Whether validateName would accept `name` (a cheap test first: building the message's path costs more than the check). */
+export function isValidName(name: string): boolean {
+  return name.length > 0 && name.length <= 255 && !name.includes('/') && !name.includes('\0') && name !== '.' && name !== '..';
+}
+
 /** Validates one directory entry name (binary string): 1-255 bytes, no '/', no NUL, not '.' or '..'. */
 export function validateName(name: string, where: string): void {
   if (name.length === 0 || name.length > 255) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CountingAllocator } from '../../src/ext2/allocator.ts';
-import { mapBlocks, maxLogicalBlocks } from '../../src/ext2/block-map.ts';
+import { countBlocks, mapBlocks, maxLogicalBlocks, type LogicalRun } from '../../src/ext2/block-map.ts';
 import { decodeDir, dirBlocksNeeded, encodeDir } from '../../src/ext2/dir-block.ts';
 import { decodeDevice, decodeInode, encodeDevice, encodeInode, timeExtra } from '../../src/ext2/inode.ts';
 import { computeGeometry, dataCapacity, groupHasSuper, inodeLocation } from '../../src/ext2/layout.ts';
@@ -50,6 +50,25 @@ describe('block map', () => {
     expect(count(0, 12 + 256 + 1)).toBe(12 + 256 + 1 + 3);
     expect(count(12 + 256 + 65536, 1)).toBe(1 + 3);
     expect(maxLogicalBlocks(1024)).toBe(12 + 256 + 65536 + 16777216);
+  });
+
+  it('countBlocks agrees with the blocks mapBlocks allocates (holes, direct-only and indirect runs)', () => {
+    let seed = 7;
+    const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed % n; };
+    const cases: LogicalRun[][] = [[], [{ logical: 0, count: 1 }], [{ logical: 3, count: 2 }, { logical: 11, count: 1 }], [{ logical: 11, count: 2 }], [{ logical: 0, count: 12 }]];
+    for (let i = 0; i < 200; i++) {
+      const runs: LogicalRun[] = [];
+      let l = rnd(20);
+      for (let k = rnd(6); k >= 0; k--) {
+        const count = 1 + rnd(i % 2 ? 4 : 700);
+        runs.push({ logical: l, count });
+        l += count + 1 + rnd(i % 3 ? 5 : 70000);
+      }
+      cases.push(runs);
+    }
+    for (const bs of [1024, 4096]) {
+      for (const runs of cases) expect(countBlocks(runs, bs)).toBe(mapBlocks(runs, bs, new CountingAllocator()).blocks);
+    }
   });
 });
 
