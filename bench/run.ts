@@ -15,14 +15,14 @@
  *   startup      process start → first guest instruction vs node -e
  *
  * Environment knobs:
- *   BENCH_RUNS=N                   boots per emulator in boot (default 5)
+ *   BENCH_RUNS=N                   boots per emulator in boot, and ext2 rounds (default 5)
  *   BENCH_VIRT_DEFCONFIG_KERNEL=F  also boot a stock virt_defconfig vmlinux (row skipped without it)
  *   BENCH_AB_ROUNDS=N              in-process A/B rounds in boot: JS / WebAssembly interpreter / thresholds (default 3; 0 skips)
  *   BENCH_BASELINE=DIR             also boot with another built mkrootfs checkout (before/after rows)
  *   BENCH_STARTUP_RUNS=N           start-up runs (default 21); BENCH_STARTUP_SOURCES=1 adds tsx sources
  *   BENCH_LOOP=N                   interactive loop iterations (default 10000); BENCH_PACED=0 skips --realtime
  *   BENCH_CPU_RUNS / BENCH_CPU_ROUNDS   cpu bench runs (3) and program size (40)
- *   BENCH_RUNS_A / BENCH_RUNS_B    ext2 runs for the small (5) and big (3) trees
+ *   (BENCH_RUNS is also the ext2 bench's rounds: spawned CLI, mke2fs -d, genext2fs -d interleaved)
  *   MKROOTFS_TEST_KERNEL / MKROOTFS_BUSYBOX   another kernel / busybox than the guest cache's
  */
 import { readdirSync } from 'node:fs';
