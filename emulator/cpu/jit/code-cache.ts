@@ -4,7 +4,7 @@
  *
  * - Keyed by physical page (8 KiB): one page function per page
  *   (translate.ts), valid for any virtual mapping of the page.
- * - Heat: the interpreter counts visits of block starts (branch targets)
+ * - Heat: the interpreters (exec() and jit/interp.ts) count visits of block starts (branch targets)
  *   in `heat`, a 64 Ki-entry table indexed by a hash of the physical address
  *   (collisions only make a start look warmer), and leaves its loop when it
  *   reaches a translated block start (`blockBits`, one bit per RAM word) or
@@ -16,9 +16,10 @@
  *   V8's optimising tier spends ~150 us per translated guest instruction
  *   when a module tiers up (on this 2-core machine it competes with the
  *   guest), and a boot's warm code leaves translated code often. Boot run
- *   loop, medians of 3 rounds in one process (`npm run bench -- boot`):
- *   interpreter alone 0.761 s; threshold 1,000: 1.351 s; 4,000: 0.836 s;
- *   16,000: 0.766 s.
+ *   loop, medians of 3 rounds in one process (`npm run bench -- boot`, with
+ *   the WebAssembly interpreter for cold code): JavaScript interpreter alone
+ *   0.772 s; WebAssembly interpreter without translating 0.484 s;
+ *   threshold 4,000: 0.543 s; 16,000: 0.467 s.
  *   A CPU-bound loop is translated within microseconds of guest time at any
  *   of them (bench/cpu.bench.ts), so the default is high.
  * - Coherence: a translated page is *watched* (Ram.watch): the MMU gives
