@@ -4,6 +4,7 @@ import { defaultMac, defaultNicModel, parseNicSpec } from '../../src/boot/nic-sp
 import { createMachine } from '../../emulator/machine.ts';
 import { createNetwork, describeNics, nicBackendAvailable, registerNicBackend, unregisterNicBackend } from '../../src/boot/nic-backends.ts';
 import { RecordingBackend } from '../emulator/net/fake-backend.ts';
+import { spinElf } from '../helpers/or1k-elf.ts';
 
 function error(text: string): MkrootfsError {
   try {
@@ -103,12 +104,7 @@ describe('backends from --nic specs', () => {
 
 describe('NICs in boot --json', () => {
   it('lists each NIC with its path, model, netdev, MAC and counters', () => {
-    // A kernel that spins at 0x100 (the machine is never run).
-    const elf = new Uint8Array(0x2000);
-    const dv = new DataView(elf.buffer);
-    elf.set([0x7f, 0x45, 0x4c, 0x46, 1, 2, 1]);
-    [[16, 2, 2], [18, 92, 2], [20, 1, 4], [24, 0x100, 4], [28, 52, 4], [40, 52, 2], [42, 32, 2], [44, 1, 2], [52, 1, 4], [56, 0x1000, 4], [68, 0x200, 4], [72, 0x200, 4], [76, 7, 4]]
-      .forEach(([off, v, n]) => (n === 2 ? dv.setUint16(off!, v!) : dv.setUint32(off!, v!)));
+    const elf = spinElf(); // the machine is never run
     const m = createMachine({ kernel: elf, memoryBytes: 16 << 20, netdevs: { nic0: new RecordingBackend() }, devices: ['virtio-net-device,netdev=nic0', 'ethoc,mac=02:00:00:00:00:01'] });
     const nics = describeNics(m.root);
     // Tree order: the virtio slot (a board row) before ethoc (placed after the rows).

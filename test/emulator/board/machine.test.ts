@@ -15,6 +15,7 @@ import { RTC_REG, type GoldfishRtc } from '../../../emulator/devices/goldfish-rt
 import type { VirtioMmio } from '../../../emulator/devices/virtio-mmio.ts';
 import { createMachine, type RunStatus } from '../../../emulator/machine.ts';
 import { realizedInstance } from '../../../emulator/qom/qdev.ts';
+import { or1kElf } from '../../helpers/or1k-elf.ts';
 
 const fixtures = new URL('./fixtures/baremetal/', import.meta.url).pathname;
 let dir = '';
@@ -106,26 +107,10 @@ describe('virt machine on a bare-metal device test', () => {
   it('boots a vmlinux-style ELF (entry = VA 0xC0000000 → PA 0) at the reset vector with the DTB after the image', () => {
     // One PT_LOAD: VirtAddr 0xC0000000, PhysAddr 0, FileSiz 0x200, MemSiz 0x71E6B0 (a made-up image shaped like a
     // vmlinux, so nothing here follows the guest build; boot-trace.test.ts checks the real one against QEMU).
-    const image = new Uint8Array(0x1000);
-    const dv = new DataView(image.buffer);
-    image.set([0x7f, 0x45, 0x4c, 0x46, 1, 2, 1]);
-    dv.setUint16(16, 2); // ET_EXEC
-    dv.setUint16(18, 92); // EM_OPENRISC
-    dv.setUint32(20, 1);
-    dv.setUint32(24, 0xc0000000); // e_entry
-    dv.setUint32(28, 52); // e_phoff
-    dv.setUint16(40, 52);
-    dv.setUint16(42, 32);
-    dv.setUint16(44, 1);
-    const ph = 52;
-    dv.setUint32(ph, 1); // PT_LOAD
-    dv.setUint32(ph + 4, 0x800);
-    dv.setUint32(ph + 8, 0xc0000000);
-    dv.setUint32(ph + 12, 0);
-    dv.setUint32(ph + 16, 0x200);
-    dv.setUint32(ph + 20, 0x71e6b0);
-    dv.setUint32(ph + 24, 7);
-    dv.setUint32(0x800 + 0x100, 0x15000000); // l.nop at the reset vector
+    const image = or1kElf({
+      size: 0x1000, entry: 0xc0000000, offset: 0x800, vaddr: 0xc0000000, paddr: 0, filesz: 0x200, memsz: 0x71e6b0,
+      words: [[0x800 + 0x100, 0x15000000]], // l.nop at the reset vector
+    });
     const m = createMachine({ kernel: image, cmdline: 'root=/dev/vda console=ttyS0 rw' });
     expect(m.entry).toBe(0x100);
     expect(m.cpu.pc).toBe(0x100);

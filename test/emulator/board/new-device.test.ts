@@ -13,7 +13,7 @@ import { realizedInstance } from '../../../emulator/qom/qdev.ts';
 import type { TypeInfo } from '../../../emulator/qom/registry.ts';
 import { dtcDecompile } from '../fdt/dtc.ts';
 import { TYPE_TOY_TIMER, type ToyTimer } from './fixtures/toy-timer.ts';
-import { spinElf } from '../../helpers/spin-elf.ts';
+import { spinElf } from '../../helpers/or1k-elf.ts';
 
 const TYPE_VIRT_PLUS: TypeInfo = {
   name: 'virt-plus',

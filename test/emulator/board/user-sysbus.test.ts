@@ -16,7 +16,7 @@ import { createMachine, deviceHelp } from '../../../emulator/machine.ts';
 import { QomError } from '../../../emulator/qom/errors.ts';
 import { RecordingBackend } from '../net/fake-backend.ts';
 import { dtcDecompile } from '../fdt/dtc.ts';
-import { spinElf } from '../../helpers/spin-elf.ts';
+import { spinElf } from '../../helpers/or1k-elf.ts';
 
 describe('user-added sys-bus devices on virt', () => {
   it('ethoc sits at 0x92000000 (0x800), IRQ 20, with QEMU\'s node (root, big-endian, alias enet0)', () => {

@@ -14,7 +14,7 @@ import { ElfError, loadKernelElf } from '../../../emulator/elf.ts';
 import { Ram } from '../../../emulator/memory/ram.ts';
 import { guestVar } from '../../../src/guest/vars.ts';
 import { createMachine } from '../../../emulator/machine.ts';
-import { tinyElf } from '../memory/tiny-elf.ts';
+import { tinyElf } from '../../helpers/or1k-elf.ts';
 
 const ramHash = (ram: Ram, length: number): string => createHash('sha256').update(ram.readBytes(0, length)).digest('hex');
 

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Ram } from '../../../emulator/memory/ram.ts';
 import { loadKernelElf } from '../../../emulator/elf.ts';
-import { tinyElf } from './tiny-elf.ts';
+import { tinyElf } from '../../helpers/or1k-elf.ts';
 
 describe('Ram.writeBytes', () => {
   it('copies from any source offset to any guest address, in guest byte order', () => {

@@ -5,7 +5,7 @@
  */
 import { MemoryBlockBackend } from '../../../emulator/devices/block-backend.ts';
 import { createMachine, type Machine } from '../../../emulator/machine.ts';
-import { spinElf } from '../../helpers/spin-elf.ts';
+import { spinElf } from '../../helpers/or1k-elf.ts';
 
 export { spinElf };
 
