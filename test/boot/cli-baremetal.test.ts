@@ -5,31 +5,19 @@
  * (out/KERNEL.boot.log for a boot without a disk).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const dir = mkdtempSync(join(tmpdir(), 'boot-bare-'));
 const hasGcc = spawnSync('or1k-elf-gcc', ['--version']).status === 0;
 const elf = (mode: number) => join(dir, `mode${mode}.elf`);
 
-async function boot(args: string[]) {
-  const out: Buffer[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (d: Buffer) => out.push(d));
-  stderr.on('data', (d) => err.push(String(d)));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir };
-  const code = await main(['boot', ...args], io);
-  return { code, stdout: Buffer.concat(out).toString('latin1'), stderr: err.join('') };
-}
+const boot = (args: string[]) => runCli(['boot', ...args], dir, {}, { encoding: 'latin1' });
 
 describe.skipIf(!hasGcc)('mkrootfs boot --kernel (bare-metal programs)', () => {
   beforeAll(() => {

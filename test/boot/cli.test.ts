@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
+import { captureIo } from '../helpers/cli.ts';
 
 function fakeIo(cwd: string) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (d) => out.push(String(d)));
-  stderr.on('data', (d) => err.push(String(d)));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd };
-  return { io, out: () => out.join(''), err: () => err.join('') };
+  const c = captureIo(cwd);
+  return { io: c.io, out: () => c.stdout(), err: () => c.stderr() };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'boot-cli-'));

@@ -8,32 +8,20 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
 import { loadRecipe, recipeTree } from '../../src/pipeline.ts';
 import { importDir } from '../../src/tree/import-dir.ts';
 import { newTree, type Tree } from '../../src/tree/tree.ts';
 import { tempDir } from '../ext2/fixtures.ts';
 import { bsdtarMtree, expectExtractedMatchesTree, expectMtreeMatchesTree, gnuCpioExtract, gnuCpioNames, isRoot } from '../cpio/cpio-oracle.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 
 const dir = tempDir('mkrootfs-cli-cpio-');
 const EPOCH = '1700000000';
 
-async function cli(args: string[], env: Record<string, string> = { SOURCE_DATE_EPOCH: EPOCH }, cwd = dir): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env, cwd };
-  const code = await main(args, io);
-  return { code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-}
+const cli = (args: string[], env: Record<string, string> = { SOURCE_DATE_EPOCH: EPOCH }, cwd = dir): Promise<CliRun> => runCli(args, cwd, env);
 
 const sha = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 

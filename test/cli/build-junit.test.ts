@@ -1,23 +1,13 @@
 /** `build --junit`: the help, and reports of a passing and a failing --from-dir build (in process, no guest). */
 import { describe, expect, it } from 'vitest';
-import { PassThrough } from 'node:stream';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
 import { validateJunitFile, xpath } from '../helpers/junit-oracle.ts';
+import { runCli } from '../helpers/cli.ts';
 
-function run(argv: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (d) => out.push(String(d)));
-  stderr.on('data', (d) => err.push(String(d)));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env, cwd };
-  return main(argv, io).then((code) => ({ code, out: out.join(''), err: err.join('') }));
-}
+const run = (argv: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> =>
+  runCli(argv, cwd, env).then((r) => ({ code: r.code, out: r.stdout, err: r.stderr }));
 
 describe('mkrootfs build --junit', () => {
   const dir = mkdtempSync(join(tmpdir(), 'build-junit-'));

@@ -9,29 +9,17 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/io.ts';
 import { debugfsCat, debugfsLs, debugfsStat, e2fsckClean } from '../helpers/oracles.ts';
 import { tempDir } from '../ext2/fixtures.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 
 const dir = tempDir('mkrootfs-layers-');
 const BIN = resolve('bin/mkrootfs.js');
 const EPOCH = { SOURCE_DATE_EPOCH: '1700000000' };
 
-async function cli(args: string[], opts: { env?: Record<string, string>; tty?: boolean } = {}): Promise<{ code: number; stdout: string; stderr: string; raw: Buffer }> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const stdout = Object.assign(new PassThrough(), opts.tty ? { isTTY: true } : {});
-  const stderr = new PassThrough();
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env: { ...EPOCH, ...opts.env }, cwd: dir };
-  const code = await main(args, io);
-  const raw = Buffer.concat(out);
-  return { code, stdout: raw.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), raw };
-}
+const cli = (args: string[], opts: { env?: Record<string, string>; tty?: boolean } = {}): Promise<CliRun> =>
+  runCli(args, dir, { ...EPOCH, ...opts.env }, { ttyStdout: opts.tty });
 
 /** Writes `files` (path → content; a path ending in "/" is a directory) under dir/name. */
 function tree(name: string, files: Record<string, string>): string {

@@ -6,26 +6,15 @@ import {
 import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
 import { progressReporter } from '../../src/cli/commands/build.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { e2fsckClean, debugfsStat, debugfsCat } from '../helpers/oracles.ts';
 import { tempDir } from '../ext2/fixtures.ts';
+import { runCli, type CliRun } from '../helpers/cli.ts';
 
 const dir = tempDir('mkrootfs-cli-');
 
-async function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string; raw: Buffer }> {
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const io: CliIo = { stdout, stderr, stdin: new PassThrough(), env, cwd: dir };
-  const code = await main(args, io);
-  const raw = Buffer.concat(out);
-  return { code, stdout: raw.toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), raw };
-}
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, dir, env);
 
 function hostTree(name: string): string {
   const root = join(dir, name);
