@@ -194,7 +194,14 @@ export class Cpu {
    */
   nopHalt = false;
   /** The configuration registers it reports (QEMU `-cpu` model). */
-  model: CpuModel = CPU_ANY;
+  private cpuModel: CpuModel = CPU_ANY;
+  get model(): CpuModel {
+    return this.cpuModel;
+  }
+  set model(m: CpuModel) {
+    this.cpuModel = m;
+    this.words[CPU_WORDS.MMUCFGR] = m.MMUCFGR; // for the WebAssembly interpreter's l.mfspr
+  }
   /**
    * Run translated code (emulator/cpu/jit/) for hot pages; false = interpret
    * everything (same results, instruction for instruction; for A/B tests and
@@ -239,6 +246,7 @@ export class Cpu {
     this.jitState = this.ram.arena(STATE.WORDS);
     this.shadow = this.ram.arena(16 * 32);
     this.words = this.ram.arena(CPU_WORDS.COUNT);
+    this.model = CPU_ANY;
     this.mmu = new Mmu(this.ram.size, this.ram.watch, (words) => this.ram.arena(words));
     this.curRead = this.curWrite = this.curExec = this.mmu.identity;
     const layout = {
@@ -562,6 +570,19 @@ export class Cpu {
     this.ds = 0;
   }
 
+  /**
+   * l.rfe's effect (supervisor mode checked by the caller): SR <- ESR, the
+   * l.lwa reservation dropped, pc <- EPCR; asks to leave the run loop
+   * (exitLoop) if that unmasked a pending interrupt.
+   */
+  private returnFromException(): void {
+    this.setSrValue(this.esr);
+    this.words[CPU_WORDS.RES_VALID] = 0;
+    this.pcr = this.epcr | 0;
+    this.ds = 0;
+    if (this.exitLoop || this.interruptDeliverable()) this.exitLoop = true;
+  }
+
   /** A synchronous exception of the instruction at this.pcr (this.ds says delay slot). */
   private syncException(vector: number, eear: number, setEear: boolean): void {
     this.exception(vector, this.pcr - (this.ds ? 4 : 0), eear, setEear);
@@ -663,13 +684,7 @@ export class Cpu {
    */
   private jitLeave(retired: number, after: number): number {
     const st = this.jitState;
-    if (this.fault !== 0) {
-      st[STATE.FLT] = 1;
-      st[STATE.STOP] = 1;
-      st[STATE.RETIRED] = retired;
-      this.jitResume();
-      return 1;
-    }
+    if (this.fault !== 0) return this.jitOut(retired);
     if (!this.exitLoop) return 0;
     st[STATE.RESUME] = 0;
     st[STATE.DS] = 0;
@@ -678,6 +693,21 @@ export class Cpu {
     st[STATE.RETIRED] = retired + 1;
     st[STATE.NPC] = after;
     st[STATE.FLAGS] = this.packedFlags();
+    return 1;
+  }
+
+  /**
+   * A slow path's way out with the state in the fields (an exception was
+   * taken, a jump, a stop reason or a reason to leave the run loop): FLT,
+   * STOP and the count (`retired`, of the running WebAssembly function) in
+   * the state words, and whether it may resume in place. Returns 1.
+   */
+  private jitOut(retired: number): number {
+    const st = this.jitState;
+    st[STATE.FLT] = 1;
+    st[STATE.STOP] = 1;
+    st[STATE.RETIRED] = retired;
+    this.jitResume();
     return 1;
   }
 
@@ -714,11 +744,7 @@ export class Cpu {
     this.jitSync(pcds, retired, f, cy, ov);
     const e = this.fetchSlow(pcds & ~1);
     if (e >= 0) return e;
-    const st = this.jitState;
-    st[STATE.FLT] = 1;
-    st[STATE.STOP] = 1;
-    st[STATE.RETIRED] = retired;
-    this.jitResume();
+    this.jitOut(retired);
     return -1;
   }
 
@@ -743,17 +769,18 @@ export class Cpu {
   }
 
   /**
-   * For translated code: the interpreter executes the one instruction at pc
-   * (not in a delay slot). Returns 0 if it retired normally (the flags are
+   * For WebAssembly code (the interpreter's `sys`, and translated code's
+   * through interp.ts's `s`): the one instruction at pc, not in a delay
+   * slot, that WebAssembly does not do itself. Returns 0 if it retired normally (the flags are
    * then in the FLAGS state word), else 1 with the state in the fields
    * (FLT set: an exception, a jump such as l.rfe, a stop reason, or a
    * reason to leave the run loop).
    */
   private jitSys(pc: number, retired: number, f: number, cy: number, ov: number): number {
     this.jitSync(pc, retired, f, cy, ov);
-    // l.mfspr / l.mtspr in supervisor mode (the kernel's TLB-miss handlers,
-    // once translated, make ~1.4 M of them per boot): done here, as exec(1, 1)
-    // would do them, without the interpreter's entry and exit.
+    // l.mfspr / l.mtspr in supervisor mode (TLB and SR writes, other SPRs)
+    // and l.rfe: done here, as exec(1, 1) would do them, without its entry
+    // and exit.
     const e = this.curExec[pc >>> PAGE_BITS]!;
     if ((e & 1) !== 0 && (this.srBits & SR.SM) !== 0) {
       const insn = this.ram.words[((e ^ 1) | (pc & PAGE_MASK)) >>> 2]!;
@@ -778,49 +805,30 @@ export class Cpu {
           }
         }
         this.instret++;
-        const st = this.jitState;
         if (srWrite || this.exitLoop || this.stopReason !== NONE) {
           if (this.pcr === pc) this.pcr = (pc + 4) | 0; // else an NPC write: a jump
           this.ds = 0;
-          st[STATE.FLT] = 1;
-          st[STATE.STOP] = 1;
-          st[STATE.RETIRED] = retired + 1;
-          this.jitResume();
-          return 1;
+          return this.jitOut(retired + 1);
         }
         this.pcr = (pc + 4) | 0;
-        st[STATE.FLAGS] = this.packedFlags();
+        this.jitState[STATE.FLAGS] = this.packedFlags();
         return 0;
       }
       if (op === 0x09) {
-        // l.rfe (every exception handler's last instruction), as exec() does it.
-        this.setSrValue(this.esr);
-        this.words[CPU_WORDS.RES_VALID] = 0;
-        this.pcr = this.epcr | 0;
-        this.ds = 0;
+        // l.rfe (every exception handler's last instruction).
+        this.returnFromException();
         this.instret++;
-        if (this.exitLoop || this.interruptDeliverable()) this.exitLoop = true;
-        const st = this.jitState;
-        st[STATE.FLT] = 1;
-        st[STATE.STOP] = 1;
-        st[STATE.RETIRED] = retired + 1;
-        this.jitResume();
-        return 1;
+        return this.jitOut(retired + 1);
       }
     }
     const before = this.instret;
     this.exec(1, 1);
     const n = this.instret - before;
-    const st = this.jitState;
     if (n === 1 && this.pcr === ((pc + 4) | 0) && !this.exitLoop && this.stopReason === NONE) {
-      st[STATE.FLAGS] = this.packedFlags();
+      this.jitState[STATE.FLAGS] = this.packedFlags();
       return 0;
     }
-    st[STATE.FLT] = 1;
-    st[STATE.STOP] = 1;
-    st[STATE.RETIRED] = retired + n;
-    this.jitResume();
-    return 1;
+    return this.jitOut(retired + n);
   }
 
   // ---------------------------------------------------------------- SPRs
@@ -1240,7 +1248,6 @@ export class Cpu {
     const code = this.code;
     const interp = this.wasmInterp ? code.interp : null;
     const st = this.jitState;
-    this.words[CPU_WORDS.MMUCFGR] = this.model.MMUCFGR;
     while (count < limit) {
       const pc = this.pcr;
       if (this.ds === 0 && (this.srBits & SR.OVE) === 0) {
@@ -1427,16 +1434,12 @@ export class Cpu {
         case 0x09: // l.rfe
           this.pcr = pc; this.ds = ds; this.flag = flag; this.instret = base + count - 1;
           if ((this.srBits & SR.SM) === 0) { this.illegal(); fault = 1; break; }
-          this.setSrValue(this.esr);
-          this.words[CPU_WORDS.RES_VALID] = 0;
-          pc = this.epcr | 0;
+          this.returnFromException();
+          pc = this.pcr;
           ds = 0;
           flag = this.flag;
           rt = this.curRead; wt = this.curWrite; xt = this.curExec; fetchVpn = -1;
-          if (this.exitLoop || this.interruptDeliverable()) {
-            this.exitLoop = true;
-            break loop;
-          }
+          if (this.exitLoop) break loop;
           if (block !== 0) break loop;
           continue loop; // retired; pc already set
 

@@ -149,6 +149,13 @@ class InterpEmitter {
   branchTarget(): void {
     this.c.get(PC).get(INSN).i32(6).op(Op.i32_shl).i32(4).op(Op.i32_shr_s).op(Op.i32_add);
   }
+  /** F, CY, OV <- the packed flags (F | CY << 1 | OV << 2) that `packed` pushes. */
+  unpackFlags(packed: () => void): void {
+    packed();
+    this.c.tee(T).i32(1).op(Op.i32_and).set(F);
+    this.c.get(T).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
+    this.c.get(T).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
+  }
   pushFlags(): void {
     this.c.get(F).get(CY).i32(1).op(Op.i32_shl).op(Op.i32_or).get(OV).i32(2).op(Op.i32_shl).op(Op.i32_or);
   }
@@ -485,26 +492,29 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
   const e = new InterpEmitter(layout);
   const c = e.c;
   const st = (w: number): number => layout.state + 4 * w;
+  const stateFlags = (): void => void c.i32(0).mem(Op.i32_load, st(STATE.FLAGS));
   // Prologue: flags into locals, no fetch page yet, no delay slot.
-  c.get(FLAGS).i32(1).op(Op.i32_and).set(F);
-  c.get(FLAGS).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
-  c.get(FLAGS).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
+  e.unpackFlags(() => void c.get(FLAGS));
   c.i32(-1).set(FV);
   c.i32(0).i32(0).mem(Op.i32_store, st(STATE.CHAIN));
   c.i32(0).get(SRB).mem(Op.i32_store, st(STATE.SR)); // for `s`, when translated code runs from here
 
-  /** After a slow path's way out with RESUME set: go on at NPC with the new SR and tables. */
-  const resume = (): void => {
-    c.i32(0).i32(0).mem(Op.i32_store, st(STATE.RESUME));
+  /**
+   * Go on at the state words' NPC and FLAGS (after translated code ran);
+   * with `resume` (a slow path's way out with RESUME set) also with the
+   * new SR and tables.
+   */
+  const reenter = (resume: boolean): void => {
+    if (resume) {
+      c.i32(0).i32(0).mem(Op.i32_store, st(STATE.RESUME));
+      c.i32(0).mem(Op.i32_load, st(STATE.SR)).set(SRB);
+      c.i32(0).mem(Op.i32_load, st(STATE.RTB)).set(RTB);
+      c.i32(0).mem(Op.i32_load, st(STATE.WTB)).set(WTB);
+      c.i32(0).mem(Op.i32_load, st(STATE.XTB)).set(XTB);
+    }
     c.i32(0).i32(0).mem(Op.i32_store, st(STATE.CHAIN));
     c.i32(0).mem(Op.i32_load, st(STATE.NPC)).set(PC);
-    c.i32(0).mem(Op.i32_load, st(STATE.FLAGS)).tee(E).i32(1).op(Op.i32_and).set(F);
-    c.get(E).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
-    c.get(E).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
-    c.i32(0).mem(Op.i32_load, st(STATE.SR)).set(SRB);
-    c.i32(0).mem(Op.i32_load, st(STATE.RTB)).set(RTB);
-    c.i32(0).mem(Op.i32_load, st(STATE.WTB)).set(WTB);
-    c.i32(0).mem(Op.i32_load, st(STATE.XTB)).set(XTB);
+    e.unpackFlags(stateFlags);
     c.i32(0).set(DS).i32(0).set(NDS).i32(-1).set(FV);
     c.br('top');
   };
@@ -613,9 +623,7 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
   c.end(); // sys: the JavaScript interpreter runs it (never in a delay slot)
   c.get(DS).brIf('exit');
   c.get(PC).get(N).get(F).get(CY).get(OV).get(INSN).call(SYS_CALL).brIf('slow');
-  c.i32(0).mem(Op.i32_load, st(STATE.FLAGS)).tee(T).i32(1).op(Op.i32_and).set(F);
-  c.get(T).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
-  c.get(T).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
+  e.unpackFlags(stateFlags);
   c.end(); // done: retired
   c.i32(0).i32(0).mem(Op.i32_store, layout.gpr);
   c.get(N).i32(1).op(Op.i32_add).set(N);
@@ -641,18 +649,12 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
       c.get(RTB).get(WTB).get(XTB).get(N).call(CHAIN_CALL).tee(T).get(N).op(Op.i32_add).set(N);
       c.i32(0).mem(Op.i32_load, st(STATE.STOP)).if_();
       c.i32(0).mem(Op.i32_load, st(STATE.RESUME)).if_();
-      resume();
+      reenter(true);
       c.end();
       c.i32(0).i32(0).mem(Op.i32_store, st(STATE.DS));
       c.get(N).op(Op.return);
       c.end();
-      c.i32(0).i32(0).mem(Op.i32_store, st(STATE.CHAIN));
-      c.i32(0).mem(Op.i32_load, st(STATE.NPC)).set(PC);
-      c.i32(0).mem(Op.i32_load, st(STATE.FLAGS)).tee(E).i32(1).op(Op.i32_and).set(F);
-      c.get(E).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
-      c.get(E).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
-      c.i32(0).set(DS).i32(0).set(NDS).i32(-1).set(FV);
-      c.br('top');
+      reenter(false);
     }
     c.end();
     c.get(VA).i32(2).op(Op.i32_shr_u).i32(layout.heatMask).op(Op.i32_and).i32(1).op(Op.i32_shl).tee(VA);
@@ -671,7 +673,7 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
   c.end(); // slow: a slow path's way out (our count is its RETIRED)
   c.i32(0).mem(Op.i32_load, st(STATE.RETIRED)).set(N);
   c.i32(0).mem(Op.i32_load, st(STATE.RESUME)).if_();
-  resume();
+  reenter(true);
   c.end();
   c.br('bail');
   c.end(); // loop top
