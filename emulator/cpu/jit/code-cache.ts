@@ -4,8 +4,8 @@
  *
  * - Keyed by physical page (8 KiB): one page function per page
  *   (translate.ts), valid for any virtual mapping of the page.
- * - Heat: the interpreters (exec() and jit/interp.ts) count visits of block starts (branch targets)
- *   in `heat`, a 64 Ki-entry table indexed by a hash of the physical address
+ * - Heat: the interpreters (exec() and jit/interp.ts) count visits of block
+ *   starts (branch targets) in `heat`, a 64 Ki-entry table indexed by a hash of the physical address
  *   (collisions only make a start look warmer), and leaves its loop when it
  *   reaches a translated block start (`blockBits`, one bit per RAM word) or
  *   one that just got hot; the dispatcher then calls `lookup`. A start seen
@@ -39,10 +39,13 @@ import { translatePage, type Layout } from './translate.ts';
 
 /** A page function (translate.ts): `(pb, off, lim, flags, rtb, wtb) => retired`. */
 export type PageFn = (pb: number, off: number, lim: number, flags: number, rtb: number, wtb: number) => number;
-/** The chain (chain.ts): `(pc, lim, flags, rtb, wtb, xtb) => retired`. */
+/** The chain (chain.ts): `(pc, lim, flags, rtb, wtb, xtb, base) => retired`. */
 export type ChainFn = (pc: number, lim: number, flags: number, rtb: number, wtb: number, xtb: number, base: number) => number;
 
-/** The CPU's slow paths, imported by every page module. */
+/**
+ * The CPU's slow paths (cpu.ts jit*), imported by the interpreter (all of
+ * them) and by page modules (ld and st; their sys is the interpreter's `s`).
+ */
 export interface SlowPaths {
   fx(pcds: number, retired: number, f: number, cy: number, ov: number): number;
   ld(va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number;
