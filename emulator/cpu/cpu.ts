@@ -151,16 +151,9 @@ export class Cpu {
   carry = 0;
   overflow = 0;
 
-  epcr = 0;
-  esr = 0;
-  evbar = 0;
   fpcsr = 0;
   macLo = 0;
   macHi = 0;
-  pmr = 0;
-  picmr = 0;
-  picsr = 0;
-  ttmr = 0;
   private ttcrBase = 0;
   private ttcrTick = 0;
   private ttCounting = false;
@@ -181,10 +174,6 @@ export class Cpu {
   private readonly words: Int32Array;
 
   instret = 0;
-  exceptionCount = 0;
-  lastVector = 0;
-  /** EEAR-style address of the last exception (fetch or data VA). */
-  lastFaultAddress = 0;
 
   linuxUserMode = false;
   nopHooks = true;
@@ -252,6 +241,11 @@ export class Cpu {
     const layout = {
       gpr: this.gpr.byteOffset, state: this.jitState.byteOffset, memPages: this.ram.buffer.byteLength / 65536,
       shadow: this.shadow.byteOffset, cpuWords: this.words.byteOffset,
+      mmu: {
+        dtlbMr: this.mmu.dtlbMr.byteOffset, dtlbTr: this.mmu.dtlbTr.byteOffset, itlbMr: this.mmu.itlbMr.byteOffset, itlbTr: this.mmu.itlbTr.byteOffset,
+        identity: this.mmu.identity.byteOffset, identityWrite: this.mmu.identityWrite.byteOffset,
+        tables: this.mmu.tables.map((t) => t.byteOffset), watch: this.ram.watch.byteOffset, ramSize: this.ram.size,
+      },
     };
     const slow = {
       ld: (va: number, kind: number, pcds: number, retired: number, f: number, cy: number, ov: number, after: number): number =>
@@ -269,13 +263,33 @@ export class Cpu {
     this.reset();
   }
 
-  /** Exception effective address register (in the arena, see `words`). */
-  get eear(): number {
-    return this.words[CPU_WORDS.EEAR]! >>> 0;
-  }
-  set eear(value: number) {
-    this.words[CPU_WORDS.EEAR] = value;
-  }
+  // The SPRs that the WebAssembly interpreter's exception entry and l.rfe
+  // read or write live in the arena (`words`); uint32 here.
+  get eear(): number { return this.words[CPU_WORDS.EEAR]! >>> 0; }
+  set eear(value: number) { this.words[CPU_WORDS.EEAR] = value; }
+  get epcr(): number { return this.words[CPU_WORDS.EPCR]! >>> 0; }
+  set epcr(value: number) { this.words[CPU_WORDS.EPCR] = value; }
+  get esr(): number { return this.words[CPU_WORDS.ESR]! >>> 0; }
+  set esr(value: number) { this.words[CPU_WORDS.ESR] = value; }
+  get evbar(): number { return this.words[CPU_WORDS.EVBAR]! >>> 0; }
+  set evbar(value: number) { this.words[CPU_WORDS.EVBAR] = value; }
+  get pmr(): number { return this.words[CPU_WORDS.PMR]! >>> 0; }
+  set pmr(value: number) { this.words[CPU_WORDS.PMR] = value; }
+  get picmr(): number { return this.words[CPU_WORDS.PICMR]! >>> 0; }
+  set picmr(value: number) { this.words[CPU_WORDS.PICMR] = value; }
+  get picsr(): number { return this.words[CPU_WORDS.PICSR]! >>> 0; }
+  set picsr(value: number) { this.words[CPU_WORDS.PICSR] = value; }
+  get ttmr(): number { return this.words[CPU_WORDS.TTMR]! >>> 0; }
+  set ttmr(value: number) { this.words[CPU_WORDS.TTMR] = value; }
+  /** Exceptions and interrupts taken since the CPU was made (tracers). */
+  get exceptionCount(): number { return this.words[CPU_WORDS.EXC_COUNT]! >>> 0; }
+  set exceptionCount(value: number) { this.words[CPU_WORDS.EXC_COUNT] = value; }
+  /** Vector of the last exception. */
+  get lastVector(): number { return this.words[CPU_WORDS.LAST_VECTOR]! >>> 0; }
+  set lastVector(value: number) { this.words[CPU_WORDS.LAST_VECTOR] = value; }
+  /** EEAR-style address of the last exception (fetch or data VA). */
+  get lastFaultAddress(): number { return this.words[CPU_WORDS.LAST_EEAR]! >>> 0; }
+  set lastFaultAddress(value: number) { this.words[CPU_WORDS.LAST_EEAR] = value; }
 
   /** CPU reset (RAM untouched): PC, SR 0x8001, TLBs invalid, timer and PIC cleared. */
   reset(pc = 0x100): void {
@@ -357,10 +371,15 @@ export class Cpu {
   }
 
   private setSrValue(value: number): void {
-    this.srBits = ((value & SR_KEEP) | SR.FO) >>> 0;
     this.flag = (value >>> 9) & 1;
     this.carry = (value >>> 10) & 1;
     this.overflow = (value >>> 11) & 1;
+    this.setSrBits(((value & SR_KEEP) | SR.FO) >>> 0);
+  }
+
+  /** SR without F/CY/OV (the WebAssembly interpreter's SR state word), and the host tables it selects. */
+  private setSrBits(value: number): void {
+    this.srBits = value >>> 0;
     // One table() call site per kind (not a getter per privilege) so that the
     // first user-mode SR, late in a boot, brings no new code path into exec().
     const user = (value & SR.SM) !== 0 ? 0 : 1;
@@ -669,6 +688,9 @@ export class Cpu {
    * show them.
    */
   private jitSync(pcds: number, retired: number, f: number, cy: number, ov: number): void {
+    // The WebAssembly interpreter's exception entry and l.rfe change SR in place.
+    const sr = this.jitState[STATE.SR]! >>> 0;
+    if (sr !== this.srBits) this.setSrBits(sr);
     this.pcr = pcds & ~1;
     this.ds = pcds & 1;
     this.instret = this.jitBase + this.jitState[STATE.CHAIN]! + retired;
@@ -1189,9 +1211,12 @@ export class Cpu {
         if (!this.wakeable()) return StopReason.DOZE;
         this.dozing = false;
       }
-      this.checkInterrupts();
+      const taken = this.checkInterrupts();
       if (retired >= budget) return StopReason.BUDGET;
       let limit = budget - retired;
+      // An interrupt that waits for a delay slot is taken right after it
+      // (as in QEMU), not whenever the loop is next left.
+      if (!taken && this.ds !== 0 && !this.linuxUserMode && this.interruptDeliverable()) limit = 1;
       // Instructions until the timer event (ticks, scaled when free-running).
       const toEvent = this.tickRate === 1 ? this.timerEvent - now : (this.timerEvent - this.skippedTicks) / this.tickRate - this.instret;
       if (toEvent < limit) limit = toEvent;
@@ -1300,14 +1325,22 @@ export class Cpu {
   private wasmReturned(base: number, n: number): boolean {
     this.instret = base + n;
     const st = this.jitState;
-    if (st[STATE.FLT] !== 0) {
+    if (st[STATE.FLT] === 1) {
       this.fault = 0;
       this.ds = 0;
+    } else if (st[STATE.FLT] === 2) {
+      // Translated code's l.rfe or SR write, done in WebAssembly (interp.ts `s`): the state is in the words.
+      this.pcr = st[STATE.NPC]!;
+      this.ds = 0;
+      this.setPackedFlags(st[STATE.FLAGS]!);
+      this.setSrBits(st[STATE.SR]! >>> 0);
     } else {
       this.pcr = st[STATE.NPC]!;
       this.ds = st[STATE.DS]!;
       this.dsTarget = st[STATE.TARGET]!;
       this.setPackedFlags(st[STATE.FLAGS]!);
+      const sr = st[STATE.SR]! >>> 0;
+      if (sr !== this.srBits) this.setSrBits(sr);
     }
     return this.stopReason !== NONE || this.exitLoop;
   }

@@ -40,10 +40,10 @@ export const TABLE = { SUP_READ: 0, SUP_WRITE: 1, USER_READ: 2, USER_WRITE: 3, S
 export type AccessKind = (typeof Access)[keyof typeof Access];
 
 export class Mmu {
-  readonly dtlbMr = new Int32Array(TLB_SETS);
-  readonly dtlbTr = new Int32Array(TLB_SETS);
-  readonly itlbMr = new Int32Array(TLB_SETS);
-  readonly itlbTr = new Int32Array(TLB_SETS);
+  readonly dtlbMr: Int32Array;
+  readonly dtlbTr: Int32Array;
+  readonly itlbMr: Int32Array;
+  readonly itlbTr: Int32Array;
 
   /** Identity map of RAM pages (MMU off). */
   readonly identity: Int32Array;
@@ -51,37 +51,39 @@ export class Mmu {
   readonly identityWrite: Int32Array;
   private readonly ramSize: number;
   private readonly watch: Uint8Array;
-  /** The six MMU-on tables, allocated on first use (a machine that never enables its MMU never touches them). */
-  private tables: Int32Array[] | undefined;
+  /** The six MMU-on tables (TABLE order), side by side in memory. */
+  readonly tables: Int32Array[];
 
-  private all(): Int32Array[] {
-    if (!this.tables) this.tables = Array.from({ length: 6 }, () => this.alloc(PAGES));
-    return this.tables;
-  }
   /** The MMU-on table `i` (a TABLE value). */
-  table(i: number): Int32Array { return this.all()[i]!; }
-  get supRead(): Int32Array { return this.all()[0]!; }
-  get supWrite(): Int32Array { return this.all()[1]!; }
-  get userRead(): Int32Array { return this.all()[2]!; }
-  get userWrite(): Int32Array { return this.all()[3]!; }
-  get supExec(): Int32Array { return this.all()[4]!; }
-  get userExec(): Int32Array { return this.all()[5]!; }
+  table(i: number): Int32Array { return this.tables[i]!; }
+  get supRead(): Int32Array { return this.tables[0]!; }
+  get supWrite(): Int32Array { return this.tables[1]!; }
+  get userRead(): Int32Array { return this.tables[2]!; }
+  get userWrite(): Int32Array { return this.tables[3]!; }
+  get supExec(): Int32Array { return this.tables[4]!; }
+  get userExec(): Int32Array { return this.tables[5]!; }
 
   /**
-   * `alloc` provides the tables' memory (the CPU passes Ram.arena, so that
-   * translated code reads them in place); plain arrays by default.
+   * `alloc` provides the TLBs' and tables' memory (the CPU passes Ram.arena,
+   * so that WebAssembly reads and writes them in place; an untouched table
+   * costs no memory there); plain arrays by default.
    */
   constructor(
     ramSize: number,
     watch: Uint8Array = new Uint8Array(ramSize >>> PAGE_BITS),
-    private readonly alloc: (words: number) => Int32Array = (words) => new Int32Array(words),
+    alloc: (words: number) => Int32Array = (words) => new Int32Array(words),
   ) {
     this.ramSize = ramSize;
     this.watch = watch;
+    this.dtlbMr = alloc(TLB_SETS);
+    this.dtlbTr = alloc(TLB_SETS);
+    this.itlbMr = alloc(TLB_SETS);
+    this.itlbTr = alloc(TLB_SETS);
     this.identity = alloc(PAGES);
     for (let p = 0; p < ramSize >>> PAGE_BITS; p++) this.identity[p] = (p << PAGE_BITS) | 1;
     this.identityWrite = alloc(PAGES);
     this.identityWrite.set(this.ramIdentity());
+    this.tables = Array.from({ length: 6 }, () => alloc(PAGES));
   }
 
   /** The identity map's RAM pages (past RAM it is all zero, in both maps): what a reset copies, not all 2 MiB. */
@@ -93,7 +95,6 @@ export class Mmu {
   protectPage(ppn: number): void {
     this.identityWrite[ppn] = 0;
     const t = this.tables;
-    if (!t) return;
     for (let set = 0; set < TLB_SETS; set++) {
       const mr = this.dtlbMr[set]!;
       if ((mr & 1) !== 0 && this.dtlbTr[set]! >>> PAGE_BITS === ppn) {
@@ -109,11 +110,19 @@ export class Mmu {
   }
 
   reset(): void {
+    // A fast entry for page V only exists while TLB set V & 127 maps V (see
+    // writeDtlb): clearing the pages the sets map clears every table, without
+    // touching 12 MiB.
+    const t = this.tables;
+    for (let set = 0; set < TLB_SETS; set++) {
+      const d = this.dtlbMr[set]! >>> PAGE_BITS, i = this.itlbMr[set]! >>> PAGE_BITS;
+      t[0]![d] = t[1]![d] = t[2]![d] = t[3]![d] = 0;
+      t[4]![i] = t[5]![i] = 0;
+    }
     this.dtlbMr.fill(0);
     this.dtlbTr.fill(0);
     this.itlbMr.fill(0);
     this.itlbTr.fill(0);
-    if (this.tables) for (const t of this.tables) t.fill(0);
     this.identityWrite.set(this.ramIdentity());
   }
 
@@ -121,12 +130,10 @@ export class Mmu {
   writeDtlb(set: number, tr: boolean, value: number): void {
     const old = this.dtlbMr[set]! >>> PAGE_BITS;
     const t = this.tables;
-    if (t) {
-      t[0]![old] = 0;
-      t[1]![old] = 0;
-      t[2]![old] = 0;
-      t[3]![old] = 0;
-    }
+    t[0]![old] = 0;
+    t[1]![old] = 0;
+    t[2]![old] = 0;
+    t[3]![old] = 0;
     if (tr) this.dtlbTr[set] = value;
     else this.dtlbMr[set] = value;
   }
@@ -134,10 +141,8 @@ export class Mmu {
   writeItlb(set: number, tr: boolean, value: number): void {
     const old = this.itlbMr[set]! >>> PAGE_BITS;
     const t = this.tables;
-    if (t) {
-      t[4]![old] = 0;
-      t[5]![old] = 0;
-    }
+    t[4]![old] = 0;
+    t[5]![old] = 0;
     if (tr) this.itlbTr[set] = value;
     else this.itlbMr[set] = value;
   }

@@ -29,13 +29,14 @@ export const PAGE_SHIFT = 13;
  * Bytes reserved after RAM in the same buffer for the CPU's state that
  * translated code reads in place: the host translation tables (8 x 2 MiB),
  * the registers, and the code cache's tables (heat, one slot word per page
- * and one block bit per word: `arenaBytes`). See `arena`.
+ * and one block bit per word: `arenaBytes`). See `arena`. The watch bytes
+ * (one per page) come first, right after RAM.
  */
 export const ARENA_BYTES = 17 << 20;
 
-/** The arena for RAM of `size` bytes: ARENA_BYTES, the block bits (size / 32) and 256 KiB. */
+/** The arena for RAM of `size` bytes: ARENA_BYTES, the block bits (size / 32), the watch bytes (size / 8192) and 256 KiB. */
 export function arenaBytes(size: number): number {
-  return ARENA_BYTES + (size >>> 5) + (256 << 10);
+  return ARENA_BYTES + (size >>> 5) + (size >>> PAGE_SHIFT) + (256 << 10);
 }
 const WASM_PAGE = 65536;
 
@@ -51,7 +52,10 @@ export class Ram implements GuestRam {
   /** Host bytes; the guest byte at pa is bytes[pa ^ 3]. */
   readonly bytes: Uint8Array;
   readonly halves: Uint16Array;
-  /** One byte per 8 KiB page: non-zero while the page holds translated code. */
+  /**
+   * One byte per 8 KiB page: non-zero while the page holds translated code.
+   * At the start of the arena, where the WebAssembly interpreter reads it.
+   */
   readonly watch: Uint8Array;
   /** Called once per watched page a write touches (set by the CPU's code cache). */
   onWatchedWrite: ((page: number) => void) | null = null;
@@ -73,11 +77,11 @@ export class Ram implements GuestRam {
       this.memory = null;
       this.buffer = new ArrayBuffer(total);
     }
-    this.arenaNext = size;
     this.words = new Int32Array(this.buffer, 0, size >>> 2);
     this.bytes = new Uint8Array(this.buffer, 0, size);
     this.halves = new Uint16Array(this.buffer, 0, size >>> 1);
-    this.watch = new Uint8Array(size >>> PAGE_SHIFT);
+    this.watch = new Uint8Array(this.buffer, size, size >>> PAGE_SHIFT);
+    this.arenaNext = size + Math.ceil((size >>> PAGE_SHIFT) / 64) * 64;
   }
 
   /**

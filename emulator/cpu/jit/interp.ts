@@ -44,234 +44,15 @@
  * Only while SR[OVE] is clear (the dispatcher checks), so no range
  * exception can occur in inline code.
  */
-import { Code, I32, Op, buildModule, type FuncType } from './wasm.ts';
-import { CHAIN_FN } from './chain.ts';
-import { IMPORTS, STATE, type Layout } from './translate.ts';
+import { Code, I32, Op, buildModule } from './wasm.ts';
+import { exceptionEntry, mtsprTlb, returnFromException, setSr, tablesFromSr, tlbWalk } from './interp-mmu.ts';
+import { IMPORTS, STATE } from './translate.ts';
+import {
+  A, B, CHAIN_CALL, CPU_WORDS, CY, DS, E, F, FETCH_CALL, FLAGS, FP, FV, HOT, I32_LOCALS, INSN, INTERP_FN, INTERP_IMPORTS, InterpEmitter, LD, LIM,
+  N, NDS, OV, P64, PC, RTB, SRB, ST, SYS_CALL, T, TGT, VA, WTB, X, XTB, Y, type InterpLayout,
+} from './interp-emit.ts';
 
-/** Int32 indexes of the CPU words the interpreter shares with cpu.ts (`Layout.cpuWords`). */
-export const CPU_WORDS = { RES_VALID: 0, RES_ADDR: 1, RES_VALUE: 2, EEAR: 3, MMUCFGR: 4, COUNT: 5 } as const;
-
-/** What the CPU itself places in the arena for the interpreter. */
-export interface CpuLayout extends Layout {
-  /** Byte address of the shadow GPRs (16 sets x 32; set 0 unused: it is the GPRs). */
-  shadow: number;
-  /** Byte address of the CPU_WORDS. */
-  cpuWords: number;
-}
-
-export interface InterpLayout extends CpuLayout {
-  /** Byte address of the code cache's heat table (Uint16 per entry, HEAT_SIZE entries). */
-  heat: number;
-  /** Byte address of the code cache's block bits (one bit per RAM word). */
-  blockBits: number;
-  /** HEAT_SIZE - 1. */
-  heatMask: number;
-  /** The heat mark of a start that is never translated. */
-  never: number;
-}
-
-export type InterpFn = (pc: number, lim: number, flags: number, rtb: number, wtb: number, xtb: number, hot: number, sr: number) => number;
-
-export const INTERP_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32, I32, I32], results: [I32] };
-
-const LD = 0;
-const ST = 1;
-const SYS_CALL = 2;
-/**
- * The interpreter's imports: the slow paths, the chain (chain.ts) for
- * translated code, and `fx(pc | ds, retired, f, cy, ov) -> entry`: the
- * execute-table refill of cpu.ts (fetchSlow; 0: not RAM, go back to
- * JavaScript; -1: an exception was taken, state words as for a slow path).
- */
-const INTERP_IMPORTS = [...IMPORTS, { name: 'chain', type: CHAIN_FN }, { name: 'fx', type: { params: [I32, I32, I32, I32, I32], results: [I32] } }];
-const CHAIN_CALL = 3;
-const FETCH_CALL = 4;
-
-// Parameters, then locals (i32), then one i64.
-const PC = 0, LIM = 1, FLAGS = 2, RTB = 3, WTB = 4, XTB = 5, HOT = 6, SRB = 7;
-const N = 8, INSN = 9, FV = 10, FP = 11, DS = 12, TGT = 13, NDS = 14, VA = 15, E = 16, T = 17, A = 18, B = 19;
-const F = 20, CY = 21, OV = 22;
-const P64 = 23;
-const I32_LOCALS = 15;
-
-/** l.sf* / l.sf*i condition codes (bits 21..25) and their WebAssembly comparisons. */
-const SF_OPS: ReadonlyArray<[number, number]> = [
-  [0x0, Op.i32_eq], [0x1, Op.i32_ne], [0x2, Op.i32_gt_u], [0x3, Op.i32_ge_u], [0x4, Op.i32_lt_u],
-  [0x5, Op.i32_le_u], [0xa, Op.i32_gt_s], [0xb, Op.i32_ge_s], [0xc, Op.i32_lt_s], [0xd, Op.i32_le_s],
-];
-
-class InterpEmitter {
-  readonly c = new Code();
-  constructor(readonly layout: InterpLayout) {}
-
-  /** Pushes the byte offset of the register in bits shift..shift+4 of INSN (reg * 4). */
-  private regOff(shift: number): void {
-    this.c.get(INSN).i32(shift - 2).op(Op.i32_shr_u).i32(0x7c).op(Op.i32_and);
-  }
-  /** Pushes rA (bits 16..20). */
-  ra(): void {
-    this.regOff(16);
-    this.c.mem(Op.i32_load, this.layout.gpr);
-  }
-  /** Pushes rB (bits 11..15). */
-  rb(): void {
-    this.regOff(11);
-    this.c.mem(Op.i32_load, this.layout.gpr);
-  }
-  /** rD (bits 21..25) <- what `value` pushes. r0 is re-zeroed after every instruction. */
-  setD(value: () => void): void {
-    this.regOff(21);
-    value();
-    this.c.mem(Op.i32_store, this.layout.gpr);
-  }
-  setReg(n: number, value: () => void): void {
-    this.c.i32(0);
-    value();
-    this.c.mem(Op.i32_store, this.layout.gpr + 4 * n);
-  }
-  simm(): void {
-    this.c.get(INSN).op(Op.i32_extend16_s);
-  }
-  uimm(): void {
-    this.c.get(INSN).i32(0xffff).op(Op.i32_and);
-  }
-  /** The split 16-bit signed immediate of stores and l.mtspr. */
-  storeImm(): void {
-    this.c.get(INSN).i32(10).op(Op.i32_shr_u).i32(0xf800).op(Op.i32_and)
-      .get(INSN).i32(0x7ff).op(Op.i32_and).op(Op.i32_or).op(Op.i32_extend16_s);
-  }
-  /** The split 16-bit immediate of l.mtspr, unsigned. */
-  storeImm16(): void {
-    this.c.get(INSN).i32(10).op(Op.i32_shr_u).i32(0xf800).op(Op.i32_and)
-      .get(INSN).i32(0x7ff).op(Op.i32_and).op(Op.i32_or);
-  }
-  /** PC + the 26-bit branch displacement (words). */
-  branchTarget(): void {
-    this.c.get(PC).get(INSN).i32(6).op(Op.i32_shl).i32(4).op(Op.i32_shr_s).op(Op.i32_add);
-  }
-  /** F, CY, OV <- the packed flags (F | CY << 1 | OV << 2) that `packed` pushes. */
-  unpackFlags(packed: () => void): void {
-    packed();
-    this.c.tee(T).i32(1).op(Op.i32_and).set(F);
-    this.c.get(T).i32(1).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(CY);
-    this.c.get(T).i32(2).op(Op.i32_shr_u).i32(1).op(Op.i32_and).set(OV);
-  }
-  pushFlags(): void {
-    this.c.get(F).get(CY).i32(1).op(Op.i32_shl).op(Op.i32_or).get(OV).i32(2).op(Op.i32_shl).op(Op.i32_or);
-  }
-
-  /**
-   * A slow path's call after its own arguments: pc | ds, retired before,
-   * the flags and the pc after the instruction; a non-zero result leaves
-   * through `bail` (the state words are filled).
-   */
-  private slowCall(fn: number): void {
-    const c = this.c;
-    c.get(PC).get(DS).op(Op.i32_or).get(N).get(F).get(CY).get(OV);
-    c.get(TGT).get(PC).i32(4).op(Op.i32_add).get(DS).op(Op.select);
-    c.call(fn).brIf('slow');
-  }
-
-  /** VA <- rA + imm (pushed by `imm`); E <- the entry of VA's page in table `tb`. */
-  entry(imm: () => void, tb: number): void {
-    this.ra();
-    imm();
-    this.c.op(Op.i32_add).tee(VA).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl)
-      .get(tb).op(Op.i32_add).mem(Op.i32_load).set(E);
-  }
-  fastOk(size: number): void {
-    this.c.get(E).i32(1).op(Op.i32_and);
-    if (size > 1) this.c.get(VA).i32(size - 1).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and);
-  }
-  hostAddr(size: number): void {
-    this.c.get(E).i32(1).op(Op.i32_xor).get(VA).i32(0x1fff).op(Op.i32_and).op(Op.i32_or);
-    if (size === 1) this.c.i32(3).op(Op.i32_xor);
-    else if (size === 2) this.c.i32(2).op(Op.i32_xor);
-  }
-
-  load(size: number, signed: boolean): void {
-    const c = this.c;
-    this.entry(() => this.simm(), RTB);
-    this.fastOk(size);
-    c.if_();
-    this.setD(() => {
-      this.hostAddr(size);
-      c.mem(size === 4 ? Op.i32_load : size === 2 ? Op.i32_load16_u : Op.i32_load8_u);
-      if (signed && size === 1) c.op(Op.i32_extend8_s);
-      if (signed && size === 2) c.op(Op.i32_extend16_s);
-    });
-    c.else_();
-    // kind = size | 8 (sign-extend) | rD << 4
-    c.get(VA).get(INSN).i32(17).op(Op.i32_shr_u).i32(0x1f0).op(Op.i32_and).i32(size | (signed ? 8 : 0)).op(Op.i32_or);
-    this.slowCall(LD);
-    c.end();
-  }
-
-  store(size: number): void {
-    const c = this.c;
-    this.entry(() => this.storeImm(), WTB);
-    this.fastOk(size);
-    c.if_();
-    this.hostAddr(size);
-    this.rb();
-    c.mem(size === 4 ? Op.i32_store : size === 2 ? Op.i32_store16 : Op.i32_store8);
-    c.else_();
-    c.get(VA).i32(size);
-    this.rb();
-    if (size < 4) c.i32(size === 1 ? 0xff : 0xffff).op(Op.i32_and);
-    this.slowCall(ST);
-    c.end();
-  }
-
-  /** CY <- carry out of A + (what y pushes) + CY. */
-  carry64(y: () => void): void {
-    const c = this.c;
-    c.get(A).op(Op.i64_extend_i32_u);
-    y();
-    c.op(Op.i64_extend_i32_u).op(Op.i64_add).get(CY).op(Op.i64_extend_i32_u).op(Op.i64_add);
-    c.byte(Op.i64_const);
-    c.s32(32);
-    c.op(Op.i64_shr_u).op(Op.i32_wrap_i64).set(CY);
-  }
-  /** OV <- signed overflow of T = A + y. */
-  addOverflow(y: () => void): void {
-    const c = this.c;
-    c.get(A);
-    y();
-    c.op(Op.i32_xor).i32(-1).op(Op.i32_xor);
-    c.get(A).get(T).op(Op.i32_xor).op(Op.i32_and).i32(31).op(Op.i32_shr_u).set(OV);
-  }
-  /** T <- low word of A * y (64-bit, signed or not), P64 <- the product. */
-  mul64(y: () => void, signed: boolean): void {
-    const ext = signed ? Op.i64_extend_i32_s : Op.i64_extend_i32_u;
-    this.c.get(A).op(ext);
-    y();
-    this.c.op(ext).op(Op.i64_mul).set(P64).get(P64).op(Op.i32_wrap_i64).set(T);
-  }
-
-  /** F <- rA <cond> y, by the condition in bits 21..25; an undefined one goes to `sys`. */
-  setFlag(y: () => void): void {
-    const c = this.c;
-    c.block('sf');
-    const names: string[] = new Array<string>(32).fill('sfbad');
-    c.block('sfbad');
-    for (const [code] of SF_OPS) c.block(`sf${code}`);
-    c.get(INSN).i32(21).op(Op.i32_shr_u).i32(31).op(Op.i32_and);
-    for (const [code] of SF_OPS) names[code] = `sf${code}`;
-    c.brTable(names, 'sfbad');
-    for (let i = SF_OPS.length - 1; i >= 0; i--) {
-      const [code, op] = SF_OPS[i]!;
-      c.end(); // sf<code>
-      void code;
-      this.ra();
-      y();
-      c.op(op).set(F).br('sf');
-    }
-    c.end(); // sfbad
-    c.br('sys');
-    c.end(); // sf
-  }
-}
+export { CPU_WORDS, type CpuLayout, type InterpFn, type InterpLayout } from './interp-emit.ts';
 
 /** The register-register ALU (opcode 0x38): `e` emits into the `done`/`sys` frame. */
 function emitAlu(e: InterpEmitter): void {
@@ -383,6 +164,10 @@ function emitAlu(e: InterpEmitter): void {
   c.end(); // alu
 }
 
+const SPR_SR = 0x11;
+/** The exception SPRs, which live in CPU_WORDS (read and written as they are, like getSpr/setSpr). */
+const WORD_SPRS: ReadonlyArray<[number, number]> = [[0x20, CPU_WORDS.EPCR], [0x30, CPU_WORDS.EEAR], [0x40, CPU_WORDS.ESR], [0x0b, CPU_WORDS.EVBAR]];
+
 /** Pushes the address of shadow GPR VA (0..511; below 32 the live GPRs). */
 function shadowAddr(e: InterpEmitter): void {
   const { c, layout } = e;
@@ -398,7 +183,7 @@ function sprNumber(e: InterpEmitter, imm: () => void): void {
   c.op(Op.i32_or).i32(0xffff).op(Op.i32_and).set(T);
 }
 
-/** l.mfspr of SR, EEAR, D/IMMUCFGR or a shadow GPR (cpu.ts getSpr); other SPRs go to `sys`. */
+/** l.mfspr of SR, EPCR, EEAR, ESR, EVBAR, D/IMMUCFGR or a shadow GPR (cpu.ts getSpr); other SPRs go to `sys`. */
 function emitMfspr(e: InterpEmitter): void {
   const { c, layout } = e;
   c.block('mf');
@@ -409,9 +194,11 @@ function emitMfspr(e: InterpEmitter): void {
       .get(OV).i32(11).op(Op.i32_shl).op(Op.i32_or);
   });
   c.br('mf').end();
-  c.get(T).i32(0x30).op(Op.i32_eq).if_();
-  e.setD(() => c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.EEAR));
-  c.br('mf').end();
+  for (const [spr, w] of WORD_SPRS) {
+    c.get(T).i32(spr).op(Op.i32_eq).if_();
+    e.setD(() => c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * w));
+    c.br('mf').end();
+  }
   c.get(T).i32(3).op(Op.i32_eq).get(T).i32(4).op(Op.i32_eq).op(Op.i32_or).if_(); // DMMUCFGR, IMMUCFGR
   e.setD(() => c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.MMUCFGR));
   c.br('mf').end();
@@ -424,20 +211,46 @@ function emitMfspr(e: InterpEmitter): void {
 }
 
 /**
- * l.mtspr of a shadow GPR, or of an SPR group whose writes setSpr ignores
- * (3 and 4: the caches' flush registers, 6, 7, 11..31); others go to `sys`.
+ * l.mtspr of a shadow GPR, of the TLBs (interp-mmu.ts mtsprTlb), or of an
+ * SPR group whose writes setSpr ignores (3 and 4: the caches' flush
+ * registers, 6, 7, 11..31); others go to `sys`.
  */
-function emitMtspr(e: InterpEmitter): void {
+function emitMtspr(e: InterpEmitter, imeLeave?: string): void {
   const c = e.c;
-  c.block('mt').block('mtsh');
+  c.block('mt').block('mti').block('mtd').block('mtsh');
   sprNumber(e, () => e.storeImm16());
-  const groups = Array.from({ length: 32 }, (_, g) => (g === 0 ? 'mtsh' : [1, 2, 5, 8, 9, 10].includes(g) ? 'sys' : 'mt'));
+  const groups = Array.from({ length: 32 }, (_, g) => (g === 0 ? 'mtsh' : g === 1 ? 'mtd' : g === 2 ? 'mti' : [5, 8, 9, 10].includes(g) ? 'sys' : 'mt'));
   c.get(T).i32(11).op(Op.i32_shr_u).brTable(groups, 'sys');
   c.end(); // mtsh
+  if (e.onMiss !== null) {
+    // SR, in the interpreter only (translated code keeps its tables: `s` sends it to JavaScript).
+    c.get(T).i32(SPR_SR).op(Op.i32_eq).if_();
+    e.rb();
+    c.set(X);
+    setSr(e);
+    c.br('mt');
+    c.end();
+  }
+  for (const [spr, w] of WORD_SPRS) {
+    c.get(T).i32(spr).op(Op.i32_eq).if_();
+    c.i32(0);
+    e.rb();
+    c.mem(Op.i32_store, e.layout.cpuWords + 4 * w).br('mt');
+    c.end();
+  }
   c.get(T).i32(0x400).op(Op.i32_sub).tee(VA).i32(0x200).op(Op.i32_ge_u).brIf('sys');
   shadowAddr(e);
   e.rb();
   c.mem(Op.i32_store);
+  c.br('mt');
+  c.end(); // mtd
+  e.rb();
+  c.set(Y);
+  mtsprTlb(e, 1);
+  c.end(); // mti
+  e.rb();
+  c.set(Y);
+  mtsprTlb(e, 2, imeLeave);
   c.end(); // mt
 }
 
@@ -490,6 +303,7 @@ function emitSwa(e: InterpEmitter): void {
 /** Builds the interpreter module for this memory layout. */
 export function buildInterp(layout: InterpLayout): Uint8Array {
   const e = new InterpEmitter(layout);
+  e.onMiss = (kind) => tlbWalk(e, kind);
   const c = e.c;
   const st = (w: number): number => layout.state + 4 * w;
   const stateFlags = (): void => void c.i32(0).mem(Op.i32_load, st(STATE.FLAGS));
@@ -519,7 +333,7 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
     c.br('top');
   };
 
-  c.block('bail').block('exit').loop('top').block('slow');
+  c.block('bail').block('exit').loop('top').block('slow').block('exc');
   // The budget.
   c.get(N).get(LIM).op(Op.i32_ge_s).brIf('exit');
   // Fetch through the one-page cache; a page without an execute entry is
@@ -527,9 +341,13 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
   c.get(PC).i32(13).op(Op.i32_shr_u).tee(T).get(FV).op(Op.i32_ne).if_();
   c.get(T).i32(2).op(Op.i32_shl).get(XTB).op(Op.i32_add).mem(Op.i32_load).tee(E);
   c.i32(1).op(Op.i32_and).op(Op.i32_eqz).if_();
+  c.get(PC).set(VA);
+  tlbWalk(e, 'exec');
+  c.get(E).i32(1).op(Op.i32_and).op(Op.i32_eqz).if_();
   c.get(PC).get(DS).op(Op.i32_or).get(N).get(F).get(CY).get(OV).call(FETCH_CALL).tee(E);
   c.op(Op.i32_eqz).brIf('exit');
   c.get(E).i32(0).op(Op.i32_lt_s).brIf('slow');
+  c.end();
   c.end();
   c.get(PC).i32(13).op(Op.i32_shr_u).set(FV);
   c.get(E).i32(1).op(Op.i32_xor).set(FP);
@@ -561,6 +379,12 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
     0x06: () => { // l.movhi (l.macrc: sys)
       c.get(INSN).i32(0x10000).op(Op.i32_and).brIf('sys');
       e.setD(() => c.get(INSN).i32(16).op(Op.i32_shl));
+    },
+    0x09: () => { // l.rfe: retired, on at EPCR (or to `sys`, see interp-mmu.ts)
+      returnFromException(e);
+      c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.EPCR).set(PC);
+      c.get(N).i32(1).op(Op.i32_add).set(N);
+      c.br('top');
     },
     0x11: () => { e.rb(); c.set(TGT).i32(1).set(NDS); }, // l.jr
     0x12: () => { // l.jalr: the target is read before the link is written
@@ -670,6 +494,9 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
   c.end();
   c.get(NDS).set(DS);
   c.br('top');
+  c.end(); // exc: a TLB miss (interp-mmu.ts)
+  exceptionEntry(e);
+  c.br('top');
   c.end(); // slow: a slow path's way out (our count is its RETIRED)
   c.i32(0).mem(Op.i32_load, st(STATE.RETIRED)).set(N);
   c.i32(0).mem(Op.i32_load, st(STATE.RESUME)).if_();
@@ -712,14 +539,45 @@ function buildSys(layout: InterpLayout): Code {
   // Parameters 0..5: PC (same index), retired, f, cy, ov, insn.
   c.get(5).set(INSN).get(2).set(F).get(3).set(CY).get(4).set(OV);
   c.i32(0).mem(Op.i32_load, layout.state + 4 * STATE.SR).set(SRB);
-  c.block('sys').block('ok');
+  const st = (w: number): number => layout.state + 4 * w;
+  c.block('sys').block('ok').block('leave').block('next');
   c.get(INSN).i32(26).op(Op.i32_shr_u).tee(T).i32(0x2d).op(Op.i32_eq).if_();
   emitMfspr(e);
   c.br('ok').end();
   c.get(T).i32(0x30).op(Op.i32_eq).if_();
-  emitMtspr(e);
+  // An SR write changes the tables the page function runs on: it leaves, and
+  // whoever called it goes on at the next instruction.
+  sprNumber(e, () => e.storeImm16());
+  c.get(T).i32(SPR_SR).op(Op.i32_eq).if_();
+  e.rb();
+  c.set(X);
+  setSr(e);
+  c.br('next');
+  c.end();
+  emitMtspr(e, 'next');
   c.br('ok').end();
+  c.get(T).i32(0x09).op(Op.i32_eq).if_();
+  returnFromException(e);
+  c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.EPCR).set(TGT).br('leave');
+  c.end();
   c.br('sys');
+  c.end(); // next: on at the next instruction
+  c.get(PC).i32(4).op(Op.i32_add).set(TGT);
+  c.end(); // leave: retired, SR or the ITLB changed, on at TGT: a slow path's way out with
+  // the state in the state words (FLT = 2, cpu.ts wasmReturned) and RESUME for the interpreter.
+  tablesFromSr(e);
+  c.i32(0).i32(2).mem(Op.i32_store, st(STATE.FLT));
+  c.i32(0).i32(1).mem(Op.i32_store, st(STATE.STOP));
+  c.i32(0).i32(1).mem(Op.i32_store, st(STATE.RESUME));
+  c.i32(0).get(1).i32(1).op(Op.i32_add).mem(Op.i32_store, st(STATE.RETIRED));
+  c.i32(0).get(TGT).mem(Op.i32_store, st(STATE.NPC));
+  c.i32(0);
+  e.pushFlags();
+  c.mem(Op.i32_store, st(STATE.FLAGS));
+  c.i32(0).get(RTB).mem(Op.i32_store, st(STATE.RTB));
+  c.i32(0).get(WTB).mem(Op.i32_store, st(STATE.WTB));
+  c.i32(0).get(XTB).mem(Op.i32_store, st(STATE.XTB));
+  c.i32(1).op(Op.return);
   c.end(); // ok: retired; r0 stays zero, the flags go back through FLAGS
   c.i32(0).i32(0).mem(Op.i32_store, layout.gpr);
   c.i32(0);

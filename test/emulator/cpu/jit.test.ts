@@ -86,7 +86,7 @@ function randomOp(g: Gen): number {
  * calls to a random subroutine on the next page by l.jal and l.jalr),
  * `rounds` times, then HALT.
  */
-function randomProgram(g: Gen, rounds: number): { main: number[]; sub: number[] } {
+function randomProgram(g: Gen, rounds: number, extra?: () => number[]): { main: number[]; sub: number[] } {
   const main: number[] = [];
   for (let i = 1; i < 32; i++) if (!RESERVED.has(i)) main.push(...A.li(i, (g.int(0x10000) << 16) | g.int(0x10000)));
   main.push(...A.li(20, DATA), ...A.li(21, rounds), ...A.li(22, 0x90000000), ...A.li(23, SUB));
@@ -105,6 +105,8 @@ function randomProgram(g: Gen, rounds: number): { main: number[]; sub: number[] 
     } else if (k === 2) {
       main.push(A.jalr(23), randomOp(g));
       i++;
+    } else if (k === 3 && extra) {
+      main.push(...extra());
     } else {
       main.push(randomOp(g));
     }
@@ -123,8 +125,49 @@ function state(m: TestMachine): Record<string, unknown> {
   return {
     pc: c.pc, sr: c.sr, instret: c.instret, gpr: Array.from(c.gpr),
     epcr: c.getSpr(SPR.EPCR), eear: c.getSpr(SPR.EEAR), esr: c.getSpr(SPR.ESR),
-    mac: [c.macLo, c.macHi], ds: c.ds,
+    mac: [c.macLo, c.macHi], ds: c.ds, exceptions: c.exceptionCount, lastVector: c.lastVector, ttmr: c.ttmr,
   };
+}
+
+/** Both TLBs, as l.mfspr reads them. */
+function tlbs(m: TestMachine): number[] {
+  const out: number[] = [];
+  for (const base of [0x0a00, 0x1200]) for (let i = 0; i < 256; i++) out.push(m.cpu.getSpr(base + i));
+  return out;
+}
+
+/** DTLB/ITLB miss handler in the style of Linux's: map EEAR's page 1:1 with `rights` through set base/base+0x80, l.rfe. */
+function refillHandler(base: number, rights: number): number[] {
+  return [
+    A.mfspr(24, 0, SPR.EEAR), A.srli(25, 24, 13), A.andi(25, 25, 127), A.srli(24, 24, 13), A.slli(24, 24, 13),
+    A.ori(24, 24, 1), A.mtspr(25, 24, base), A.ori(24, 24, rights), A.mtspr(25, 24, base + 0x80), A.rfe(),
+  ];
+}
+
+/**
+ * Both MMUs on with TLB-miss handlers that refill them (so every new page
+ * takes a miss, the refill and an l.rfe), a tick timer that interrupts
+ * every few hundred instructions (also inside handlers, so l.rfe unmasks
+ * it), and random SR writes and TLB flushes in the code.
+ */
+function linuxLike(m: TestMachine, g: Gen): void {
+  const put = (at: number, words: number[]): void => words.forEach((w, i) => m.ram.write32(at + 4 * i, w));
+  put(0x900, refillHandler(0x0a00, 0x3c0)); // SRE | SWE | URE | UWE
+  put(0xa00, refillHandler(0x1200, 0xc0)); // SXE | UXE
+  const ttmr = ((1 << 30) | (1 << 29) | (300 + g.int(2000))) >>> 0; // restart mode, IE, period
+  put(0x500, [...A.li(25, ttmr), A.mtspr(0, 25, SPR.TTMR), A.rfe()]);
+  m.cpu.setSpr(SPR.TTMR, ttmr);
+  m.cpu.sr = m.cpu.sr | SR.DME | SR.IME | SR.TEE;
+}
+
+/** Random SR writes (F toggled) and TLB-set flushes for `linuxLike` programs. */
+function mmuExtra(g: Gen): () => number[] {
+  return () => g.pick([
+    () => [A.mfspr(24, 0, SPR.SR), A.xori(24, 24, SR.F), A.mtspr(0, 24, SPR.SR)],
+    () => [A.mtspr(0, 0, 0x0a00 + g.int(128))],
+    () => [A.mtspr(0, 0, 0x1200 + g.int(128))],
+    () => [A.mfspr(24, 0, SPR.EPCR), A.mtspr(0, 24, SPR.EPCR), A.mfspr(25, 0, SPR.ESR)],
+  ])();
 }
 
 function sameMemory(a: TestMachine, b: TestMachine): void {
@@ -140,14 +183,16 @@ function sameMemory(a: TestMachine, b: TestMachine): void {
  * translating at once, or not at all with `translate: false`) and runs both
  * in slices.
  */
-function differential(seed: number, opts: { mmu: boolean; translate?: boolean }): { translated: number; pc: number } {
+function differential(seed: number, opts: { mmu: boolean | 'linux'; translate?: boolean }): { translated: number; pc: number; exceptions: number } {
   const g = gen(seed);
-  const { main, sub } = randomProgram(g, 30 + g.int(40));
+  const { main, sub } = randomProgram(g, 30 + g.int(40), opts.mmu === 'linux' ? mmuExtra(g) : undefined);
+  const linuxSeed = g.int(1 << 30);
   const make = (jit: boolean): TestMachine => {
     const m = machine(main, { ramSize: 1 << 20 });
     sub.forEach((w, i) => m.ram.write32(SUB + 4 * i, w));
     for (let i = 0; i < 0x1000; i++) m.ram.write32(DATA + 4 * i, Math.imul(i, 0x9e3779b9));
-    if (opts.mmu) {
+    if (opts.mmu === 'linux') linuxLike(m, gen(linuxSeed));
+    else if (opts.mmu) {
       // DMMU on: the data page and the next one mapped identity (the second read-only),
       // everything else misses (DTLB miss and page-fault vectors hold HALT).
       const map = (va: number, rights: number): void => {
@@ -174,8 +219,9 @@ function differential(seed: number, opts: { mmu: boolean; translate?: boolean })
     if (a !== StopReason.BUDGET) break;
   }
   sameMemory(interp, jit);
+  expect(tlbs(jit)).toEqual(tlbs(interp));
   expect(interp.cpu.codeStats.translations).toBe(0);
-  return { translated: jit.cpu.codeStats.insns, pc: jit.cpu.pc };
+  return { translated: jit.cpu.codeStats.insns, pc: jit.cpu.pc, exceptions: jit.cpu.exceptionCount };
 }
 
 describe('translated code matches the interpreter', () => {
@@ -196,6 +242,18 @@ describe('translated code matches the interpreter', () => {
     expect(translated).toBeGreaterThan(1_000);
     expect(faults).toBeGreaterThan(50);
   });
+
+  it('Linux-like MMU: refilling TLB-miss handlers, l.rfe, SR writes, TLB flushes, tick interrupts (100 programs)', () => {
+    let translated = 0;
+    let exceptions = 0;
+    for (let seed = 2001; seed <= 2100; seed++) {
+      const r = differential(seed, { mmu: 'linux' });
+      translated += r.translated;
+      exceptions += r.exceptions;
+    }
+    expect(translated).toBeGreaterThan(1_000);
+    expect(exceptions).toBeGreaterThan(1_500); // ~20 a program: misses of new and flushed pages, ticks
+  });
 });
 
 describe('the WebAssembly interpreter matches exec() (no translation)', () => {
@@ -210,6 +268,12 @@ describe('the WebAssembly interpreter matches exec() (no translation)', () => {
       if (r.pc === 0x904 || r.pc === 0x304) faults++;
     }
     expect(faults).toBeGreaterThan(50);
+  });
+
+  it('Linux-like MMU: refilling TLB-miss handlers, l.rfe, SR writes, TLB flushes, tick interrupts (100 programs)', () => {
+    let exceptions = 0;
+    for (let seed = 2001; seed <= 2100; seed++) exceptions += differential(seed, { mmu: 'linux', translate: false }).exceptions;
+    expect(exceptions).toBeGreaterThan(1_500); // ~20 a program: misses of new and flushed pages, ticks
   });
 });
 
