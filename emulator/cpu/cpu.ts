@@ -175,7 +175,9 @@ export class Cpu {
 
   instret = 0;
 
-  linuxUserMode = false;
+  /** User-mode emulation (qemu-or1k style): l.sys and exceptions stop run() (see StopReason). */
+  get linuxUserMode(): boolean { return this.words[CPU_WORDS.USER_MODE] !== 0; }
+  set linuxUserMode(on: boolean) { this.words[CPU_WORDS.USER_MODE] = on ? 1 : 0; }
   nopHooks = true;
   /**
    * `l.nop 1` stops with HALT even without nopHooks (the machine decides what

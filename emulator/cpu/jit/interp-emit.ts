@@ -11,7 +11,9 @@ import { IMPORTS, type Layout } from './translate.ts';
 export const CPU_WORDS = {
   RES_VALID: 0, RES_ADDR: 1, RES_VALUE: 2, EEAR: 3, MMUCFGR: 4,
   ESR: 5, EPCR: 6, EVBAR: 7, PMR: 8, PICMR: 9, PICSR: 10, TTMR: 11, EXC_COUNT: 12, LAST_VECTOR: 13, LAST_EEAR: 14,
-  COUNT: 15,
+  /** 1 with cpu.linuxUserMode (l.sys and exceptions stop the CPU instead). */
+  USER_MODE: 15,
+  COUNT: 16,
 } as const;
 
 /** The MMU's state in the arena (byte addresses; emulator/cpu/mmu.ts). */

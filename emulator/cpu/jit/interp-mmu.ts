@@ -17,7 +17,7 @@
  */
 import { Op } from './wasm.ts';
 import { STATE } from './translate.ts';
-import { CPU_WORDS, CY, DS, E, F, FV, InterpEmitter, NDS, OV, PC, RTB, SRB, T, VA, WTB, X, XTB, Y } from './interp-emit.ts';
+import { CPU_WORDS, CY, DS, E, F, FV, INSN, InterpEmitter, NDS, OV, PC, RTB, SRB, T, VA, WTB, X, XTB, Y } from './interp-emit.ts';
 
 // SR, TLB and TTMR bits (emulator/cpu/spr.ts).
 const SM = 0x1, TEE = 0x2, IEE = 0x4, DME = 0x20, IME = 0x40, OVE = 0x1000, DSX = 0x2000, EPH = 0x4000, FO = 0x8000;
@@ -25,7 +25,7 @@ const FLAG_BITS = 0xe00;
 const TLB_SRE = 0x100, TLB_URE = 0x40, TLB_SWE = 0x200, TLB_UWE = 0x80, TLB_SXE = 0x40, TLB_UXE = 0x80;
 const TTMR_IP = 0x10000000;
 const PMR_DOZE = 0x30;
-const VECTOR_DTLB_MISS = 0x900, VECTOR_ITLB_MISS = 0xa00;
+const VECTOR_DTLB_MISS = 0x900, VECTOR_ITLB_MISS = 0xa00, VECTOR_SYSCALL = 0xc00;
 
 export type AccessKind = 'read' | 'write' | 'exec';
 
@@ -52,7 +52,8 @@ export function tlbWalk(e: InterpEmitter, kind: AccessKind): void {
   // X <- the page number, Y <- its set's match register.
   c.get(VA).i32(13).op(Op.i32_shr_u).tee(X).i32(127).op(Op.i32_and).i32(2).op(Op.i32_shl).mem(Op.i32_load, mr).tee(Y);
   c.i32(1).op(Op.i32_and).op(Op.i32_eqz).get(Y).i32(13).op(Op.i32_shr_u).get(X).op(Op.i32_ne).op(Op.i32_or).if_();
-  c.i32(exec ? VECTOR_ITLB_MISS : VECTOR_DTLB_MISS).set(T).br('exc');
+  c.i32(exec ? VECTOR_ITLB_MISS : VECTOR_DTLB_MISS).set(T).i32(1).set(Y);
+  c.get(PC).get(DS).i32(2).op(Op.i32_shl).op(Op.i32_sub).set(X).br('exc');
   c.end();
   // Y <- the translate register; permitted for this privilege, and in RAM?
   c.get(X).i32(127).op(Op.i32_and).i32(2).op(Op.i32_shl).mem(Op.i32_load, tr).tee(Y);
@@ -88,9 +89,9 @@ export function tablesFromSr(e: InterpEmitter): void {
 }
 
 /**
- * The exception entry at `exc` (cpu.ts exception): T = vector, VA = the
- * address for EEAR, PC and DS = the faulting instruction. ESR <- SR, EPCR
- * <- its pc (the branch's in a delay slot), SR: supervisor, interrupts and
+ * The exception entry at `exc` (cpu.ts exception): T = vector, X = EPCR,
+ * VA = the address for EEAR (written if Y is non-zero), DS = in a delay
+ * slot. ESR <- SR, SR: supervisor, interrupts and
  * MMUs off, DSX; PMR's doze bits and the l.lwa reservation cleared; the
  * tracer words; then on at the vector. The caller closes with `br top`.
  */
@@ -100,11 +101,11 @@ export function exceptionEntry(e: InterpEmitter): void {
   c.i32(0).i32(0).mem(Op.i32_load, w(CPU_WORDS.EXC_COUNT)).i32(1).op(Op.i32_add).mem(Op.i32_store, w(CPU_WORDS.EXC_COUNT));
   c.i32(0).get(T).mem(Op.i32_store, w(CPU_WORDS.LAST_VECTOR));
   c.i32(0).get(VA).mem(Op.i32_store, w(CPU_WORDS.LAST_EEAR));
-  c.i32(0).get(VA).mem(Op.i32_store, w(CPU_WORDS.EEAR));
+  c.get(Y).if_().i32(0).get(VA).mem(Op.i32_store, w(CPU_WORDS.EEAR)).end();
   c.i32(0);
   c.get(SRB).get(F).i32(9).op(Op.i32_shl).op(Op.i32_or).get(CY).i32(10).op(Op.i32_shl).op(Op.i32_or).get(OV).i32(11).op(Op.i32_shl).op(Op.i32_or);
   c.mem(Op.i32_store, w(CPU_WORDS.ESR));
-  c.i32(0).get(PC).get(DS).i32(2).op(Op.i32_shl).op(Op.i32_sub).mem(Op.i32_store, w(CPU_WORDS.EPCR));
+  c.i32(0).get(X).mem(Op.i32_store, w(CPU_WORDS.EPCR));
   c.i32(0).i32(0).mem(Op.i32_load, w(CPU_WORDS.PMR)).i32(~PMR_DOZE).op(Op.i32_and).mem(Op.i32_store, w(CPU_WORDS.PMR));
   c.i32(0).i32(0).mem(Op.i32_store, w(CPU_WORDS.RES_VALID));
   c.i32(0).mem(Op.i32_load, w(CPU_WORDS.EVBAR)).i32(0xf0000000 | 0).i32(0).get(SRB).i32(EPH).op(Op.i32_and).op(Op.select).op(Op.i32_or);
@@ -186,4 +187,22 @@ export function mtsprTlb(e: InterpEmitter, group: 1 | 2, imeLeave?: string): voi
     if (imeLeave !== undefined) c.get(SRB).i32(IME).op(Op.i32_and).brIf(imeLeave);
   }
   c.br('mt');
+}
+
+/**
+ * l.sys (cpu.ts execRare), and the no-op l.msync/l.psync/l.csync; l.trap,
+ * user-mode emulation and anything else go to `sys`. l.sys takes the
+ * system-call exception with EPCR = the next instruction (the l.sys itself
+ * in a delay slot) and EEAR untouched.
+ */
+export function emitSys(e: InterpEmitter): void {
+  const { c } = e;
+  c.get(INSN).i32(16).op(Op.i32_shr_u).i32(0x3ff).op(Op.i32_and).tee(X).op(Op.i32_eqz).if_();
+  c.i32(0).mem(Op.i32_load, word(e, CPU_WORDS.USER_MODE)).brIf('sys');
+  c.i32(VECTOR_SYSCALL).set(T).i32(0).set(VA).i32(0).set(Y);
+  c.get(PC).i32(4).op(Op.i32_add).get(DS).i32(2).op(Op.i32_shl).op(Op.i32_sub).set(X).br('exc');
+  c.end();
+  c.get(INSN).i32(0xffff).op(Op.i32_and).brIf('sys');
+  c.get(X).i32(0x200).op(Op.i32_eq).get(X).i32(0x280).op(Op.i32_eq).op(Op.i32_or).get(X).i32(0x300).op(Op.i32_eq).op(Op.i32_or);
+  c.op(Op.i32_eqz).brIf('sys');
 }

@@ -45,7 +45,7 @@
  * exception can occur in inline code.
  */
 import { Code, I32, Op, buildModule } from './wasm.ts';
-import { exceptionEntry, mtsprTlb, returnFromException, setSr, tablesFromSr, tlbWalk } from './interp-mmu.ts';
+import { emitSys, exceptionEntry, mtsprTlb, returnFromException, setSr, tablesFromSr, tlbWalk } from './interp-mmu.ts';
 import { IMPORTS, STATE } from './translate.ts';
 import {
   A, B, CHAIN_CALL, CPU_WORDS, CY, DS, E, F, FETCH_CALL, FLAGS, FP, FV, HOT, I32_LOCALS, INSN, INTERP_FN, INTERP_IMPORTS, InterpEmitter, LD, LIM,
@@ -154,7 +154,7 @@ function emitAlu(e: InterpEmitter): void {
       e.setD(a);
     },
     () => { op2Is(0); e.setD(() => c.get(A).get(B).get(F).op(Op.select)); }, // 0xe l.cmov
-    () => void c.br('sys'), // 0xf l.ff1 / l.fl1: rare
+    () => emitFindBit(e), // 0xf l.ff1 / l.fl1
   ];
   for (let i = 0; i < 16; i++) {
     c.end(); // a<i>
@@ -167,6 +167,17 @@ function emitAlu(e: InterpEmitter): void {
 const SPR_SR = 0x11;
 /** The exception SPRs, which live in CPU_WORDS (read and written as they are, like getSpr/setSpr). */
 const WORD_SPRS: ReadonlyArray<[number, number]> = [[0x20, CPU_WORDS.EPCR], [0x30, CPU_WORDS.EEAR], [0x40, CPU_WORDS.ESR], [0x0b, CPU_WORDS.EVBAR]];
+
+/** l.ff1 / l.fl1 of A (op2 0 / 1; others to `sys`): the 1-based index of the lowest / highest set bit, 0 for none. */
+function emitFindBit(e: InterpEmitter): void {
+  const c = e.c;
+  c.get(INSN).i32(8).op(Op.i32_shr_u).i32(3).op(Op.i32_and).tee(T).i32(1).op(Op.i32_gt_u).brIf('sys');
+  e.setD(() => {
+    c.i32(32).get(A).op(Op.i32_clz).op(Op.i32_sub);
+    c.get(A).op(Op.i32_ctz).i32(1).op(Op.i32_add).i32(0).get(A).op(Op.select);
+    c.get(T).op(Op.select);
+  });
+}
 
 /** Pushes the address of shadow GPR VA (0..511; below 32 the live GPRs). */
 function shadowAddr(e: InterpEmitter): void {
@@ -380,6 +391,7 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
       c.get(INSN).i32(0x10000).op(Op.i32_and).brIf('sys');
       e.setD(() => c.get(INSN).i32(16).op(Op.i32_shl));
     },
+    0x08: () => emitSys(e), // l.sys, syncs
     0x09: () => { // l.rfe: retired, on at EPCR (or to `sys`, see interp-mmu.ts)
       returnFromException(e);
       c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.EPCR).set(PC);
@@ -555,6 +567,20 @@ function buildSys(layout: InterpLayout): Code {
   c.br('next');
   c.end();
   emitMtspr(e, 'next');
+  c.br('ok').end();
+  c.get(T).i32(0x1b).op(Op.i32_eq).get(T).i32(0x33).op(Op.i32_eq).op(Op.i32_or).if_();
+  // l.lwa / l.swa, with the tables of the current SR.
+  tablesFromSr(e);
+  c.get(T).i32(0x1b).op(Op.i32_eq).if_();
+  emitLwa(e);
+  c.else_();
+  emitSwa(e);
+  c.end();
+  c.br('ok').end();
+  c.get(T).i32(0x38).op(Op.i32_eq).get(INSN).i32(0xf).op(Op.i32_and).i32(0xf).op(Op.i32_eq).op(Op.i32_and).if_();
+  e.ra();
+  c.set(A);
+  emitFindBit(e);
   c.br('ok').end();
   c.get(T).i32(0x09).op(Op.i32_eq).if_();
   returnFromException(e);

@@ -148,7 +148,7 @@ function refillHandler(base: number, rights: number): number[] {
  * Both MMUs on with TLB-miss handlers that refill them (so every new page
  * takes a miss, the refill and an l.rfe), a tick timer that interrupts
  * every few hundred instructions (also inside handlers, so l.rfe unmasks
- * it), and random SR writes and TLB flushes in the code.
+ * it), and random SR writes, TLB flushes and system calls in the code.
  */
 function linuxLike(m: TestMachine, g: Gen): void {
   const put = (at: number, words: number[]): void => words.forEach((w, i) => m.ram.write32(at + 4 * i, w));
@@ -156,17 +156,19 @@ function linuxLike(m: TestMachine, g: Gen): void {
   put(0xa00, refillHandler(0x1200, 0xc0)); // SXE | UXE
   const ttmr = ((1 << 30) | (1 << 29) | (300 + g.int(2000))) >>> 0; // restart mode, IE, period
   put(0x500, [...A.li(25, ttmr), A.mtspr(0, 25, SPR.TTMR), A.rfe()]);
+  put(0xc00, [A.rfe()]); // l.sys: EPCR is the next instruction
   m.cpu.setSpr(SPR.TTMR, ttmr);
   m.cpu.sr = m.cpu.sr | SR.DME | SR.IME | SR.TEE;
 }
 
-/** Random SR writes (F toggled) and TLB-set flushes for `linuxLike` programs. */
+/** Random SR writes (F toggled), TLB-set flushes, exception-SPR traffic and l.sys for `linuxLike` programs. */
 function mmuExtra(g: Gen): () => number[] {
   return () => g.pick([
     () => [A.mfspr(24, 0, SPR.SR), A.xori(24, 24, SR.F), A.mtspr(0, 24, SPR.SR)],
     () => [A.mtspr(0, 0, 0x0a00 + g.int(128))],
     () => [A.mtspr(0, 0, 0x1200 + g.int(128))],
     () => [A.mfspr(24, 0, SPR.EPCR), A.mtspr(0, 24, SPR.EPCR), A.mfspr(25, 0, SPR.ESR)],
+    () => [A.sys(g.int(0x10000))],
   ])();
 }
 
