@@ -467,12 +467,13 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
   {
     c.get(TGT).set(PC);
     // A delay slot retired: PC starts a block. Leave at translated code or
-    // a start that just got hot; count the visit otherwise.
+    // a start that just got hot; count the visit otherwise. A start on a
+    // page without an execute entry yet is not counted (the fetch refills
+    // the entry, or takes the ITLB miss).
     c.get(NDS).op(Op.i32_eqz).if_();
+    c.get(PC).i32(3).op(Op.i32_and).if_().i32(0).set(DS).br('exit').end();
     c.get(PC).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(XTB).op(Op.i32_add).mem(Op.i32_load).tee(E);
-    c.i32(1).op(Op.i32_and).op(Op.i32_eqz).get(PC).i32(3).op(Op.i32_and).op(Op.i32_or).if_();
-    c.i32(0).set(DS).br('exit');
-    c.end();
+    c.i32(1).op(Op.i32_and).if_();
     c.get(E).i32(1).op(Op.i32_xor).get(PC).i32(0x1fff).op(Op.i32_and).op(Op.i32_or).set(VA);
     c.get(VA).i32(5).op(Op.i32_shr_u).mem(Op.i32_load8_u, layout.blockBits);
     c.get(VA).i32(2).op(Op.i32_shr_u).i32(7).op(Op.i32_and).op(Op.i32_shr_u).i32(1).op(Op.i32_and).if_();
@@ -498,6 +499,7 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
     c.get(VA).get(T).i32(1).op(Op.i32_add).mem(Op.i32_store16, layout.heat);
     c.else_();
     c.get(T).i32(layout.never).op(Op.i32_ne).if_().i32(0).set(DS).br('exit').end();
+    c.end();
     c.end();
     c.end();
   }
