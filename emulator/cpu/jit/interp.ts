@@ -18,29 +18,39 @@
  * - Runs at most `lim` instructions from `pc` (never in a delay slot on
  *   entry), with the flags packed as SR[F] | SR[CY] << 1 | SR[OV] << 2 and
  *   the current host translation tables for loads, stores and fetches;
- *   `hot` is the code cache's threshold, `sr` SR without F/CY/OV (it only
- *   changes through a slow path, which returns).
+ *   `hot` is the code cache's threshold, `sr` SR without F/CY/OV (kept in
+ *   the SR state word while it runs: its exception entry and l.rfe change
+ *   SR in place, and cpu.ts reads the word back).
  * - Inline: what exec() runs in its hot loop (ALU, compares, loads, stores,
  *   branches, l.movhi, l.adrp, l.nop without a simulator hook) plus the
- *   rest of the register-register ALU (divisions, extensions, l.mulu), and
- *   what the kernel's TLB-miss handlers and atomics run most: l.mfspr of
- *   SR, EEAR and the shadow GPRs, l.mtspr of the shadow GPRs and of the
- *   cache and debug SPRs (no-ops here, as in setSpr), l.lwa and l.swa
- *   when their page has a fast entry.
+ *   rest of the register-register ALU (divisions, extensions, l.mulu,
+ *   l.ff1/l.fl1), and what the kernel's TLB-miss handlers, system calls,
+ *   interrupt masking and atomics run most (interp-mmu.ts): the TLB walk
+ *   after a host-table miss and the DTLB/ITLB-miss exception entry, l.rfe,
+ *   l.sys, l.mtspr of SR and of the TLBs, l.mfspr/l.mtspr of the exception
+ *   SPRs (EPCR, EEAR, ESR, EVBAR, which live in the arena) and the shadow
+ *   GPRs, l.mfspr of the MMU configuration, l.mtspr of the cache and debug
+ *   SPRs (no-ops here, as in setSpr), l.lwa and l.swa when their page has a
+ *   fast entry, the syncs. An l.rfe or SR write that unmasks a pending
+ *   interrupt is JavaScript's (it leaves the run loop to take it).
  *   Anything else calls `sys`, which has the JavaScript interpreter execute
  *   that one instruction; in a delay slot it returns instead, and the
  *   dispatcher (cpu.ts execJit) has exec() run it.
- * - A fetch from a page without a valid execute-table entry returns with
- *   NPC = that pc (the dispatcher's exec() walks the TLB or takes the miss).
+ * - A fetch from a page without a valid execute-table entry walks the ITLB
+ *   (or takes the miss) inline; with the IMMU off (not RAM) or on a
+ *   permission fault, `fx` (cpu.ts jitFetch) decides.
  * - Block starts (a branch's target, once its delay slot retired) are
  *   counted in the code cache's heat table, as exec() counts them; at a
- *   start that has translated code (blockBits) or just got hot, it returns
- *   so the dispatcher can run or make the translation.
+ *   start that has translated code (blockBits) it calls the chain, and at
+ *   one that just got hot it returns so the dispatcher can make the
+ *   translation.
  * - On return: NPC, FLAGS, DS (1: the instruction at NPC is a delay slot)
  *   and TARGET (where that delay slot goes) in the state words; FLT = 0.
  *   After a slow path's way out (an exception was taken, a jump, a reason
  *   to leave the run loop) the state is in the CPU's fields, FLT = 1, and
- *   the count is the RETIRED word, exactly as for translated code.
+ *   the count is the RETIRED word, exactly as for translated code. FLT = 2:
+ *   translated code's l.rfe, SR or ITLB write, done by `s`: the state is in
+ *   the state words (cpu.ts wasmReturned).
  * Only while SR[OVE] is clear (the dispatcher checks), so no range
  * exception can occur in inline code.
  */
@@ -541,11 +551,14 @@ const SYS_FN = IMPORTS[SYS_CALL]!.type;
 
 /**
  * `s(pc, retired, f, cy, ov, insn) -> leave`, the `sys` of translated code
- * (translate.ts): l.mfspr and l.mtspr that the interpreter does inline are
- * done here, without leaving WebAssembly (the kernel's TLB-miss handlers,
- * once translated, run ~1 M of them per boot); anything else goes to the
- * CPU's jitSys. Its locals are numbered as the interpreter's (parameters
- * copied in), so the same emitters serve.
+ * (translate.ts): l.mfspr and l.mtspr that the interpreter does inline,
+ * l.lwa/l.swa, l.ff1/l.fl1 are done here, without leaving WebAssembly (the
+ * kernel's TLB-miss handlers, once translated, run ~1 M of them per boot).
+ * l.rfe, SR writes and ITLB writes with the IMMU on change what the page
+ * function runs on: done here too, they leave it with the state in the
+ * state words (FLT = 2, RESUME for the interpreter). Anything else goes to
+ * the CPU's jitSys. Its locals are numbered as the interpreter's
+ * (parameters copied in), so the same emitters serve.
  */
 function buildSys(layout: InterpLayout): Code {
   const e = new InterpEmitter(layout);
