@@ -167,6 +167,12 @@ export class InterpEmitter {
     this.c.op(Op.i32_add).tee(VA).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl)
       .get(tb).op(Op.i32_add).mem(Op.i32_load).set(E);
   }
+  /** State word `w` (translate.ts STATE) <- what `value` pushes. */
+  setState(w: number, value: () => void): void {
+    this.c.i32(0);
+    value();
+    this.c.mem(Op.i32_store, this.layout.state + 4 * w);
+  }
   /** A miss in the host table, VA aligned: the TLB walk (onMiss), which may fill E. */
   miss(size: number, kind: 'read' | 'write'): void {
     if (this.onMiss === null) return;

@@ -529,14 +529,12 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
   c.br('bail');
   c.end(); // loop top
   c.end(); // exit
-  c.i32(0).get(PC).mem(Op.i32_store, st(STATE.NPC));
-  c.i32(0);
-  e.pushFlags();
-  c.mem(Op.i32_store, st(STATE.FLAGS));
-  c.i32(0).get(DS).mem(Op.i32_store, st(STATE.DS));
-  c.i32(0).get(TGT).mem(Op.i32_store, st(STATE.TARGET));
-  c.i32(0).i32(0).mem(Op.i32_store, st(STATE.FLT));
-  c.i32(0).i32(0).mem(Op.i32_store, st(STATE.STOP));
+  e.setState(STATE.NPC, () => void c.get(PC));
+  e.setState(STATE.FLAGS, () => e.pushFlags());
+  e.setState(STATE.DS, () => void c.get(DS));
+  e.setState(STATE.TARGET, () => void c.get(TGT));
+  e.setState(STATE.FLT, () => void c.i32(0));
+  e.setState(STATE.STOP, () => void c.i32(0));
   c.get(N).op(Op.return);
   c.end(); // bail: a slow path filled the state words (never inside a delay slot)
   c.i32(0).i32(0).mem(Op.i32_store, st(STATE.DS));
@@ -566,7 +564,6 @@ function buildSys(layout: InterpLayout): Code {
   // Parameters 0..5: PC (same index), retired, f, cy, ov, insn.
   c.get(5).set(INSN).get(2).set(F).get(3).set(CY).get(4).set(OV);
   c.i32(0).mem(Op.i32_load, layout.state + 4 * STATE.SR).set(SRB);
-  const st = (w: number): number => layout.state + 4 * w;
   c.block('sys').block('ok').block('leave').block('next');
   c.get(INSN).i32(26).op(Op.i32_shr_u).tee(T).i32(0x2d).op(Op.i32_eq).if_();
   emitMfspr(e);
@@ -607,17 +604,13 @@ function buildSys(layout: InterpLayout): Code {
   c.end(); // leave: retired, SR or the ITLB changed, on at TGT: a slow path's way out with
   // the state in the state words (FLT = 2, cpu.ts wasmReturned) and RESUME for the interpreter.
   tablesFromSr(e);
-  c.i32(0).i32(2).mem(Op.i32_store, st(STATE.FLT));
-  c.i32(0).i32(1).mem(Op.i32_store, st(STATE.STOP));
-  c.i32(0).i32(1).mem(Op.i32_store, st(STATE.RESUME));
-  c.i32(0).get(1).i32(1).op(Op.i32_add).mem(Op.i32_store, st(STATE.RETIRED));
-  c.i32(0).get(TGT).mem(Op.i32_store, st(STATE.NPC));
-  c.i32(0);
-  e.pushFlags();
-  c.mem(Op.i32_store, st(STATE.FLAGS));
-  c.i32(0).get(RTB).mem(Op.i32_store, st(STATE.RTB));
-  c.i32(0).get(WTB).mem(Op.i32_store, st(STATE.WTB));
-  c.i32(0).get(XTB).mem(Op.i32_store, st(STATE.XTB));
+  e.setState(STATE.FLT, () => void c.i32(2));
+  e.setState(STATE.STOP, () => void c.i32(1));
+  e.setState(STATE.RESUME, () => void c.i32(1));
+  e.setState(STATE.RETIRED, () => void c.get(1).i32(1).op(Op.i32_add));
+  e.setState(STATE.NPC, () => void c.get(TGT));
+  e.setState(STATE.FLAGS, () => e.pushFlags());
+  for (const [w, l] of [[STATE.RTB, RTB], [STATE.WTB, WTB], [STATE.XTB, XTB]] as const) e.setState(w, () => void c.get(l));
   c.i32(1).op(Op.return);
   c.end(); // ok: retired; r0 stays zero, the flags go back through FLAGS
   c.i32(0).i32(0).mem(Op.i32_store, layout.gpr);
