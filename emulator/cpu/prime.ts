@@ -128,11 +128,22 @@ export interface PrimeReport {
   exceptions: number;
 }
 
-/** Runs the primer: the first call in a process does it and reports; later calls return undefined. */
-export function primeCpu(): PrimeReport | undefined {
+/** The primer's RAM when no size is given: all its program needs. */
+const SMALL_RAM = 64 << 10;
+
+/**
+ * Runs the primer: the first call in a process does it and reports; later
+ * calls return undefined. `memoryBytes`: the RAM size of the machine about
+ * to run (a positive multiple of 8 KiB, at least 64 KiB). The CPU's
+ * WebAssembly modules are laid out for its RAM size and compiled once per
+ * layout (jit/module-cache.ts): on RAM of the machine's size the primer
+ * compiles (or reuses) the very modules the machine runs, and warms them
+ * up. The RAM is only reserved, not touched, and garbage once this returns.
+ */
+export function primeCpu(memoryBytes = SMALL_RAM): PrimeReport | undefined {
   if (primed) return undefined;
   primed = true;
-  const ram = new Ram(64 << 10);
+  const ram = new Ram(Math.max(memoryBytes, SMALL_RAM));
   const bus = new Bus({ ram, logger: () => {} });
   const cpu = new Cpu({ bus });
   for (let v = 0x100; v <= 0xe00; v += 0x100) handler(v).forEach((w, i) => ram.write32(v + 4 * i, w));
