@@ -302,7 +302,7 @@ export class Machine {
    * retired are in `lastRetired`. After poweroff/reboot/fail it does nothing.
    */
   run(budget: number): RunStatus {
-    primeCpu(this.ram.size); // V8 type feedback for the interpreter, before the first run in a process (emulator/cpu/prime.ts)
+    primeCpu(); // V8 type feedback for the interpreter, before the first run in a process (emulator/cpu/prime.ts)
     this.lastRetired = 0;
     const ended = this.endStatus();
     if (ended) return ended;

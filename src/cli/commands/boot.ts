@@ -370,9 +370,8 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     // The machine's first run primes V8 (emulator/cpu/prime.ts). Done here,
     // before the machine's RAM is allocated: V8 then collects once for both
     // allocations, not once for each (a full collection each), and start-up
-    // below counts it. On RAM of the machine's size, so that the machine's
-    // CPU reuses the WebAssembly modules the primer compiled and warmed up.
-    if (!flags.printMachine) primeCpu(opts.memoryBytes);
+    // below counts it.
+    if (!flags.printMachine) primeCpu();
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: [...opts.devices, ...net.devices],
       machine: opts.machine, cpu: opts.cpu, initrd,
