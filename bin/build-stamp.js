@@ -3,18 +3,21 @@
 //
 // The build writes two files into dist/: BUILT, whose modification time is
 // when the build started (taken from a file written then, so that it comes
-// from the file system's clock, not Date.now()), and SOURCES, the sources:
-// every directory under src/ and emulator/ and every .ts file in them. dist/
-// is current when none of those is as new as BUILT and all still exist:
-// - a file edited in place (most editors) is newer itself;
-// - a file added, deleted or renamed (and an editor that saves by writing a
-//   new file and renaming it over the old one) makes its directory newer,
-//   and a directory added or removed makes its parent newer;
-// - a file saved while the build ran is newer than the build's start.
-// That is the answer of walking both trees and comparing every .ts file's
-// time, as the launcher did before, without listing ~25 directories on each
-// start (stats of ~230 known paths take ~2 ms; the walk took ~6-7 ms). With
-// no SOURCES (a dist/ from an older build) it walks the trees.
+// from the file system's clock, not Date.now()), and SOURCES, the list of
+// .ts files under src/ and emulator/. dist/ is current when every listed file
+// still exists and none is as new as BUILT:
+// - a file edited in place, or saved by writing a new file and renaming it
+//   over the old one (other editors), is newer itself, as is one saved while
+//   the build ran (newer than the build's start);
+// - a removed or renamed file is missing;
+// - a new file changes nothing until an existing source imports it, and
+//   that import is an edit.
+// So it catches all the walk of both trees the launcher did before caught
+// (every .ts file's time; it missed removed files), without listing ~25
+// directories on each start: ~200 stats of known paths take ~2 ms, the walk
+// took ~6-7 ms. Directory times are not used: an editor's swap file (vim's
+// .swp) changes them without changing any source. With no SOURCES (a dist/
+// from an older build) it walks the trees.
 import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -28,9 +31,9 @@ function mtime(path) {
   }
 }
 
-/** Directories and .ts files under `dir` (relative to root, with '/'), `dir` first. */
+/** The .ts files under `dir` (relative to root, with '/'). */
 function sources(root, dir) {
-  const out = [dir];
+  const out = [];
   for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
     const rel = `${dir}/${entry.name}`;
     if (entry.isDirectory()) out.push(...sources(root, rel));
@@ -54,7 +57,9 @@ export function buildStartTime(dir) {
 export function writeBuildStamp(root, dist, startedMs, note) {
   writeFileSync(join(dist, 'SOURCES'), `${TREES.flatMap((t) => sources(root, t)).join('\n')}\n`);
   writeFileSync(join(dist, 'BUILT'), note);
-  utimesSync(join(dist, 'BUILT'), startedMs / 1000, startedMs / 1000);
+  // 1 ms early: the round trip through seconds must not move it after a file saved in the same clock tick.
+  const t = (startedMs - 1) / 1000;
+  utimesSync(join(dist, 'BUILT'), t, t);
 }
 
 /** 'dist' (compiled; always so in an installed package, which has no src/), or 'sources' (a checkout whose sources changed since the build). */
