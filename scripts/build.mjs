@@ -18,6 +18,7 @@ import { createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildStartTime, writeBuildStamp } from '../bin/build-stamp.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -26,6 +27,7 @@ const old = join(root, `.dist-old-${process.pid}`);
 
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 rmSync(tmp, { recursive: true, force: true });
+const started = buildStartTime(root);
 const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', tmp], { stdio: 'inherit', cwd: root });
 if (r.status !== 0) {
   rmSync(tmp, { recursive: true, force: true });
@@ -48,8 +50,9 @@ try {
   console.error(`build: bundling the CLI failed; dist/ left as it was\n${err.message}`);
   process.exit(1);
 }
-// Marks a complete build: bin/launch.js compares its time with the sources'.
-writeFileSync(join(tmp, 'BUILT'), 'tsc -p tsconfig.build.json; esbuild src/cli/main.ts -> dist/cli/\n');
+// Marks a complete build, dated when it started, with the list of sources the
+// launchers compare with it (bin/build-stamp.js).
+writeBuildStamp(root, tmp, started, 'tsc -p tsconfig.build.json; esbuild src/cli/main.ts -> dist/cli/\n');
 
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(tmp, dist);

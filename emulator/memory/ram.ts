@@ -21,6 +21,7 @@
  */
 import type { GuestRam } from '../device.ts';
 import { wasmApi, type WasmMemory } from './wasm-api.ts';
+import { SWAP_BLOCK, wordSwapper, type SwapFn } from './word-swap.ts';
 
 /** 8 KiB, the or1k page size: the granule of code-cache bookkeeping. */
 export const PAGE_SHIFT = 13;
@@ -39,6 +40,8 @@ export function arenaBytes(size: number): number {
   return ARENA_BYTES + (size >>> 5) + (size >>> PAGE_SHIFT) + (256 << 10);
 }
 const WASM_PAGE = 65536;
+/** Runs of at least this many words are byte-reversed by WebAssembly (word-swap.ts), when the host can. */
+const SWAP_MIN_WORDS = 1024;
 
 export class Ram implements GuestRam {
   readonly size: number;
@@ -59,6 +62,8 @@ export class Ram implements GuestRam {
   readonly watch: Uint8Array;
   /** Called once per watched page a write touches (set by the CPU's code cache). */
   onWatchedWrite: ((page: number) => void) | null = null;
+  /** Byte-reverses words in `memory` (word-swap.ts); undefined until first needed, null if the host cannot. */
+  private swapper: SwapFn | null | undefined;
 
   constructor(size: number) {
     if (size <= 0 || size % 8192 !== 0 || size > 0x80000000) {
@@ -205,15 +210,16 @@ export class Ram implements GuestRam {
       i++;
     }
     // Whole words: each guest word is big-endian, so every word's bytes are
-    // reversed. From a word-aligned source, in one pass over both (a kernel
-    // load is megabytes); otherwise copied as they are, then reversed in place.
+    // reversed. Copied as they are, then reversed in place by WebAssembly
+    // (swapWords) when there are many; else from a word-aligned source in one
+    // JavaScript pass over both, otherwise copied, then reversed in place.
     const words = (length - i) >>> 2;
     if (words > 0) {
       const src = data.byteOffset + i;
-      if ((src & 3) === 0) copySwapped(this.words, (pa + i) >>> 2, new Int32Array(data.buffer, src, words));
+      if ((src & 3) === 0 && !this.swapsFast(words)) copySwapped(this.words, (pa + i) >>> 2, new Int32Array(data.buffer, src, words));
       else {
         b.set(data.subarray(i, i + words * 4), pa + i);
-        swapInPlace(this.words, (pa + i) >>> 2, words);
+        this.swapWords((pa + i) >>> 2, words);
       }
       i += words * 4;
     }
@@ -234,8 +240,26 @@ export class Ram implements GuestRam {
       return;
     }
     fill(this.bytes.subarray(pa, pa + length));
-    swapInPlace(this.words, pa >>> 2, length >>> 2);
+    this.swapWords(pa >>> 2, length >>> 2);
     this.written(pa, length);
+  }
+
+  /** Whether swapWords reverses `words` words in WebAssembly (decides it the first time). */
+  private swapsFast(words: number): boolean {
+    if (words < SWAP_MIN_WORDS) return false;
+    if (this.swapper === undefined) this.swapper = wordSwapper(this.memory);
+    return this.swapper !== null;
+  }
+
+  /** Reverses the bytes of words [at, at+n): whole blocks in WebAssembly (for long runs, where the host can), the rest here. */
+  private swapWords(at: number, n: number): void {
+    if (this.swapsFast(n)) {
+      const words = n - (n % (SWAP_BLOCK >>> 2));
+      this.swapper!(at * 4, (at + words) * 4); // byte addresses up to 2^31: unsigned in WebAssembly
+      at += words;
+      n -= words;
+    }
+    swapInPlace(this.words, at, n);
   }
 
   /** Zero-fills [pa, pa+length). */

@@ -35,6 +35,7 @@ import { wasmApi, type WasmTable } from '../../memory/wasm-api.ts';
 import type { Mmu } from '../mmu.ts';
 import { buildChain } from './chain.ts';
 import { buildInterp, type CpuLayout, type InterpFn } from './interp.ts';
+import { compiledModule } from './module-cache.ts';
 import { translatePage, type Layout } from './translate.ts';
 
 /** A page function (translate.ts): `(pb, off, lim, flags, rtb, wtb) => retired`. */
@@ -143,13 +144,14 @@ export class CodeCache {
     try {
       const api = wasmApi;
       this.table = new api.Table({ element: 'anyfunc', initial: 64 });
-      const chain = buildChain({ ...layout, slots: this.slots.byteOffset });
-      const instance = new api.Instance(new api.Module(chain), { env: { mem: ram.memory, table: this.table } });
+      // Compiled once per layout in a process (module-cache.ts): the primer's CPU and a boot's share them.
+      const chain = compiledModule('chain', { ...layout, slots: this.slots.byteOffset }, buildChain);
+      const instance = new api.Instance(chain, { env: { mem: ram.memory, table: this.table } });
       this.enter = instance.exports.f as ChainFn;
-      const interp = buildInterp({
+      const interp = compiledModule('interp', {
         ...layout, heat: this.heat.byteOffset, blockBits: this.blockBits.byteOffset, heatMask: HEAT_SIZE - 1, never: NEVER,
-      });
-      const exports = new api.Instance(new api.Module(interp), { env: { ...this.imports.env, chain: this.enter, fx: slow.fx } }).exports;
+      }, buildInterp);
+      const exports = new api.Instance(interp, { env: { ...this.imports.env, chain: this.enter, fx: slow.fx } }).exports;
       this.interp = exports.f as InterpFn;
       // Page modules call the interpreter's `s` for what they do not translate.
       this.imports = { env: { ...this.imports.env, sys: exports.s } };

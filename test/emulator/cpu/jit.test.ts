@@ -325,7 +325,10 @@ describe('a host that refuses to compile', () => {
       const g = gen(7);
       const { main, sub } = randomProgram(g, 200);
       const results = [false, true].map((jit) => {
-        const m = machine(main);
+        // RAM of a size no other test here uses: a layout whose interpreter was not compiled
+        // before the refusals began (emulator/cpu/jit/module-cache.ts would hand that one over;
+        // a browser's main thread refuses it from the start).
+        const m = machine(main, { ramSize: 3 << 20 });
         sub.forEach((w, i) => m.ram.write32(SUB + 4 * i, w));
         m.cpu.jit = jit;
         m.cpu.jitThreshold = 1;

@@ -1,0 +1,60 @@
+/**
+ * Compiled WebAssembly modules shared by every CPU in a process. The
+ * interpreter (interp.ts) and the chain (chain.ts) are built from a layout
+ * (byte addresses in the RAM+arena memory, its size in pages) and nothing
+ * else; two CPUs whose layouts are equal can run the same compiled module,
+ * each with its own instance (imports: its memory, table, slow paths). So
+ * the module is emitted and compiled once per layout, and a CPU built after
+ * the primer (prime.ts) on RAM of the same size gets the module the primer
+ * already ran, which V8 has tiered up by then.
+ *
+ * The key is the builder's name and every property of the layout it is
+ * given (sorted by name), all numbers: the builder reads nothing else, so
+ * a different layout can never reuse a wrong module.
+ */
+import { wasmApi } from '../../memory/wasm-api.ts';
+
+export interface ModuleCacheStats {
+  /** Modules emitted and compiled. */
+  builds: number;
+  /** Modules found already compiled. */
+  hits: number;
+}
+
+export const moduleCacheStats: ModuleCacheStats = { builds: 0, hits: 0 };
+
+/** Compiled modules by key, oldest first; at most MAX_MODULES (a process making machines of many RAM sizes, e.g. tests, keeps the latest). */
+const modules = new Map<string, object>();
+const MAX_MODULES = 8;
+
+/** The key of `layout` for builder `name`: every property, sorted, each a number. */
+export function moduleKey(name: string, layout: object): string {
+  const parts = [name];
+  for (const k of Object.keys(layout).sort()) {
+    const v: unknown = (layout as Record<string, unknown>)[k];
+    if (typeof v !== 'number') throw new TypeError(`module-cache: layout property ${k} of ${name} is not a number`);
+    parts.push(`${k}=${v}`);
+  }
+  return parts.join(' ');
+}
+
+/**
+ * The compiled module `build(layout)` makes, compiled at the first call with
+ * an equal layout. Throws what the host's compile throws (the caller turns
+ * that into "translation off"); a failure is not cached.
+ */
+export function compiledModule<L extends object>(name: string, layout: L, build: (layout: L) => Uint8Array): object {
+  const api = wasmApi;
+  if (api === null) throw new Error('the host has no WebAssembly');
+  const key = moduleKey(name, layout);
+  const cached = modules.get(key);
+  if (cached !== undefined) {
+    moduleCacheStats.hits++;
+    return cached;
+  }
+  const module = new api.Module(build(layout));
+  if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!);
+  modules.set(key, module);
+  moduleCacheStats.builds++;
+  return module;
+}

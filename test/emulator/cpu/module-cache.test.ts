@@ -1,0 +1,46 @@
+/**
+ * The CPU's WebAssembly modules are compiled once per layout in a process
+ * (emulator/cpu/jit/module-cache.ts): the primer, run on RAM of a machine's
+ * size, lays out its CPU exactly as the machine's (the cache hit proves the
+ * layouts equal, the key holding every number the builders read), and a
+ * machine of another size gets modules of its own.
+ */
+import { describe, expect, it } from 'vitest';
+import { primeCpu } from '../../../emulator/cpu/prime.ts';
+import { moduleCacheStats, moduleKey } from '../../../emulator/cpu/jit/module-cache.ts';
+import { createMachine } from '../../../emulator/machine.ts';
+import { spinElf } from '../../helpers/or1k-elf.ts';
+
+describe('compiled module cache', () => {
+  it("gives a machine the modules the primer compiled on RAM of the machine's size", () => {
+    const size = 16 << 20;
+    const before = { ...moduleCacheStats };
+    const report = primeCpu(size);
+    expect(report?.completed).toBe(true);
+    expect(moduleCacheStats.builds - before.builds).toBe(2); // the chain and the interpreter
+    const primed = { ...moduleCacheStats };
+    const m = createMachine({ kernel: spinElf(), memoryBytes: size });
+    expect(moduleCacheStats.builds).toBe(primed.builds);
+    expect(moduleCacheStats.hits - primed.hits).toBe(2);
+    m.run(10_000);
+    expect(m.cpu.instret).toBeGreaterThan(0);
+    expect(m.cpu.jit).toBe(true);
+
+    // Another RAM size: another layout, modules of its own, which run.
+    const other = createMachine({ kernel: spinElf(), memoryBytes: 8 << 20 });
+    expect(moduleCacheStats.builds - primed.builds).toBe(2);
+    other.run(10_000);
+    expect(other.cpu.instret).toBeGreaterThan(0);
+  });
+
+  it('keys on every layout number, in any property order', () => {
+    const a = { gpr: 64, state: 192, memPages: 2 };
+    expect(moduleKey('interp', a)).toBe(moduleKey('interp', { memPages: 2, state: 192, gpr: 64 }));
+    expect(moduleKey('interp', a)).not.toBe(moduleKey('chain', a));
+    for (const k of Object.keys(a) as Array<keyof typeof a>) {
+      expect(moduleKey('interp', { ...a, [k]: a[k] + 1 })).not.toBe(moduleKey('interp', a));
+    }
+    expect(moduleKey('interp', { ...a, heat: 4096 })).not.toBe(moduleKey('interp', a));
+    expect(() => moduleKey('interp', { ...a, tables: [1, 2] })).toThrow(/tables/);
+  });
+});
