@@ -8,9 +8,9 @@
  * the primer (prime.ts) on RAM of the same size gets the module the primer
  * already ran, which V8 has tiered up by then.
  *
- * The key is the builder's name and every property of the layout it is
- * given (sorted by name), all numbers: the builder reads nothing else, so
- * a different layout can never reuse a wrong module.
+ * The key is the builder's name and every number of the layout it is
+ * given (nested objects and arrays included, by sorted path): the builder
+ * reads nothing else, so a different layout can never reuse a wrong module.
  */
 import { wasmApi } from '../../memory/wasm-api.ts';
 
@@ -27,14 +27,21 @@ export const moduleCacheStats: ModuleCacheStats = { builds: 0, hits: 0 };
 const modules = new Map<string, object>();
 const MAX_MODULES = 8;
 
-/** The key of `layout` for builder `name`: every property, sorted, each a number. */
+/**
+ * The key of `layout` for builder `name`: every number in it, nested
+ * objects and arrays included, by sorted path (`mmu.tables.0=...`).
+ */
 export function moduleKey(name: string, layout: object): string {
   const parts = [name];
-  for (const k of Object.keys(layout).sort()) {
-    const v: unknown = (layout as Record<string, unknown>)[k];
-    if (typeof v !== 'number') throw new TypeError(`module-cache: layout property ${k} of ${name} is not a number`);
-    parts.push(`${k}=${v}`);
-  }
+  const add = (path: string, v: unknown): void => {
+    if (typeof v === 'number') {
+      parts.push(`${path}=${v}`);
+      return;
+    }
+    if (v === null || typeof v !== 'object') throw new TypeError(`module-cache: layout property ${path} of ${name} is not a number`);
+    for (const k of Object.keys(v).sort()) add(path === '' ? k : `${path}.${k}`, (v as Record<string, unknown>)[k]);
+  };
+  add('', layout);
   return parts.join(' ');
 }
 

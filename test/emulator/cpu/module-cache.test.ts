@@ -41,6 +41,11 @@ describe('compiled module cache', () => {
       expect(moduleKey('interp', { ...a, [k]: a[k] + 1 })).not.toBe(moduleKey('interp', a));
     }
     expect(moduleKey('interp', { ...a, heat: 4096 })).not.toBe(moduleKey('interp', a));
-    expect(() => moduleKey('interp', { ...a, tables: [1, 2] })).toThrow(/tables/);
+    // Nested objects and arrays (the interpreter's MMU layout): every number counts, by path.
+    const m = { ...a, mmu: { watch: 8, tables: [1, 2] } };
+    expect(moduleKey('interp', m)).toBe(moduleKey('interp', { mmu: { tables: [1, 2], watch: 8 }, ...a }));
+    expect(moduleKey('interp', { ...a, mmu: { watch: 8, tables: [1, 3] } })).not.toBe(moduleKey('interp', m));
+    expect(moduleKey('interp', { ...a, mmu: { watch: 9, tables: [1, 2] } })).not.toBe(moduleKey('interp', m));
+    expect(() => moduleKey('interp', { ...a, mmu: { tables: ['1'] } })).toThrow(/mmu\.tables\.0/);
   });
 });
