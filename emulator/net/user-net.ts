@@ -124,6 +124,10 @@ export class UserNet implements NetBackend {
     if (type === ETHERTYPE_ARP) this.onArp(frame);
     else if (type === ETHERTYPE_IPV4) this.onIpv4(frame);
     else this.count('drop-ethertype');
+    // Answers made right here (ARP, DHCP, ICMP, TCP handshakes) reach the
+    // guest at once, not at the end of the CPU's slice (up to 1 M
+    // instructions later, long enough for a DHCP client to send again).
+    this.flush();
   }
 
   reset(): void {
