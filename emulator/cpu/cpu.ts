@@ -129,6 +129,12 @@ const SR_KEEP = ~(SR.F | SR.CY | SR.OV);
 
 export interface CpuOptions {
   bus: Bus;
+  /**
+   * false: no WebAssembly (interpreter or translations) for this CPU, only
+   * exec(); `jit` stays false. For a scratch CPU whose modules would be
+   * built for nothing (the primer). Default true.
+   */
+  wasm?: boolean;
 }
 
 export class Cpu {
@@ -259,7 +265,7 @@ export class Cpu {
     };
     this.code = new CodeCache(this.ram, this.mmu, layout, slow, () => {
       this.exitLoop = true;
-    });
+    }, opts.wasm !== false);
     this.jit = this.code.available;
     this.clock = { nowNs: () => this.nowNs() };
     this.reset();

@@ -11,8 +11,9 @@
  * that executes every instruction form with the operand values that matter
  * to V8 (overflowing products, zero divisors), loads and stores on their fast
  * and slow paths (unaligned, across a page end, MMIO), exceptions with
- * handlers that return, the MMUs, the tick timer, interpreted and then
- * translated. A few milliseconds; the guest never sees it.
+ * handlers that return, the MMUs, the tick timer, twice (on RAM of a
+ * machine's size, the second time through the dispatcher and WebAssembly).
+ * A few milliseconds; the guest never sees it.
  */
 import { Bus } from '../memory/bus.ts';
 import { Ram } from '../memory/ram.ts';
@@ -145,13 +146,18 @@ const SMALL_RAM = 64 << 10;
  * process start to first guest instruction, medians of 41 interleaved runs,
  * 175.6 ms with the 64 KiB primer, 182.7 ms with a 128 MiB one (in-process
  * phases: primer +9 ms, machine -5 ms).
+ * On the small default RAM, whose modules no machine would share, the
+ * primer's CPU makes none (CpuOptions.wasm false: both passes run exec(),
+ * which is what needs V8's type feedback): boot spawn to banner, medians of
+ * 9 interleaved boots, 626 ms against 638 ms with the modules built and
+ * run; start-up 163 against 174 ms, the run loop the same.
  */
 export function primeCpu(memoryBytes = SMALL_RAM): PrimeReport | undefined {
   if (primed) return undefined;
   primed = true;
   const ram = new Ram(Math.max(memoryBytes, SMALL_RAM));
   const bus = new Bus({ ram, logger: () => {} });
-  const cpu = new Cpu({ bus });
+  const cpu = new Cpu({ bus, wasm: memoryBytes > SMALL_RAM });
   for (let v = 0x100; v <= 0xe00; v += 0x100) handler(v).forEach((w, i) => ram.write32(v + 4 * i, w));
   // Twice around a loop (r21 counts).
   const prog = [...A.li(20, DATA), ...A.li(22, MMIO), ...A.li(21, 2)];

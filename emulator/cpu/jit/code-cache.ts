@@ -128,6 +128,8 @@ export class CodeCache {
     slow: SlowPaths,
     /** Called after a page's code was dropped (the CPU leaves its loop). */
     private readonly onInvalidate: () => void,
+    /** false: no WebAssembly at all (CpuOptions.wasm). */
+    wasm = true,
   ) {
     this.pages = new Array<PageCode | undefined>(ram.size >>> 13).fill(undefined);
     const heat = ram.arena(HEAT_SIZE >>> 1);
@@ -139,6 +141,10 @@ export class CodeCache {
     this.slots = ram.arena(ram.size >>> 13);
     if (wasmApi === null || ram.memory === null) {
       this.disabled = 'the host has no WebAssembly';
+      return;
+    }
+    if (!wasm) {
+      this.disabled = 'WebAssembly not wanted for this CPU';
       return;
     }
     try {
