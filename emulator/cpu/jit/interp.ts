@@ -204,7 +204,7 @@ function sprNumber(e: InterpEmitter, imm: () => void): void {
   c.op(Op.i32_or).i32(0xffff).op(Op.i32_and).set(T);
 }
 
-/** l.mfspr of SR, EPCR, EEAR, ESR, EVBAR, D/IMMUCFGR or a shadow GPR (cpu.ts getSpr); other SPRs go to `sys`. */
+/** l.mfspr of SR, EPCR, EEAR, ESR, EVBAR, D/IMMUCFGR, COREID, NUMCORES or a shadow GPR (cpu.ts getSpr); other SPRs go to `sys`. */
 function emitMfspr(e: InterpEmitter): void {
   const { c, layout } = e;
   c.block('mf');
@@ -220,6 +220,10 @@ function emitMfspr(e: InterpEmitter): void {
     e.setD(() => c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * w));
     c.br('mf').end();
   }
+  // COREID 0 and NUMCORES 1 (one CPU): an SMP kernel's smp_processor_id() reads COREID all the time.
+  c.get(T).i32(0x80).op(Op.i32_sub).i32(2).op(Op.i32_lt_u).if_();
+  e.setD(() => c.get(T).i32(0x80).op(Op.i32_sub));
+  c.br('mf').end();
   c.get(T).i32(3).op(Op.i32_eq).get(T).i32(4).op(Op.i32_eq).op(Op.i32_or).if_(); // DMMUCFGR, IMMUCFGR
   e.setD(() => c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.MMUCFGR));
   c.br('mf').end();

@@ -76,6 +76,7 @@ function randomOp(g: Gen): number {
     // configuration, writes setSpr ignores (cache flushes, group 6), and others.
     () => A.mtspr(0, s(), SPR.SHADOW + 32 + g.int(480)), () => A.mfspr(d(), 0, SPR.SHADOW + g.int(512)),
     () => A.mfspr(d(), 0, SPR.EEAR), () => A.mfspr(d(), 0, g.pick([3, 4])), () => A.mfspr(d(), 0, SPR.EPCR),
+    () => A.mfspr(d(), 0, g.pick([SPR.COREID, SPR.NUMCORES, SPR.ESR, SPR.EVBAR])),
     () => A.mtspr(0, s(), g.pick([0x1802, 0x2002, 0x3001])), () => A.mtspr(0, s(), SPR.EEAR),
   ];
   return g.pick(ops)();
