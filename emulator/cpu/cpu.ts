@@ -334,7 +334,6 @@ export class Cpu {
     this.code.hot = Math.min(0xfffe, Math.max(1, Math.floor(n)));
   }
 
-  /** Why translation stopped for good on this host (it then interprets), if it did. */
   /** False: hot pages are not translated (cold-code interpreter only; see `wasmInterp`). */
   get jitTranslate(): boolean {
     return this.code.translating;
@@ -343,6 +342,7 @@ export class Cpu {
     this.code.translating = on;
   }
 
+  /** Why translation stopped for good on this host (it then interprets), if it did. */
   get jitDisabled(): string | undefined {
     return this.code.disabled;
   }
@@ -1333,18 +1333,16 @@ export class Cpu {
   private wasmReturned(base: number, n: number): boolean {
     this.instret = base + n;
     const st = this.jitState;
-    if (st[STATE.FLT] === 1) {
+    const flt = st[STATE.FLT]!;
+    if (flt === 1) {
       this.fault = 0;
       this.ds = 0;
-    } else if (st[STATE.FLT] === 2) {
-      // Translated code's l.rfe or SR write, done in WebAssembly (interp.ts `s`): the state is in the words.
-      this.pcr = st[STATE.NPC]!;
-      this.ds = 0;
-      this.setPackedFlags(st[STATE.FLAGS]!);
-      this.setSrBits(st[STATE.SR]! >>> 0);
     } else {
+      // The state is in the words: a normal return, or (FLT 2) translated
+      // code's l.rfe, SR or ITLB write done in WebAssembly (interp.ts `s`),
+      // which is never in a delay slot.
       this.pcr = st[STATE.NPC]!;
-      this.ds = st[STATE.DS]!;
+      this.ds = flt === 0 ? st[STATE.DS]! : 0;
       this.dsTarget = st[STATE.TARGET]!;
       this.setPackedFlags(st[STATE.FLAGS]!);
       const sr = st[STATE.SR]! >>> 0;

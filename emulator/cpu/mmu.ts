@@ -56,12 +56,6 @@ export class Mmu {
 
   /** The MMU-on table `i` (a TABLE value). */
   table(i: number): Int32Array { return this.tables[i]!; }
-  get supRead(): Int32Array { return this.tables[0]!; }
-  get supWrite(): Int32Array { return this.tables[1]!; }
-  get userRead(): Int32Array { return this.tables[2]!; }
-  get userWrite(): Int32Array { return this.tables[3]!; }
-  get supExec(): Int32Array { return this.tables[4]!; }
-  get userExec(): Int32Array { return this.tables[5]!; }
 
   /**
    * `alloc` provides the TLBs' and tables' memory (the CPU passes Ram.arena,

@@ -6,9 +6,10 @@
  *   (translate.ts), valid for any virtual mapping of the page.
  * - Heat: the interpreters (exec() and jit/interp.ts) count visits of block
  *   starts (branch targets) in `heat`, a 64 Ki-entry table indexed by a hash of the physical address
- *   (collisions only make a start look warmer), and leaves its loop when it
- *   reaches a translated block start (`blockBits`, one bit per RAM word) or
- *   one that just got hot; the dispatcher then calls `lookup`. A start seen
+ *   (collisions only make a start look warmer); at a translated block start
+ *   (`blockBits`, one bit per RAM word) exec() leaves its loop and the
+ *   WebAssembly interpreter calls the chain itself, and at one that just got
+ *   hot both leave; the dispatcher then calls `lookup`. A start seen
  *   `hot` times makes its page (re)translated with every block start
  *   already translated or seen hot/8 times. Only really hot code is worth it.
  *   In the busybox boot (42.8 M instructions) the blocks run 1,000+ times
@@ -150,7 +151,7 @@ export class CodeCache {
     try {
       const api = wasmApi;
       this.table = new api.Table({ element: 'anyfunc', initial: 64 });
-      // Compiled once per layout in a process (module-cache.ts): the primer's CPU and a boot's share them.
+      // Compiled once per layout in a process (module-cache.ts): CPUs on RAM of one size share them.
       const chain = compiledModule('chain', { ...layout, slots: this.slots.byteOffset }, buildChain);
       const instance = new api.Instance(chain, { env: { mem: ram.memory, table: this.table } });
       this.enter = instance.exports.f as ChainFn;

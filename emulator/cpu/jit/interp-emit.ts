@@ -147,6 +147,15 @@ export class InterpEmitter {
   pushFlags(): void {
     this.c.get(F).get(CY).i32(1).op(Op.i32_shl).op(Op.i32_or).get(OV).i32(2).op(Op.i32_shl).op(Op.i32_or);
   }
+  /** Pushes the whole SR: SRB with F, CY and OV in bits 9..11 (cpu.ts `sr`). */
+  pushSr(): void {
+    this.c.get(SRB).get(F).i32(9).op(Op.i32_shl).op(Op.i32_or).get(CY).i32(10).op(Op.i32_shl).op(Op.i32_or)
+      .get(OV).i32(11).op(Op.i32_shl).op(Op.i32_or);
+  }
+  /** Byte address of CPU word `i` (CPU_WORDS). */
+  cpuWord(i: number): number {
+    return this.layout.cpuWords + 4 * i;
+  }
 
   /**
    * A slow path's call after its own arguments: pc | ds, retired before,

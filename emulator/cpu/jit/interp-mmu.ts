@@ -29,10 +29,6 @@ const VECTOR_DTLB_MISS = 0x900, VECTOR_ITLB_MISS = 0xa00, VECTOR_SYSCALL = 0xc00
 
 export type AccessKind = 'read' | 'write' | 'exec';
 
-function word(e: InterpEmitter, i: number): number {
-  return e.layout.cpuWords + 4 * i;
-}
-
 /**
  * After a miss in the host table for an access of `kind` at VA (aligned;
  * E has bit 0 clear): with that MMU on, walks the TLB set of VA's page. A
@@ -97,13 +93,13 @@ export function tablesFromSr(e: InterpEmitter): void {
  */
 export function exceptionEntry(e: InterpEmitter): void {
   const { c } = e;
-  const w = (i: number): number => word(e, i);
+  const w = (i: number): number => e.cpuWord(i);
   c.i32(0).i32(0).mem(Op.i32_load, w(CPU_WORDS.EXC_COUNT)).i32(1).op(Op.i32_add).mem(Op.i32_store, w(CPU_WORDS.EXC_COUNT));
   c.i32(0).get(T).mem(Op.i32_store, w(CPU_WORDS.LAST_VECTOR));
   c.i32(0).get(VA).mem(Op.i32_store, w(CPU_WORDS.LAST_EEAR));
   c.get(Y).if_().i32(0).get(VA).mem(Op.i32_store, w(CPU_WORDS.EEAR)).end();
   c.i32(0);
-  c.get(SRB).get(F).i32(9).op(Op.i32_shl).op(Op.i32_or).get(CY).i32(10).op(Op.i32_shl).op(Op.i32_or).get(OV).i32(11).op(Op.i32_shl).op(Op.i32_or);
+  e.pushSr();
   c.mem(Op.i32_store, w(CPU_WORDS.ESR));
   c.i32(0).get(X).mem(Op.i32_store, w(CPU_WORDS.EPCR));
   c.i32(0).i32(0).mem(Op.i32_load, w(CPU_WORDS.PMR)).i32(~PMR_DOZE).op(Op.i32_and).mem(Op.i32_store, w(CPU_WORDS.PMR));
@@ -123,7 +119,7 @@ export function exceptionEntry(e: InterpEmitter): void {
  */
 export function setSr(e: InterpEmitter): void {
   const { c } = e;
-  const w = (i: number): number => word(e, i);
+  const w = (i: number): number => e.cpuWord(i);
   c.get(X).i32(OVE).op(Op.i32_and).brIf('sys');
   // A pending tick with TEE, or a pending PIC line with IEE.
   const nonZero = (): void => void c.i32(0).op(Op.i32_ne);
@@ -147,15 +143,17 @@ export function setSr(e: InterpEmitter): void {
 /**
  * l.rfe (cpu.ts returnFromException) in supervisor mode, outside a delay
  * slot: SR and the flags <- ESR (through setSr, which may send it to
- * `sys`), the reservation dropped. The caller retires it and goes on at EPCR.
+ * `sys`), the reservation dropped, local `target` <- EPCR. The caller
+ * retires it and goes on at `target`.
  */
-export function returnFromException(e: InterpEmitter): void {
+export function returnFromException(e: InterpEmitter, target: number): void {
   const { c } = e;
   c.get(DS).brIf('sys');
   c.get(SRB).i32(SM).op(Op.i32_and).op(Op.i32_eqz).brIf('sys');
-  c.i32(0).mem(Op.i32_load, word(e, CPU_WORDS.ESR)).set(X);
+  c.i32(0).mem(Op.i32_load, e.cpuWord(CPU_WORDS.ESR)).set(X);
   setSr(e);
-  c.i32(0).i32(0).mem(Op.i32_store, word(e, CPU_WORDS.RES_VALID));
+  c.i32(0).i32(0).mem(Op.i32_store, e.cpuWord(CPU_WORDS.RES_VALID));
+  c.i32(0).mem(Op.i32_load, e.cpuWord(CPU_WORDS.EPCR)).set(target);
 }
 
 /**
@@ -198,7 +196,7 @@ export function mtsprTlb(e: InterpEmitter, group: 1 | 2, imeLeave?: string): voi
 export function emitSys(e: InterpEmitter): void {
   const { c } = e;
   c.get(INSN).i32(16).op(Op.i32_shr_u).i32(0x3ff).op(Op.i32_and).tee(X).op(Op.i32_eqz).if_();
-  c.i32(0).mem(Op.i32_load, word(e, CPU_WORDS.USER_MODE)).brIf('sys');
+  c.i32(0).mem(Op.i32_load, e.cpuWord(CPU_WORDS.USER_MODE)).brIf('sys');
   c.i32(VECTOR_SYSCALL).set(T).i32(0).set(VA).i32(0).set(Y);
   c.get(PC).i32(4).op(Op.i32_add).get(DS).i32(2).op(Op.i32_shl).op(Op.i32_sub).set(X).br('exc');
   c.end();

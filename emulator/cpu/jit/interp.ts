@@ -206,18 +206,15 @@ function sprNumber(e: InterpEmitter, imm: () => void): void {
 
 /** l.mfspr of SR, EPCR, EEAR, ESR, EVBAR, D/IMMUCFGR, COREID, NUMCORES or a shadow GPR (cpu.ts getSpr); other SPRs go to `sys`. */
 function emitMfspr(e: InterpEmitter): void {
-  const { c, layout } = e;
+  const { c } = e;
   c.block('mf');
   sprNumber(e, () => e.uimm());
   c.get(T).i32(0x11).op(Op.i32_eq).if_();
-  e.setD(() => {
-    c.get(SRB).get(F).i32(9).op(Op.i32_shl).op(Op.i32_or).get(CY).i32(10).op(Op.i32_shl).op(Op.i32_or)
-      .get(OV).i32(11).op(Op.i32_shl).op(Op.i32_or);
-  });
+  e.setD(() => e.pushSr());
   c.br('mf').end();
   for (const [spr, w] of WORD_SPRS) {
     c.get(T).i32(spr).op(Op.i32_eq).if_();
-    e.setD(() => c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * w));
+    e.setD(() => c.i32(0).mem(Op.i32_load, e.cpuWord(w)));
     c.br('mf').end();
   }
   // COREID 0 and NUMCORES 1 (one CPU): an SMP kernel's smp_processor_id() reads COREID all the time.
@@ -225,7 +222,7 @@ function emitMfspr(e: InterpEmitter): void {
   e.setD(() => c.get(T).i32(0x80).op(Op.i32_sub));
   c.br('mf').end();
   c.get(T).i32(3).op(Op.i32_eq).get(T).i32(4).op(Op.i32_eq).op(Op.i32_or).if_(); // DMMUCFGR, IMMUCFGR
-  e.setD(() => c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.MMUCFGR));
+  e.setD(() => c.i32(0).mem(Op.i32_load, e.cpuWord(CPU_WORDS.MMUCFGR)));
   c.br('mf').end();
   c.get(T).i32(0x400).op(Op.i32_sub).tee(VA).i32(0x200).op(Op.i32_ge_u).brIf('sys');
   e.setD(() => {
@@ -260,7 +257,7 @@ function emitMtspr(e: InterpEmitter, imeLeave?: string): void {
     c.get(T).i32(spr).op(Op.i32_eq).if_();
     c.i32(0);
     e.rb();
-    c.mem(Op.i32_store, e.layout.cpuWords + 4 * w).br('mt');
+    c.mem(Op.i32_store, e.cpuWord(w)).br('mt');
     c.end();
   }
   c.get(T).i32(0x400).op(Op.i32_sub).tee(VA).i32(0x200).op(Op.i32_ge_u).brIf('sys');
@@ -281,8 +278,8 @@ function emitMtspr(e: InterpEmitter, imeLeave?: string): void {
 
 /** l.lwa with a fast, aligned read entry (else `sys`): the load and the reservation. */
 function emitLwa(e: InterpEmitter): void {
-  const { c, layout } = e;
-  const w = (i: number): number => layout.cpuWords + 4 * i;
+  const { c } = e;
+  const w = (i: number): number => e.cpuWord(i);
   e.entry(() => e.simm(), RTB);
   e.fastOk(4);
   c.op(Op.i32_eqz).brIf('sys');
@@ -301,8 +298,8 @@ function emitLwa(e: InterpEmitter): void {
  * goes to `sys`.
  */
 function emitSwa(e: InterpEmitter): void {
-  const { c, layout } = e;
-  const w = (i: number): number => layout.cpuWords + 4 * i;
+  const { c } = e;
+  const w = (i: number): number => e.cpuWord(i);
   e.ra();
   e.storeImm();
   c.op(Op.i32_add).set(VA);
@@ -407,8 +404,7 @@ export function buildInterp(layout: InterpLayout): Uint8Array {
     },
     0x08: () => emitSys(e), // l.sys, syncs
     0x09: () => { // l.rfe: retired, on at EPCR (or to `sys`, see interp-mmu.ts)
-      returnFromException(e);
-      c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.EPCR).set(PC);
+      returnFromException(e, PC);
       c.get(N).i32(1).op(Op.i32_add).set(N);
       c.br('top');
     },
@@ -599,8 +595,8 @@ function buildSys(layout: InterpLayout): Code {
   emitFindBit(e);
   c.br('ok').end();
   c.get(T).i32(0x09).op(Op.i32_eq).if_();
-  returnFromException(e);
-  c.i32(0).mem(Op.i32_load, layout.cpuWords + 4 * CPU_WORDS.EPCR).set(TGT).br('leave');
+  returnFromException(e, TGT);
+  c.br('leave');
   c.end();
   c.br('sys');
   c.end(); // next: on at the next instruction
