@@ -7,7 +7,11 @@
  * Runs are interleaved so all see the same machine load; medians of N.
  *
  * Each boot stops after one slice (`--timeout 0.001`: the first guest
- * millisecond), so a run costs start-up plus ~1 M instructions.
+ * millisecond), so a run costs start-up plus ~1 M instructions. The boots
+ * use a code cache of their own (bin/cli-bundle.js), written by one boot
+ * before the timed runs; a second row runs without it
+ * (MKROOTFS_NO_CODE_CACHE=1: a command's first run after an install or
+ * rebuild).
  *
  * bench/startup.bench.ts prints this table (`npm run bench -- startup`); alone:
  * `npx tsx bench/startup.ts`. BENCH_STARTUP_RUNS=N changes the number of
@@ -50,18 +54,21 @@ export interface StartupRow { name: string; markMs: number; wallMs: number }
 export function measureStartup(image: string, kernel: string, runs: number, opts: { sources?: boolean } = {}): StartupRow[] {
   const out = mkdtempSync(join(tmpdir(), 'mkrootfs-bench-startup-'));
   const boot = ['boot', image, '--kernel', kernel, '--json', '--timeout', '0.001'];
-  const env = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, MKROOTFS_CACHE_DIR: join(out, 'cache') };
   delete env.MKROOTFS_NO_BUNDLE;
+  delete env.MKROOTFS_NO_CODE_CACHE;
   const cases: Array<{ name: string; args: string[]; env: NodeJS.ProcessEnv; mark: (s: string) => number }> = [
     { name: 'node -e 0', args: ['-e', '0'], env, mark: () => Number.NaN },
     { name: 'node -e (first user code)', args: ['-e', 'process.stdout.write(String(process.uptime()))'], env, mark: (s) => Number(s) * 1000 },
     { name: 'mkrootfs boot IMAGE --kernel K (dist/)', args: [join(ROOT, 'bin/mkrootfs.js'), ...boot], env, mark: (s) => (JSON.parse(s) as { startupSeconds: number }).startupSeconds * 1000 },
   ];
+  cases.push({ name: 'same, without the code cache', args: cases[2]!.args, env: { ...env, MKROOTFS_NO_CODE_CACHE: '1' }, mark: cases[2]!.mark });
   if (opts.sources) {
     cases.push({ name: 'same, TypeScript sources through tsx', args: [join(ROOT, 'bin/mkrootfs.js'), ...boot], env: { ...env, MKROOTFS_NO_BUNDLE: '1' }, mark: cases[2]!.mark });
   }
   const samples = cases.map(() => [] as Timed[]);
   try {
+    timeNode(cases[2]!.args, out, env, cases[2]!.mark); // writes the code cache
     for (let i = 0; i < runs; i++) {
       cases.forEach((c, k) => samples[k]!.push(timeNode(c.args, out, c.env, c.mark)));
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Short form of `mkrootfs boot ...`.
 import { loadMain } from './launch.js';
-const main = await loadMain();
-process.exitCode = await main(['boot', ...process.argv.slice(2)]);
+const args = ['boot', ...process.argv.slice(2)];
+const main = await loadMain(args);
+process.exitCode = await main(args);

@@ -1,11 +1,13 @@
-// Shared by the launchers. Runs the compiled CLI (dist/cli/, bundled by `npm
-// run build` and shipped in the npm package). In a checkout whose sources are
+// Shared by the launchers. Runs the compiled CLI (dist/cli/mkrootfs.cjs,
+// bundled by `npm run build` and shipped in the npm package, loaded through
+// V8's code cache: bin/cli-bundle.js). In a checkout whose sources are
 // newer than dist/, it runs the TypeScript sources through tsx (a development
 // dependency) instead, so an edit takes effect without a rebuild (how that is
 // decided, cheaply: bin/build-stamp.js).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pickBuild } from './build-stamp.js';
+import { cacheCommand, loadBundle } from './cli-bundle.js';
 
 // `mkrootfs ... | head` closes the pipe early: end quietly, never with a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -17,8 +19,9 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-export async function loadMain() {
-  if (pickBuild(root) === 'dist') return (await import('../dist/cli/main.js')).main;
+/** The CLI's main(); `args` (what it will be given) picks the code cache. */
+export async function loadMain(args = []) {
+  if (pickBuild(root) === 'dist') return loadBundle(join(root, 'dist', 'cli', 'mkrootfs.cjs'), { command: cacheCommand(args) }).main;
   let register;
   try {
     ({ register } = await import('tsx/esm/api'));

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Thin launcher for the mkrootfs CLI.
 import { loadMain } from './launch.js';
-const main = await loadMain();
-process.exitCode = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+const main = await loadMain(args);
+process.exitCode = await main(args);

@@ -4,10 +4,10 @@
 // exports. The guest's build assets are copied beside the compiled guest
 // builder, which reads them at run time.
 //
-// The CLI the launchers run is bundled apart by esbuild into dist/cli/ (see
-// bundleCli): start-up reads one entry file and the chunk of the command
-// being run instead of ~60 modules, so `mkrootfs boot` reaches its first
-// guest instruction sooner.
+// The CLI the launchers run is bundled apart by esbuild into one file,
+// dist/cli/mkrootfs.cjs (see bundleCli): start-up reads one file instead of
+// ~60 modules, through V8's code cache (bin/cli-bundle.js), so `mkrootfs
+// boot` reaches its first guest instruction sooner.
 //
 // The output goes to a temporary directory that replaces dist/ only when the
 // whole build succeeded, so a failed build never leaves a half dist/ that
@@ -52,7 +52,7 @@ try {
 }
 // Marks a complete build, dated when it started, with the list of sources the
 // launchers compare with it (bin/build-stamp.js).
-writeBuildStamp(root, tmp, started, 'tsc -p tsconfig.build.json; esbuild src/cli/main.ts -> dist/cli/\n');
+writeBuildStamp(root, tmp, started, 'tsc -p tsconfig.build.json; esbuild src/cli/main.ts -> dist/cli/mkrootfs.cjs\n');
 
 if (existsSync(dist)) renameSync(dist, old);
 renameSync(tmp, dist);
@@ -60,30 +60,42 @@ rmSync(old, { recursive: true, force: true });
 console.error('build: dist/ (src/ and emulator/ compiled, with types; the CLI bundled in dist/cli/)');
 
 /**
- * The CLI as ES modules in `outdir`: main.js, which the launchers import, and
- * a chunk per lazily loaded part (each command's module, the recipe stack)
- * plus the chunks they share. commander is bundled in; the other
- * dependencies stay external and load from node_modules only when a command
- * imports them. The guest builder finds its assets beside its chunk.
+ * The CLI as one CommonJS file, `outdir`/mkrootfs.cjs, which the launchers
+ * run through V8's code cache (bin/cli-bundle.js: Node 20 caches no ES
+ * module's compiled code, and a script's cache needs one script). Each
+ * command's module still loads lazily inside it (esbuild turns the dynamic
+ * imports into deferred requires). commander is bundled in; the other
+ * dependencies stay external (each has a CommonJS entry) and load from
+ * node_modules only when a command requires them. Whitespace and comments
+ * are dropped (less to read, hash and compile; names stay, for stack
+ * traces), which also leaves the file ASCII, as the launcher decodes it.
+ * The guest builder finds its assets beside the bundle.
  */
 async function bundleCli(outdir) {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const outfile = join(outdir, 'mkrootfs.cjs');
   await build({
     absWorkingDir: root,
-    entryPoints: { main: 'src/cli/main.ts' },
-    outdir,
+    entryPoints: ['src/cli/main.ts'],
+    outfile,
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     external: Object.keys(pkg.dependencies).filter((name) => name !== 'commander'),
-    chunkNames: 'chunk-[hash]',
-    // commander is CommonJS: its require() of Node built-ins needs a real require in an ES module.
-    banner: { js: "import { createRequire as __mkrootfsCreateRequire } from 'node:module';\nconst require = __mkrootfsCreateRequire(import.meta.url);" },
+    // Dynamic import() of a dependency becomes require(): a vm.Script has no module loader.
+    supported: { 'dynamic-import': false },
+    // The two uses of import.meta.url (package.json lookup, guest assets) want the bundle's own URL.
+    define: { 'import.meta.url': '__mkrootfsBundleUrl' },
+    banner: { js: "var __mkrootfsBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+    minifyWhitespace: true,
     plugins: [lazyCommanderChildProcess()],
     logLevel: 'warning',
   });
+  const text = readFileSync(outfile);
+  const bad = text.findIndex((b) => b > 0x7f);
+  if (bad >= 0) throw new Error(`${outfile}: byte ${bad} is not ASCII (bin/cli-bundle.js decodes the bundle as Latin-1)`);
+  if (/\bimport\(/.test(text.toString('latin1'))) throw new Error(`${outfile}: an import() is left, which a vm.Script cannot run`);
   cpSync(join(root, 'src', 'guest', 'assets'), join(outdir, 'assets'), { recursive: true });
 }
 

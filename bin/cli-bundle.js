@@ -1,0 +1,119 @@
+// Loads the bundled CLI (dist/cli/mkrootfs.cjs, made by scripts/build.mjs)
+// through V8's code cache, so a start of the CLI does not parse and compile
+// its ~700 KB of JavaScript again.
+//
+// Why: compiling the bundle, and then each function the first time it runs,
+// was ~45 ms of `mkrootfs boot`'s ~190 ms from process start to the first
+// guest instruction; with the cache V8 deserialises bytecode instead (the
+// start-up bench, `npm run bench -- startup`). Node 20 has no compile cache
+// for ES modules (Node 22's module.enableCompileCache), so the CLI is one
+// CommonJS-style file run through vm.Script, whose `cachedData` is the cache.
+//
+// The cache, one file per bundle, Node version, architecture and command
+// (`cli-<sha256 of the bundle>-<node version>-<arch>-<command>.bin`), lives in
+// `v8/` under the cache root the guest build uses ($MKROOTFS_CACHE_DIR, else
+// $XDG_CACHE_HOME/mkrootfs, else ~/.cache/mkrootfs). A command without one
+// (or whose cache V8 rejects: other V8 flags, say) writes it when the process
+// exits, after it ran: the bytecode of every function the command used is in
+// it, not just the top level. Keyed by the bundle's content, a rebuilt or
+// upgraded CLI never runs a stale cache; a file that cannot be read or
+// written only costs the compile. MKROOTFS_NO_CODE_CACHE=1 turns it off.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+
+/** The CLI's commands, each with its own cache (what one command runs is not what another does). */
+const COMMANDS = new Set(['build', 'boot', 'inspect', 'schema', 'guest']);
+/** Caches of other bundles (an older or newer CLI) older than this are removed when one is written. */
+const STALE_MS = 14 * 24 * 3600 * 1000;
+/** A cache file: MAGIC, the SHA-256 of the data, V8's cached data. */
+const MAGIC = Buffer.from('mkrootfs-v8-cache-1\n', 'latin1');
+
+/** The code-cache directory for `env` (see above); mirrors src/guest/cache.ts resolveCacheDir without --cache-dir. */
+export function codeCacheDir(env, cwd = process.cwd()) {
+  if (env.MKROOTFS_CACHE_DIR) return join(resolve(cwd, env.MKROOTFS_CACHE_DIR), 'v8');
+  if (env.XDG_CACHE_HOME) return join(resolve(cwd, env.XDG_CACHE_HOME), 'mkrootfs', 'v8');
+  return join(env.HOME || homedir(), '.cache', 'mkrootfs', 'v8');
+}
+
+/** Which cache a run with these arguments uses: its command, else `main` (--help, --version, a recipe path). */
+export function cacheCommand(args) {
+  const first = args.find((a) => !a.startsWith('-'));
+  return first !== undefined && COMMANDS.has(first) ? first : 'main';
+}
+
+/**
+ * Runs the bundle `file` (CommonJS, ASCII: the build checks) and returns
+ * its exports, with the code cache for `command` when `env` allows one.
+ * `onCache` (tests) hears whether a cache was used ('hit'), was missing or
+ * rejected and will be written at exit ('miss'), or is off ('off').
+ */
+export function loadBundle(file, { command = 'main', env = process.env, onCache } = {}) {
+  const bytes = readFileSync(file);
+  const off = env.MKROOTFS_NO_CODE_CACHE === '1';
+  const key = off ? '' : createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const dir = off ? undefined : codeCacheDir(env);
+  const path = dir === undefined ? undefined : join(dir, `cli-${key}-${process.version}-${process.arch}-${command}.bin`);
+  const cached = path === undefined ? undefined : readCache(path);
+  // The wrapper keeps the bundle's line numbers (stack traces name dist/cli/mkrootfs.cjs:LINE).
+  const script = new Script(`(function (exports, require, module, __filename, __dirname) {${bytes.toString('latin1')}\n})`, {
+    filename: file,
+    cachedData: cached,
+  });
+  const hit = cached !== undefined && script.cachedDataRejected === false;
+  onCache?.(off ? 'off' : hit ? 'hit' : 'miss');
+  if (path !== undefined && !hit) process.once('exit', () => saveCache(script, dir, path, key));
+  const mod = { exports: {} };
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
+  return mod.exports;
+}
+
+/**
+ * The cache's data if the file holds a whole, unaltered one. V8 checks its
+ * version, flags and the source's length, but in release builds not the
+ * data itself: damaged data can abort the process (a fatal error in its
+ * deserialiser). So each file carries the SHA-256 of its data.
+ */
+function readCache(path) {
+  let file;
+  try {
+    file = readFileSync(path);
+  } catch {
+    return undefined;
+  }
+  const head = MAGIC.length + 32;
+  if (file.length <= head || !file.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
+  const data = file.subarray(head);
+  return createHash('sha256').update(data).digest().equals(file.subarray(MAGIC.length, head)) ? data : undefined;
+}
+
+/** Writes the cache (a temporary file renamed over: concurrent runs never read half of one); failures are ignored. */
+function saveCache(script, dir, path, key) {
+  const tmp = `${path}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    const data = script.createCachedData();
+    writeFileSync(tmp, Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]));
+    renameSync(tmp, path);
+  } catch {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Nothing was created.
+    }
+    return;
+  }
+  try {
+    const now = Date.now();
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith('cli-') || name.startsWith(`cli-${key}-`)) continue;
+      const p = join(dir, name);
+      if (now - statSync(p).mtimeMs > STALE_MS) rmSync(p, { force: true });
+    }
+  } catch {
+    // A cache directory that cannot be listed keeps its old files.
+  }
+}

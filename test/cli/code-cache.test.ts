@@ -1,0 +1,133 @@
+/**
+ * The compiled CLI's V8 code cache (bin/cli-bundle.js): written at the
+ * first run of a command, used by the next, keyed by the bundle's content,
+ * recovered from when damaged, optional, and never a reason to fail. Runs
+ * the real dist/cli/mkrootfs.cjs (scripts/setup builds it) in child
+ * processes, each with its own cache root.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+// @ts-expect-error plain JavaScript launcher code, without types
+import { cacheCommand, codeCacheDir } from '../../bin/cli-bundle.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const BUNDLE = join(ROOT, 'dist', 'cli', 'mkrootfs.cjs');
+
+/** Loads `bundle` as the launcher does, runs its main(args); stdout gets the cache state first, on a line of its own. */
+function run(cacheRoot: string, args: string[], opts: { bundle?: string; env?: Record<string, string> } = {}): { status: number | null; state: string; out: string; stderr: string } {
+  const script = `
+    import { loadBundle } from ${JSON.stringify(join(ROOT, 'bin', 'cli-bundle.js'))};
+    const args = JSON.parse(process.argv[1]);
+    const { main } = loadBundle(${JSON.stringify(opts.bundle ?? BUNDLE)}, { command: 'boot', onCache: (s) => process.stdout.write(s + '\\n') });
+    process.exitCode = await main(args);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(args)], {
+    cwd: ROOT, encoding: 'utf8', timeout: 60_000,
+    env: { ...process.env, MKROOTFS_CACHE_DIR: cacheRoot, MKROOTFS_NO_CODE_CACHE: '', ...opts.env },
+  });
+  const [state = '', ...rest] = r.stdout.split('\n');
+  return { status: r.status, state, out: rest.join('\n'), stderr: r.stderr };
+}
+
+const caches = (root: string): string[] => {
+  try {
+    return readdirSync(join(root, 'v8')).sort();
+  } catch {
+    return [];
+  }
+};
+
+describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
+  it('the first run writes the cache, the next uses it, with the same output', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    const first = run(root, ['boot', '--help']);
+    expect(first).toMatchObject({ status: 0, state: 'miss', stderr: '' });
+    expect(first.out).toMatch(/^Usage: mkrootfs boot/);
+    const files = caches(root);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(new RegExp(`^cli-[0-9a-f]{16}-${process.version.replace(/\./g, '\\.')}-${process.arch}-boot\\.bin$`));
+    const second = run(root, ['boot', '--help']);
+    expect(second).toMatchObject({ status: 0, state: 'hit', stderr: '' });
+    expect(second.out).toBe(first.out);
+    expect(caches(root)).toEqual(files);
+  });
+
+  // V8 does not check its cached data in release builds (damaged data aborts
+  // the process), so the launcher checks a SHA-256 of it first.
+  it('a damaged cache is rejected, rewritten, then used', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    expect(run(root, ['--version']).state).toBe('miss');
+    const [file] = caches(root);
+    const path = join(root, 'v8', file!);
+    const good = readFileSync(path);
+    const bad = Buffer.from(good);
+    for (let i = 64; i < bad.length; i += 97) bad[i] = bad[i]! ^ 0x5a;
+    writeFileSync(path, bad);
+    expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'miss', stderr: '' });
+    expect(readFileSync(path).equals(bad)).toBe(false);
+    expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'hit' });
+    writeFileSync(path, 'not a cache');
+    expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'miss', stderr: '' });
+    // Well framed (our checksum holds) but not V8's: V8 rejects it.
+    const junk = Buffer.alloc(4096, 0x37);
+    const magic = good.subarray(0, good.indexOf(0x0a) + 1);
+    writeFileSync(path, Buffer.concat([magic, createHash('sha256').update(junk).digest(), junk]));
+    expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'miss', stderr: '' });
+    expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'hit' });
+  });
+
+  it('a changed bundle gets a cache of its own: an old cache never runs new code', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    expect(run(root, ['--version']).state).toBe('miss');
+    // A copy beside the original (so it finds package.json and its assets the same way), one byte longer.
+    const dir = mkdtempSync(join(dirname(BUNDLE), '.test-'));
+    const copy = join(dir, 'mkrootfs.cjs');
+    copyFileSync(BUNDLE, copy);
+    appendFileSync(copy, ' ');
+    try {
+      const r = run(root, ['--version'], { bundle: copy });
+      expect(r).toMatchObject({ status: 0, state: 'miss', stderr: '' });
+      expect(caches(root)).toHaveLength(2);
+      expect(run(root, ['--version'], { bundle: copy }).state).toBe('hit');
+    } finally {
+      spawnSync('rm', ['-rf', dir]);
+    }
+  });
+
+  it('MKROOTFS_NO_CODE_CACHE=1 reads and writes none; an unusable cache root only costs the compile', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    expect(run(root, ['--version'], { env: { MKROOTFS_NO_CODE_CACHE: '1' } })).toMatchObject({ status: 0, state: 'off', stderr: '' });
+    expect(caches(root)).toEqual([]);
+    // The cache root is a file: nothing can be created under it.
+    const file = join(root, 'plain-file');
+    writeFileSync(file, 'x');
+    const r = run(file, ['--version']);
+    expect(r).toMatchObject({ status: 0, state: 'miss', stderr: '' });
+    expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('the launcher picks the cache by command, and the directory as the guest cache does', () => {
+    expect(cacheCommand(['boot', 'x.img', '--json'])).toBe('boot');
+    expect(cacheCommand(['--json', 'build', 'r.yml'])).toBe('build');
+    expect(cacheCommand(['recipes/busybox.yml'])).toBe('main');
+    expect(cacheCommand(['-V'])).toBe('main');
+    expect(codeCacheDir({ MKROOTFS_CACHE_DIR: '/c' })).toBe('/c/v8');
+    expect(codeCacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/mkrootfs/v8');
+    expect(codeCacheDir({ HOME: '/h' })).toBe('/h/.cache/mkrootfs/v8');
+  });
+
+  it('bin/mkrootfs.js runs the cached bundle: a second start reports the same version', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    const env = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_BUNDLE: '', MKROOTFS_NO_CODE_CACHE: '' };
+    delete env.MKROOTFS_NO_BUNDLE;
+    const a = spawnSync(process.execPath, [join(ROOT, 'bin', 'mkrootfs.js'), '-V'], { encoding: 'utf8', env });
+    expect(caches(root)).toEqual([expect.stringMatching(/-main\.bin$/)]);
+    const b = spawnSync(process.execPath, [join(ROOT, 'bin', 'boot.js'), '--version'], { encoding: 'utf8', env });
+    expect(a.stdout).toBe(b.stdout);
+    expect(caches(root)).toEqual([expect.stringMatching(/-boot\.bin$/), expect.stringMatching(/-main\.bin$/)]);
+  });
+});
