@@ -122,7 +122,7 @@ describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
 
   it('bin/mkrootfs.js runs the cached bundle: a second start reports the same version', () => {
     const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
-    const env = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_BUNDLE: '', MKROOTFS_NO_CODE_CACHE: '' };
+    const env: NodeJS.ProcessEnv = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_CODE_CACHE: '' };
     delete env.MKROOTFS_NO_BUNDLE;
     const a = spawnSync(process.execPath, [join(ROOT, 'bin', 'mkrootfs.js'), '-V'], { encoding: 'utf8', env });
     expect(caches(root)).toEqual([expect.stringMatching(/-main\.bin$/)]);
