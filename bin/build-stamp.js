@@ -18,8 +18,9 @@
 // took ~6-7 ms. Directory times are not used: an editor's swap file (vim's
 // .swp) changes them without changing any source. With no SOURCES (a dist/
 // from an older build) it walks the trees.
-import { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+'use strict';
+const { readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } = require('node:fs');
+const { join } = require('node:path');
 
 const TREES = ['src', 'emulator'];
 
@@ -43,7 +44,7 @@ function sources(root, dir) {
 }
 
 /** The file system's time now (ms), from a file written in `dir` and removed: call it when the build starts. */
-export function buildStartTime(dir) {
+function buildStartTime(dir) {
   const marker = join(dir, `.build-start-${process.pid}`);
   writeFileSync(marker, '');
   try {
@@ -54,7 +55,7 @@ export function buildStartTime(dir) {
 }
 
 /** The build's stamp in `dist` for the checkout at `root`; `startedMs`: buildStartTime() when the build started. */
-export function writeBuildStamp(root, dist, startedMs, note) {
+function writeBuildStamp(root, dist, startedMs, note) {
   writeFileSync(join(dist, 'SOURCES'), `${TREES.flatMap((t) => sources(root, t)).join('\n')}\n`);
   writeFileSync(join(dist, 'BUILT'), note);
   // 1 ms early: the round trip through seconds must not move it after a file saved in the same clock tick.
@@ -63,7 +64,7 @@ export function writeBuildStamp(root, dist, startedMs, note) {
 }
 
 /** 'dist' (compiled; always so in an installed package, which has no src/), or 'sources' (a checkout whose sources changed since the build). */
-export function pickBuild(root) {
+function pickBuild(root) {
   if (process.env.MKROOTFS_NO_BUNDLE) return 'sources';
   if (mtime(join(root, 'src')) === undefined) return 'dist';
   const built = mtime(join(root, 'dist', 'BUILT'));
@@ -83,3 +84,5 @@ export function pickBuild(root) {
   }
   return 'dist';
 }
+
+module.exports = { buildStartTime, writeBuildStamp, pickBuild };

@@ -18,12 +18,13 @@
 // it, not just the top level. Keyed by the bundle's content, a rebuilt or
 // upgraded CLI never runs a stale cache; a file that cannot be read or
 // written only costs the compile. MKROOTFS_NO_CODE_CACHE=1 turns it off.
-import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { Script } from 'node:vm';
+'use strict';
+const { createHash } = require('node:crypto');
+const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { homedir } = require('node:os');
+const { dirname, join, resolve } = require('node:path');
+const { Script } = require('node:vm');
 
 /** The CLI's commands, each with its own cache (what one command runs is not what another does). */
 const COMMANDS = new Set(['build', 'boot', 'inspect', 'schema', 'guest']);
@@ -33,14 +34,14 @@ const STALE_MS = 14 * 24 * 3600 * 1000;
 const MAGIC = Buffer.from('mkrootfs-v8-cache-1\n', 'latin1');
 
 /** The code-cache directory for `env` (see above); mirrors src/guest/cache.ts resolveCacheDir without --cache-dir. */
-export function codeCacheDir(env, cwd = process.cwd()) {
+function codeCacheDir(env, cwd = process.cwd()) {
   if (env.MKROOTFS_CACHE_DIR) return join(resolve(cwd, env.MKROOTFS_CACHE_DIR), 'v8');
   if (env.XDG_CACHE_HOME) return join(resolve(cwd, env.XDG_CACHE_HOME), 'mkrootfs', 'v8');
   return join(env.HOME || homedir(), '.cache', 'mkrootfs', 'v8');
 }
 
 /** Which cache a run with these arguments uses: its command, else `main` (--help, --version, a recipe path). */
-export function cacheCommand(args) {
+function cacheCommand(args) {
   const first = args.find((a) => !a.startsWith('-'));
   return first !== undefined && COMMANDS.has(first) ? first : 'main';
 }
@@ -51,7 +52,7 @@ export function cacheCommand(args) {
  * `onCache` (tests) hears whether a cache was used ('hit'), was missing or
  * rejected and will be written at exit ('miss'), or is off ('off').
  */
-export function loadBundle(file, { command = 'main', env = process.env, onCache } = {}) {
+function loadBundle(file, { command = 'main', env = process.env, onCache } = {}) {
   const bytes = readFileSync(file);
   const off = env.MKROOTFS_NO_CODE_CACHE === '1';
   const key = off ? '' : createHash('sha256').update(bytes).digest('hex').slice(0, 16);
@@ -117,3 +118,5 @@ function saveCache(script, dir, path, key) {
     // A cache directory that cannot be listed keeps its old files.
   }
 }
+
+module.exports = { codeCacheDir, cacheCommand, loadBundle };
