@@ -28,7 +28,7 @@ const { Script } = require('node:vm');
 
 /** The CLI's commands, each with its own cache (what one command runs is not what another does). */
 const COMMANDS = new Set(['build', 'boot', 'inspect', 'schema', 'guest']);
-/** Caches of other bundles (an older or newer CLI) older than this are removed when one is written. */
+/** Caches of other bundles (an older or newer CLI; `cli-` and `wasm-` files) older than this are removed when one is written. */
 const STALE_MS = 14 * 24 * 3600 * 1000;
 /** A cache file: MAGIC, the SHA-256 of the data, V8's cached data. */
 const MAGIC = Buffer.from('mkrootfs-v8-cache-1\n', 'latin1');
@@ -67,6 +67,8 @@ function loadBundle(file, { command = 'main', env = process.env, onCache } = {})
   const hit = cached !== undefined && script.cachedDataRejected === false;
   onCache?.(off ? 'off' : hit ? 'hit' : 'miss');
   if (path !== undefined && !hit) process.once('exit', () => saveCache(script, dir, path, key));
+  // The CLI keeps its emitted WebAssembly modules beside (src/cli/code-cache.ts), keyed the same way.
+  if (path !== undefined) globalThis[Symbol.for('mkrootfs.codeCache')] = { dir, version: key };
   const mod = { exports: {} };
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, dirname(file));
   return mod.exports;
@@ -110,7 +112,8 @@ function saveCache(script, dir, path, key) {
   try {
     const now = Date.now();
     for (const name of readdirSync(dir)) {
-      if (!name.startsWith('cli-') || name.startsWith(`cli-${key}-`)) continue;
+      const m = /^(?:cli|wasm)-([0-9a-f]{16})-/.exec(name);
+      if (m === null || m[1] === key) continue;
       const p = join(dir, name);
       if (now - statSync(p).mtimeMs > STALE_MS) rmSync(p, { force: true });
     }

@@ -8,12 +8,15 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // @ts-expect-error plain JavaScript launcher code, without types
 import { cacheCommand, codeCacheDir } from '../../bin/cli-bundle.js';
+// @ts-expect-error plain JavaScript launcher code, without types
+import { pickBuild } from '../../bin/build-stamp.js';
+import { spinElf } from '../helpers/or1k-elf.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUNDLE = join(ROOT, 'dist', 'cli', 'mkrootfs.cjs');
@@ -42,6 +45,8 @@ const caches = (root: string): string[] => {
 };
 
 describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
+  // The launchers run dist/ only while it is newer than the sources (scripts/setup builds it before the tests).
+  const needDist = (): void => expect(pickBuild(ROOT), 'dist/ is older than the sources: run `npm run build`').toBe('dist');
   it('the first run writes the cache, the next uses it, with the same output', () => {
     const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
     const first = run(root, ['boot', '--help']);
@@ -121,6 +126,7 @@ describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
   });
 
   it('bin/mkrootfs.js runs the cached bundle: a second start reports the same version', () => {
+    needDist();
     const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
     const env: NodeJS.ProcessEnv = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_CODE_CACHE: '' };
     delete env.MKROOTFS_NO_BUNDLE;
@@ -129,5 +135,33 @@ describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
     const b = spawnSync(process.execPath, [join(ROOT, 'bin', 'boot.js'), '--version'], { encoding: 'utf8', env });
     expect(a.stdout).toBe(b.stdout);
     expect(caches(root)).toEqual([expect.stringMatching(/-boot\.bin$/), expect.stringMatching(/-main\.bin$/)]);
+  });
+
+  it('boot keeps the emulator\'s emitted modules beside: the next boot compiles them unchanged, a damaged one is made again', () => {
+    needDist();
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    const kernel = join(root, 'spin.elf');
+    writeFileSync(kernel, spinElf());
+    const env: NodeJS.ProcessEnv = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_CODE_CACHE: '' };
+    delete env.MKROOTFS_NO_BUNDLE;
+    const boot = (): { status: number | null; instructions: number } => {
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'boot.js'), '--kernel', kernel, '--timeout', '0.001', '--json'], { cwd: root, encoding: 'utf8', env });
+      return { status: r.status, instructions: (JSON.parse(r.stdout) as { instructions: number }).instructions };
+    };
+    const first = boot();
+    expect(first.status).toBe(124);
+    const wasm = caches(root).filter((f) => f.startsWith('wasm-'));
+    expect(wasm).toHaveLength(2); // the interpreter and the chain
+    const files = wasm.map((f) => join(root, 'v8', f));
+    const stamp = files.map((f) => [statSync(f).mtimeMs, readFileSync(f)] as const);
+    expect(boot()).toEqual(first);
+    // Used, not made again: same files, untouched.
+    files.forEach((f, i) => {
+      expect(statSync(f).mtimeMs).toBe(stamp[i]![0]);
+      expect(readFileSync(f).equals(stamp[i]![1])).toBe(true);
+    });
+    for (const f of files) writeFileSync(f, Buffer.concat([readFileSync(f).subarray(0, 60), Buffer.alloc(64, 0xee)]));
+    expect(boot()).toEqual(first);
+    files.forEach((f, i) => expect(readFileSync(f).equals(stamp[i]![1])).toBe(true));
   });
 });

@@ -11,6 +11,12 @@
  * The key is the builder's name and every number of the layout it is
  * given (nested objects and arrays included, by sorted path): the builder
  * reads nothing else, so a different layout can never reuse a wrong module.
+ *
+ * A host may also keep the emitted bytes between processes (setModuleStore;
+ * the CLI's is emulator/host/module-store.ts): emitting the interpreter is
+ * ~6 ms of cold JavaScript at each start, reading it back well under one.
+ * The store must tell builds of different emitter code apart itself (the
+ * CLI keys its files by the bundle's hash); this file only adds the key.
  */
 import { wasmApi } from '../../memory/wasm-api.ts';
 
@@ -19,9 +25,24 @@ export interface ModuleCacheStats {
   builds: number;
   /** Modules found already compiled. */
   hits: number;
+  /** Of the builds, modules compiled from the store's bytes (not emitted). */
+  stored: number;
 }
 
-export const moduleCacheStats: ModuleCacheStats = { builds: 0, hits: 0 };
+export const moduleCacheStats: ModuleCacheStats = { builds: 0, hits: 0, stored: 0 };
+
+/** Keeps emitted module bytes across processes (see above). `load` returns undefined for none; neither may throw. */
+export interface ModuleStore {
+  load(key: string): Uint8Array | undefined;
+  save(key: string, bytes: Uint8Array): void;
+}
+
+let store: ModuleStore | null = null;
+
+/** Sets (or, with null, removes) the process's module store. */
+export function setModuleStore(s: ModuleStore | null): void {
+  store = s;
+}
 
 /** Compiled modules by key, oldest first; at most MAX_MODULES (a process making machines of many RAM sizes, e.g. tests, keeps the latest). */
 const modules = new Map<string, object>();
@@ -59,9 +80,34 @@ export function compiledModule<L extends object>(name: string, layout: L, build:
     moduleCacheStats.hits++;
     return cached;
   }
-  const module = new api.Module(build(layout));
+  const module = storedModule(key) ?? buildAndStore(key, layout, build);
   if (modules.size >= MAX_MODULES) modules.delete(modules.keys().next().value!);
   modules.set(key, module);
   moduleCacheStats.builds++;
+  return module;
+}
+
+/** Forgets the compiled modules, as a new process would start (tests). */
+export function forgetCompiledModules(): void {
+  modules.clear();
+}
+
+/** The module from the store's bytes, if it has them and they compile (else they are rebuilt and saved again). */
+function storedModule(key: string): object | undefined {
+  const bytes = store?.load(key);
+  if (bytes === undefined) return undefined;
+  try {
+    const module = new wasmApi!.Module(bytes);
+    moduleCacheStats.stored++;
+    return module;
+  } catch {
+    return undefined;
+  }
+}
+
+function buildAndStore<L extends object>(key: string, layout: L, build: (layout: L) => Uint8Array): object {
+  const bytes = build(layout);
+  const module = new wasmApi!.Module(bytes);
+  store?.save(key, bytes);
   return module;
 }

@@ -21,6 +21,7 @@ import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 import { primeCpu } from '../../../emulator/cpu/prime.ts';
+import { storeModulesInCodeCache } from '../code-cache.ts';
 import { runningMachineMonitor } from '../../../emulator/monitor/monitor.ts';
 import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type MonitorCommandResult } from '../../boot/monitor-commands.ts';
 import type { LoadedToolConfig } from '../config.ts';
@@ -372,6 +373,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     // allocations, not once for each (a full collection each), and start-up
     // below counts it.
     if (!flags.printMachine) primeCpu();
+    storeModulesInCodeCache();
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: [...opts.devices, ...net.devices],
       machine: opts.machine, cpu: opts.cpu, initrd,

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { primeCpu } from '../../../emulator/cpu/prime.ts';
-import { moduleCacheStats, moduleKey } from '../../../emulator/cpu/jit/module-cache.ts';
+import { forgetCompiledModules, moduleCacheStats, moduleKey, setModuleStore, type ModuleStore } from '../../../emulator/cpu/jit/module-cache.ts';
 import { createMachine } from '../../../emulator/machine.ts';
 import { spinElf } from '../../helpers/or1k-elf.ts';
 
@@ -31,6 +31,43 @@ describe('compiled module cache', () => {
     expect(moduleCacheStats.builds - primed.builds).toBe(2);
     other.run(10_000);
     expect(other.cpu.instret).toBeGreaterThan(0);
+  });
+
+  it('with a store, a new process compiles the stored bytes instead of emitting them; bytes that do not compile are emitted again', () => {
+    const saved = new Map<string, Uint8Array>();
+    let saves = 0;
+    const store: ModuleStore = { load: (k) => saved.get(k), save: (k, b) => { saves++; saved.set(k, b.slice()); } };
+    const size = 12 << 20; // a layout no other test here uses
+    const run = (): { instret: number; pc: number; jit: boolean } => {
+      const m = createMachine({ kernel: spinElf(), memoryBytes: size });
+      m.run(50_000);
+      return { instret: m.cpu.instret, pc: m.cpu.pc, jit: m.cpu.jit };
+    };
+    setModuleStore(store);
+    try {
+      forgetCompiledModules();
+      const before = { ...moduleCacheStats };
+      const first = run();
+      expect(first.jit).toBe(true);
+      expect(saves).toBe(2);
+      expect([...saved.keys()].map((k) => k.split(' ')[0]).sort()).toEqual(['chain', 'interp']);
+      expect(moduleCacheStats.stored).toBe(before.stored);
+
+      forgetCompiledModules(); // a new process
+      expect(run()).toEqual(first);
+      expect(moduleCacheStats.stored - before.stored).toBe(2);
+      expect(saves).toBe(2);
+
+      const interpKey = [...saved.keys()].find((k) => k.startsWith('interp '))!;
+      saved.set(interpKey, new Uint8Array([0, 0x61, 0x73, 0x6d, 9, 9])); // not a module
+      forgetCompiledModules();
+      expect(run()).toEqual(first);
+      expect(moduleCacheStats.stored - before.stored).toBe(3); // the chain only
+      expect(saves).toBe(3);
+      expect(saved.get(interpKey)!.length).toBeGreaterThan(1000);
+    } finally {
+      setModuleStore(null);
+    }
   });
 
   it('keys on every layout number, in any property order', () => {
