@@ -17,10 +17,12 @@
 // exits, after it ran: the bytecode of every function the command used is in
 // it, not just the top level. Keyed by the bundle's content, a rebuilt or
 // upgraded CLI never runs a stale cache; a file that cannot be read or
-// written only costs the compile. MKROOTFS_NO_CODE_CACHE=1 turns it off.
+// written only costs the compile. A cache file is used only if this user
+// owns it and no one else may write it. MKROOTFS_NO_CODE_CACHE=1 turns it
+// off.
 'use strict';
 const { createHash } = require('node:crypto');
-const { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { homedir } = require('node:os');
 const { dirname, join, resolve } = require('node:path');
@@ -82,10 +84,18 @@ function loadBundle(file, { command = 'main', env = process.env, onCache } = {})
  */
 function readCache(path) {
   let file;
+  let fd;
   try {
-    file = readFileSync(path);
+    fd = openSync(path, 'r');
+    // Cached bytecode runs as this process: only a file this user owns and
+    // nobody else may write (V8 would run whatever another user planted).
+    const st = fstatSync(fd);
+    if ((typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
+    file = readFileSync(fd);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   const head = MAGIC.length + 32;
   if (file.length <= head || !file.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
@@ -97,9 +107,9 @@ function readCache(path) {
 function saveCache(script, dir, path, key) {
   const tmp = `${path}.${process.pid}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const data = script.createCachedData();
-    writeFileSync(tmp, Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]));
+    writeFileSync(tmp, Buffer.concat([MAGIC, createHash('sha256').update(data).digest(), data]), { mode: 0o600 });
     renameSync(tmp, path);
   } catch {
     try {

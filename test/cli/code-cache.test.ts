@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,6 +83,20 @@ describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
     writeFileSync(path, Buffer.concat([magic, createHash('sha256').update(junk).digest(), junk]));
     expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'miss', stderr: '' });
     expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'hit' });
+  });
+
+  it('a cache file others may write is not used (cached bytecode runs as this user)', () => {
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    expect(run(root, ['--version']).state).toBe('miss');
+    const [file] = caches(root);
+    const path = join(root, 'v8', file!);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(root, 'v8')).mode & 0o777).toBe(0o700);
+    chmodSync(path, 0o622);
+    expect(run(root, ['--version'])).toMatchObject({ status: 0, state: 'miss', stderr: '' });
+    // Written again, as this user's own.
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(run(root, ['--version']).state).toBe('hit');
   });
 
   it('a changed bundle gets a cache of its own: an old cache never runs new code', () => {
