@@ -49,4 +49,4 @@ function launch(args) {
   });
 }
 
-module.exports = { launch, loadMain };
+module.exports = { launch };
