@@ -13,7 +13,9 @@ export const CPU_WORDS = {
   ESR: 5, EPCR: 6, EVBAR: 7, PMR: 8, PICMR: 9, PICSR: 10, TTMR: 11, EXC_COUNT: 12, LAST_VECTOR: 13, LAST_EEAR: 14,
   /** 1 with cpu.linuxUserMode (l.sys and exceptions stop the CPU instead). */
   USER_MODE: 15,
-  COUNT: 16,
+  /** The interpreter's rarely changing loop state (interp.ts), kept here rather than in locals. */
+  FENCE: 16, FPD: 17, NB: 18, JF: 19, TGT: 20, FV: 21,
+  COUNT: 22,
 } as const;
 
 /** The MMU's state in the arena (byte addresses; emulator/cpu/mmu.ts). */
@@ -72,10 +74,25 @@ export const FETCH_CALL = 4;
 
 // Parameters, then locals (i32), then one i64.
 export const PC = 0, LIM = 1, FLAGS = 2, RTB = 3, WTB = 4, XTB = 5, HOT = 6, SRB = 7;
-export const N = 8, INSN = 9, FV = 10, FP = 11, DS = 12, TGT = 13, NDS = 14, VA = 15, E = 16, T = 17, A = 18, B = 19;
-export const F = 20, CY = 21, OV = 22, X = 23, Y = 24;
-export const P64 = 25;
-export const I32_LOCALS = 17;
+/**
+ * The interpreter's loop state (interp.ts): PC is the instruction about to
+ * run. Only PC changes on every instruction; the rest changes at a fence:
+ * - FENCE: the pc at which the loop leaves its straight path (the end of
+ *   the fetch page, of the budget, or of a branch's delay slot);
+ * - NB: the count base, retired = NB + (PC >>> 2) (rebased at every jump);
+ * - JF: a branch's pc + 8 while its jump to TGT is pending (odd: none), so
+ *   the instruction at PC is a delay slot iff JF = PC + 4;
+ * - FV, FPD: the virtual page fetched from (-1: none) and the distance to
+ *   its host page (an instruction is at PC + FPD).
+ * The interpreter keeps FENCE, FPD, NB, JF, TGT and FV in CPU words, not
+ * in locals (Code.keepInMemory): as locals they were loop-carried values
+ * that TurboFan stored to its stack on every trip round the loop. DS is
+ * used by `s` only (always 0 there).
+ */
+export const NB = 8, INSN = 9, FV = 10, FPD = 11, DS = 12, TGT = 13, JF = 14, VA = 15, E = 16, T = 17, A = 18, B = 19;
+export const F = 20, CY = 21, OV = 22, X = 23, Y = 24, FENCE = 25, SCRATCH = 26;
+export const P64 = 27;
+export const I32_LOCALS = 19;
 
 /** l.sf* / l.sf*i condition codes (bits 21..25) and their WebAssembly comparisons. */
 export const SF_OPS: ReadonlyArray<[number, number]> = [
@@ -90,7 +107,30 @@ export class InterpEmitter {
    * aligned): interp-mmu.ts tlbWalk in the interpreter; null: nothing.
    */
   onMiss: ((kind: 'read' | 'write') => void) | null = null;
-  constructor(readonly layout: InterpLayout) {}
+  /**
+   * @param fenced true for the interpreter's loop (the delay slot and the
+   *   count come from JF and NB), false for `s` (never in a delay slot).
+   */
+  constructor(readonly layout: InterpLayout, readonly fenced = false) {}
+
+  /** Pushes 1 if the instruction at PC is a delay slot, else 0. */
+  ds(): void {
+    if (this.fenced) this.c.get(JF).get(PC).i32(4).op(Op.i32_add).op(Op.i32_eq);
+    else this.c.get(DS);
+  }
+  /** Pushes the count of instructions retired before the one at PC (interpreter only). */
+  retired(): void {
+    this.c.get(NB).get(PC).i32(2).op(Op.i32_shr_u).op(Op.i32_add);
+  }
+  /** NB <- what `count` pushes minus PC's share: the count is `count` at PC (after PC moved). */
+  rebase(count: () => void): void {
+    count();
+    this.c.get(PC).i32(2).op(Op.i32_shr_u).op(Op.i32_sub).set(NB);
+  }
+  /** The loop leaves its straight path after this instruction (a new SR or ITLB: refetch). */
+  fenceNext(): void {
+    if (this.fenced) this.c.get(PC).i32(4).op(Op.i32_add).set(FENCE);
+  }
 
   /** Pushes the byte offset of the register in bits shift..shift+4 of INSN (reg * 4). */
   private regOff(shift: number): void {
@@ -164,8 +204,14 @@ export class InterpEmitter {
    */
   private slowCall(fn: number): void {
     const c = this.c;
-    c.get(PC).get(DS).op(Op.i32_or).get(N).get(F).get(CY).get(OV);
-    c.get(TGT).get(PC).i32(4).op(Op.i32_add).get(DS).op(Op.select);
+    c.get(PC);
+    this.ds();
+    c.op(Op.i32_or);
+    this.retired();
+    c.get(F).get(CY).get(OV);
+    c.get(TGT).get(PC).i32(4).op(Op.i32_add);
+    this.ds();
+    c.op(Op.select);
     c.call(fn).brIf('slow');
   }
 

@@ -17,7 +17,7 @@
  */
 import { Op } from './wasm.ts';
 import { STATE } from './translate.ts';
-import { CPU_WORDS, CY, DS, E, F, FV, INSN, InterpEmitter, NDS, OV, PC, RTB, SRB, T, VA, WTB, X, XTB, Y } from './interp-emit.ts';
+import { CPU_WORDS, CY, E, F, FV, INSN, InterpEmitter, JF, OV, PC, RTB, SRB, T, VA, WTB, X, XTB, Y } from './interp-emit.ts';
 
 // SR, TLB and TTMR bits (emulator/cpu/spr.ts).
 const SM = 0x1, TEE = 0x2, IEE = 0x4, DME = 0x20, IME = 0x40, OVE = 0x1000, DSX = 0x2000, EPH = 0x4000, FO = 0x8000;
@@ -49,7 +49,9 @@ export function tlbWalk(e: InterpEmitter, kind: AccessKind): void {
   c.get(VA).i32(13).op(Op.i32_shr_u).tee(X).i32(127).op(Op.i32_and).i32(2).op(Op.i32_shl).mem(Op.i32_load, mr).tee(Y);
   c.i32(1).op(Op.i32_and).op(Op.i32_eqz).get(Y).i32(13).op(Op.i32_shr_u).get(X).op(Op.i32_ne).op(Op.i32_or).if_();
   c.i32(exec ? VECTOR_ITLB_MISS : VECTOR_DTLB_MISS).set(T).i32(1).set(Y);
-  c.get(PC).get(DS).i32(2).op(Op.i32_shl).op(Op.i32_sub).set(X).br('exc');
+  c.get(PC);
+  e.ds();
+  c.i32(2).op(Op.i32_shl).op(Op.i32_sub).set(X).br('exc');
   c.end();
   // Y <- the translate register; permitted for this privilege, and in RAM?
   c.get(X).i32(127).op(Op.i32_and).i32(2).op(Op.i32_shl).mem(Op.i32_load, tr).tee(Y);
@@ -86,10 +88,11 @@ export function tablesFromSr(e: InterpEmitter): void {
 
 /**
  * The exception entry at `exc` (cpu.ts exception): T = vector, X = EPCR,
- * VA = the address for EEAR (written if Y is non-zero), DS = in a delay
- * slot. ESR <- SR, SR: supervisor, interrupts and
+ * VA = the address for EEAR (written if Y is non-zero), PC = the
+ * instruction (a delay slot: see InterpEmitter.ds). ESR <- SR, SR: supervisor, interrupts and
  * MMUs off, DSX; PMR's doze bits and the l.lwa reservation cleared; the
- * tracer words; then on at the vector. The caller closes with `br top`.
+ * tracer words; then on at the vector (no jump pending). The caller
+ * rebases the count and closes with `br top`.
  */
 export function exceptionEntry(e: InterpEmitter): void {
   const { c } = e;
@@ -105,11 +108,14 @@ export function exceptionEntry(e: InterpEmitter): void {
   c.i32(0).i32(0).mem(Op.i32_load, w(CPU_WORDS.PMR)).i32(~PMR_DOZE).op(Op.i32_and).mem(Op.i32_store, w(CPU_WORDS.PMR));
   c.i32(0).i32(0).mem(Op.i32_store, w(CPU_WORDS.RES_VALID));
   c.i32(0).mem(Op.i32_load, w(CPU_WORDS.EVBAR)).i32(0xf0000000 | 0).i32(0).get(SRB).i32(EPH).op(Op.i32_and).op(Op.select).op(Op.i32_or);
-  c.get(T).op(Op.i32_or).set(PC);
+  c.get(T).op(Op.i32_or).set(T);
   c.get(SRB).i32(SM).op(Op.i32_or).i32(~(IEE | TEE | DME | IME | DSX)).op(Op.i32_and);
-  c.i32(DSX).i32(0).get(DS).op(Op.select).op(Op.i32_or).set(SRB);
+  c.i32(DSX).i32(0);
+  e.ds();
+  c.op(Op.select).op(Op.i32_or).set(SRB);
+  c.get(T).set(PC);
   tablesFromSr(e);
-  c.i32(0).set(DS).i32(0).set(NDS);
+  c.i32(1).set(JF);
 }
 
 /**
@@ -148,7 +154,8 @@ export function setSr(e: InterpEmitter): void {
  */
 export function returnFromException(e: InterpEmitter, target: number): void {
   const { c } = e;
-  c.get(DS).brIf('sys');
+  e.ds();
+  c.brIf('sys');
   c.get(SRB).i32(SM).op(Op.i32_and).op(Op.i32_eqz).brIf('sys');
   c.i32(0).mem(Op.i32_load, e.cpuWord(CPU_WORDS.ESR)).set(X);
   setSr(e);
@@ -182,6 +189,7 @@ export function mtsprTlb(e: InterpEmitter, group: 1 | 2, imeLeave?: string): voi
   if (itlb) {
     // With the IMMU on: the interpreter refetches (FV), translated code leaves.
     c.i32(-1).set(FV);
+    e.fenceNext();
     if (imeLeave !== undefined) c.get(SRB).i32(IME).op(Op.i32_and).brIf(imeLeave);
   }
   c.br('mt');
@@ -198,7 +206,9 @@ export function emitSys(e: InterpEmitter): void {
   c.get(INSN).i32(16).op(Op.i32_shr_u).i32(0x3ff).op(Op.i32_and).tee(X).op(Op.i32_eqz).if_();
   c.i32(0).mem(Op.i32_load, e.cpuWord(CPU_WORDS.USER_MODE)).brIf('sys');
   c.i32(VECTOR_SYSCALL).set(T).i32(0).set(VA).i32(0).set(Y);
-  c.get(PC).i32(4).op(Op.i32_add).get(DS).i32(2).op(Op.i32_shl).op(Op.i32_sub).set(X).br('exc');
+  c.get(PC).i32(4).op(Op.i32_add);
+  e.ds();
+  c.i32(2).op(Op.i32_shl).op(Op.i32_sub).set(X).br('exc');
   c.end();
   c.get(INSN).i32(0xffff).op(Op.i32_and).brIf('sys');
   c.get(X).i32(0x200).op(Op.i32_eq).get(X).i32(0x280).op(Op.i32_eq).op(Op.i32_or).get(X).i32(0x300).op(Op.i32_eq).op(Op.i32_or);

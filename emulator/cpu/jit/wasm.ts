@@ -94,6 +94,20 @@ export class Bytes {
  */
 export class Code extends Bytes {
   private labels: string[] = [];
+  /** Locals kept in memory words instead (local -> byte address), and the scratch local their stores use. */
+  private inMemory = new Map<number, number>();
+  private scratch = -1;
+
+  /**
+   * From now on, local `l` lives in the i32 at byte address `address`:
+   * get/set/tee of it load and store that word (`scratch`: a free i32
+   * local for the stores). For state that changes rarely but would
+   * otherwise be a loop-carried value spilled to the stack on every trip.
+   */
+  keepInMemory(l: number, address: number, scratch: number): void {
+    this.inMemory.set(l, address);
+    this.scratch = scratch;
+  }
 
   op(o: number): this {
     this.byte(o);
@@ -105,17 +119,24 @@ export class Code extends Bytes {
     return this;
   }
   get(l: number): this {
+    const a = this.inMemory.get(l);
+    if (a !== undefined) return this.i32(0).mem(Op.i32_load, a);
     this.byte(Op.local_get);
     this.u32(l);
     return this;
   }
   set(l: number): this {
-    this.byte(Op.local_set);
-    this.u32(l);
-    return this;
+    const a = this.inMemory.get(l);
+    if (a !== undefined) return this.local(Op.local_set, this.scratch).i32(0).local(Op.local_get, this.scratch).mem(Op.i32_store, a);
+    return this.local(Op.local_set, l);
   }
   tee(l: number): this {
-    this.byte(Op.local_tee);
+    const a = this.inMemory.get(l);
+    if (a !== undefined) return this.set(l).local(Op.local_get, this.scratch);
+    return this.local(Op.local_tee, l);
+  }
+  private local(o: number, l: number): this {
+    this.byte(o);
     this.u32(l);
     return this;
   }
