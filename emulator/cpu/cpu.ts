@@ -99,6 +99,7 @@ import type { Clock, IrqLine } from '../device.ts';
 import type { Bus } from '../memory/bus.ts';
 import type { Ram } from '../memory/ram.ts';
 import { CodeCache, HEAT_SIZE, NEVER as HEAT_NEVER, type CodeCacheStats } from './jit/code-cache.ts';
+import { decodeSavedPages, encodeSavedPages } from './jit/saved-pages.ts';
 import { STATE } from './jit/translate.ts';
 import { CPU_WORDS } from './jit/interp.ts';
 import { Access, FAULT, MISS, Mmu, PAGE_BITS, PAGE_MASK, TABLE, type AccessKind } from './mmu.ts';
@@ -350,6 +351,29 @@ export class Cpu {
   /** Translation counters (benchmarks, tests). */
   get codeStats(): Readonly<CodeCacheStats> {
     return this.code.stats;
+  }
+
+  /**
+   * This CPU's translations as bytes, for seeding a later run of the same
+   * machine (`seedTranslations`); undefined when it made none. The host
+   * keys them by the emulator's build: they hold this translator's output.
+   */
+  saveTranslations(): Uint8Array | undefined {
+    const pages = this.code.savedPages();
+    return pages.length === 0 ? undefined : encodeSavedPages(this.code.layoutKey, pages);
+  }
+
+  /**
+   * Seeds the code cache with saveTranslations' bytes: a seeded page's
+   * translation runs from its first visit, if the page holds the same words
+   * (emulator/cpu/jit/code-cache.ts `seed`). False if the bytes are not for
+   * this CPU's layout or do not parse (nothing is seeded).
+   */
+  seedTranslations(bytes: Uint8Array): boolean {
+    const pages = decodeSavedPages(this.code.layoutKey, bytes);
+    if (pages === undefined) return false;
+    this.code.seed(pages);
+    return true;
   }
 
   /** Drops all translated code (after writing RAM through its typed arrays directly). */

@@ -9,6 +9,7 @@
  */
 import { setModuleStore } from '../../emulator/cpu/jit/module-cache.ts';
 import { fileModuleStore } from '../../emulator/host/module-store.ts';
+import type { Cpu } from '../../emulator/cpu/cpu.ts';
 
 const KEY = Symbol.for('mkrootfs.codeCache');
 
@@ -23,4 +24,37 @@ export function launcherCodeCache(): { dir: string; version: string } | undefine
 export function storeModulesInCodeCache(): void {
   const c = launcherCodeCache();
   if (c !== undefined) setModuleStore(fileModuleStore(c.dir, c.version));
+}
+
+/**
+ * `boot`'s translation cache: the guest code the last boot of this kernel
+ * on this board translated (Cpu.saveTranslations), kept in the launcher's
+ * code cache under the bundle's hash, so the next boot runs it from each
+ * page's first visit (pages are checked word for word first: a changed
+ * kernel or program only misses). Off without the launcher's cache and
+ * with MKROOTFS_NO_TRANSLATION_CACHE=1 (for cold measurements).
+ */
+export interface TranslationCache {
+  /** Seeds `cpu`; true if a saved set was found and fits its layout. */
+  seed(cpu: Cpu): boolean;
+  /** Keeps `cpu`'s translations if it made any new ones. */
+  save(cpu: Cpu): void;
+}
+
+export function translationCache(kernelPath: string, board: string, env: Record<string, string | undefined>): TranslationCache | undefined {
+  const c = launcherCodeCache();
+  if (c === undefined || env.MKROOTFS_NO_TRANSLATION_CACHE === '1') return undefined;
+  const store = fileModuleStore(c.dir, c.version);
+  const key = `pages ${board} ${kernelPath}`;
+  return {
+    seed(cpu) {
+      const bytes = store.load(key);
+      return bytes !== undefined && cpu.seedTranslations(bytes);
+    },
+    save(cpu) {
+      if (cpu.codeStats.translations === 0) return;
+      const bytes = cpu.saveTranslations();
+      if (bytes !== undefined) store.save(key, bytes);
+    },
+  };
 }

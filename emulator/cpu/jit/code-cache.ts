@@ -36,7 +36,7 @@ import { wasmApi, type WasmTable } from '../../memory/wasm-api.ts';
 import type { Mmu } from '../mmu.ts';
 import { buildChain } from './chain.ts';
 import { buildInterp, type CpuLayout, type InterpFn } from './interp.ts';
-import { compiledModule } from './module-cache.ts';
+import { compiledModule, moduleKey } from './module-cache.ts';
 import { translatePage, type Layout } from './translate.ts';
 
 /** A page function (translate.ts): `(pb, off, lim, flags, rtb, wtb) => retired`. */
@@ -62,6 +62,12 @@ export const DEFAULT_HOT = 16000;
 export const HEAT_SIZE = 1 << 16;
 /** heat[] mark of a start that cannot be translated (its first instruction is not translatable). */
 export const NEVER = 0xffff;
+/**
+ * heat[] mark of a start of a seeded page (`seed`): at least any threshold,
+ * so the first visit comes to `lookup`, which restores the page's saved
+ * translation if the page holds the same words.
+ */
+const SEEDED = 0xfffe;
 const MAX_INVALIDATIONS = 64;
 
 /** Index in `heat` of the block start at physical address pa. */
@@ -74,6 +80,23 @@ class PageCode {
   slot = 0;
   invalidations = 0;
   banned = false;
+  /** The page's latest translation, to keep for later runs (`savedPages`). */
+  saved: SavedPage | undefined = undefined;
+}
+
+/**
+ * A page's translation kept between runs (`CodeCache.savedPages`, `seed`):
+ * valid for a CPU whose layout and translator are the same, on a physical
+ * page that holds the same words (checked before it is used).
+ */
+export interface SavedPage {
+  ppn: number;
+  /** The page's 2,048 words when it was translated. */
+  words: Int32Array;
+  /** Its block starts (byte offsets in the page). */
+  starts: number[];
+  /** The page module (translate.ts). */
+  wasm: Uint8Array;
 }
 
 export interface CodeCacheStats {
@@ -87,11 +110,14 @@ export interface CodeCacheStats {
   /** Milliseconds spent translating, of which compiling and instantiating modules (host time, for benchmarks only). */
   translateMs: number;
   compileMs: number;
+  /** Pages whose saved translation (`seed`) was used, and those whose words no longer matched. */
+  restored: number;
+  stale: number;
 }
 
 export class CodeCache {
   private pages: (PageCode | undefined)[];
-  readonly stats: CodeCacheStats = { translations: 0, invalidations: 0, blocks: 0, insns: 0, translateMs: 0, compileMs: 0 };
+  readonly stats: CodeCacheStats = { translations: 0, invalidations: 0, blocks: 0, insns: 0, translateMs: 0, compileMs: 0, restored: 0, stale: 0 };
   /** Visits per block start, by heatIndex (the interpreters count in it directly; in RAM's arena). */
   readonly heat: Uint16Array;
   /** One bit per RAM word: a translated block starts there (bit (pa >>> 2) & 7 of byte pa >>> 5). */
@@ -105,6 +131,10 @@ export class CodeCache {
   /** False: never translate (the interpreters alone; for benchmarks and A/B runs). */
   translating = true;
 
+  /** What saved translations must have been made for (saved-pages.ts): this layout. */
+  readonly layoutKey: string;
+  /** Saved translations to restore, by physical page (`seed`). */
+  private readonly seeds = new Map<number, SavedPage>();
   private imports: Record<string, Record<string, unknown>>;
   /** Page functions by slot, for the chain's call_indirect; slot 0 stays empty. */
   private readonly table: WasmTable | null = null;
@@ -133,6 +163,7 @@ export class CodeCache {
     wasm = true,
   ) {
     this.pages = new Array<PageCode | undefined>(ram.size >>> 13).fill(undefined);
+    this.layoutKey = moduleKey('pages', layout);
     const heat = ram.arena(HEAT_SIZE >>> 1);
     this.heat = new Uint16Array(heat.buffer, heat.byteOffset, HEAT_SIZE);
     const bits = ram.arena(ram.size >>> 7);
@@ -176,6 +207,7 @@ export class CodeCache {
   reset(): void {
     this.pages.fill(undefined);
     this.heat.fill(0);
+    this.markSeeds();
     // Slots, block bits, watched pages and write-protected pages change only
     // when a page is translated, which takes a slot: with none taken since
     // the last reset they are clean (the CPU resets twice before a boot; the
@@ -213,6 +245,13 @@ export class CodeCache {
     }
     const v = this.heat[h]!;
     if (v === NEVER) return false;
+    if (v === SEEDED) {
+      const seed = this.seeds.get(ppn);
+      if (seed !== undefined && this.slots[ppn] === 0 && this.disabled === undefined && this.translating) this.restore(ppn, p, seed);
+      if (this.translated(pa)) return true;
+      this.heat[h] = 0; // (the mark of another page's seed, or one that no longer fits) counted as usual
+      return false;
+    }
     if (v < this.hot) {
       this.heat[h] = v + 1;
       return false;
@@ -234,16 +273,33 @@ export class CodeCache {
       if ((v >= warm && v !== NEVER) || this.translated(pa)) entries.push(w << 2);
     }
     const tr = translatePage(this.ram.words, ppn << 11, entries, this.layout);
-    const t1 = performance.now();
-    const api = wasmApi!;
     let fn: PageFn;
     try {
-      fn = new api.Instance(new api.Module(tr.wasm), this.imports).exports.f as PageFn;
+      fn = this.compile(tr.wasm);
     } catch (e) {
       this.disabled = `WebAssembly compile failed: ${(e as Error).message}`;
       return;
     }
+    this.install(ppn, p, fn, tr.starts);
+    p.saved = { ppn, words: this.ram.words.slice(ppn << 11, (ppn + 1) << 11), starts: tr.starts, wasm: tr.wasm };
+    const s = this.stats;
+    s.translations++;
+    s.blocks += tr.starts.length;
+    s.insns += tr.insns;
+    s.translateMs += performance.now() - t0;
+  }
+
+  private compile(wasm: Uint8Array): PageFn {
+    const t1 = performance.now();
+    const api = wasmApi!;
+    const fn = new api.Instance(new api.Module(wasm), this.imports).exports.f as PageFn;
     this.stats.compileMs += performance.now() - t1;
+    return fn;
+  }
+
+  /** Page `ppn` runs `fn` from `starts` on. */
+  private install(ppn: number, p: PageCode, fn: PageFn, starts: readonly number[]): void {
+    const base = ppn << 13;
     if (p.slot === 0) {
       p.slot = this.nextSlot++;
       const table = this.table!;
@@ -253,7 +309,7 @@ export class CodeCache {
     this.slots[ppn] = p.slot;
     const bits = this.blockBits;
     bits.fill(0, base >>> 5, (base + 8192) >>> 5);
-    for (const o of tr.starts) {
+    for (const o of starts) {
       const pa = base + o;
       bits[pa >>> 5] = bits[pa >>> 5]! | (1 << ((pa >>> 2) & 7));
       this.heat[heatIndex(pa)] = 0;
@@ -262,11 +318,73 @@ export class CodeCache {
       this.ram.watch[ppn] = 1;
       this.mmu.protectPage(ppn);
     }
-    const s = this.stats;
-    s.translations++;
-    s.blocks += tr.starts.length;
-    s.insns += tr.insns;
-    s.translateMs += performance.now() - t0;
+  }
+
+  /**
+   * A seeded page's first visit: its saved translation runs if the page
+   * holds the words it was made from; otherwise the seed is dropped.
+   */
+  private restore(ppn: number, p: PageCode, seed: SavedPage): void {
+    const t0 = performance.now();
+    const words = this.ram.words;
+    const at = ppn << 11;
+    let same = true;
+    for (let i = 0; i < WORDS; i++) {
+      if (words[at + i] !== seed.words[i]) {
+        same = false;
+        break;
+      }
+    }
+    let fn: PageFn | undefined;
+    if (same) {
+      try {
+        fn = this.compile(seed.wasm);
+      } catch {
+        fn = undefined;
+      }
+    }
+    if (fn === undefined) {
+      this.seeds.delete(ppn);
+      for (const o of seed.starts) {
+        const h = heatIndex((ppn << 13) + o);
+        if (this.heat[h] === SEEDED) this.heat[h] = 0;
+      }
+      this.stats.stale++;
+      return;
+    }
+    this.install(ppn, p, fn, seed.starts);
+    p.saved = seed;
+    this.stats.restored++;
+    this.stats.translateMs += performance.now() - t0;
+  }
+
+  /**
+   * Translations saved by an earlier run of the same machine: a page's
+   * first visit then restores its translation (if the page holds the same
+   * words) rather than waiting to get hot. Replaces any earlier seeds.
+   */
+  seed(pages: readonly SavedPage[]): void {
+    this.seeds.clear();
+    for (const page of pages) {
+      if (page.ppn >= 0 && page.ppn < this.pages.length && page.words.length === WORDS) this.seeds.set(page.ppn, page);
+    }
+    this.markSeeds();
+  }
+
+  private markSeeds(): void {
+    for (const seed of this.seeds.values()) {
+      for (const o of seed.starts) {
+        const h = heatIndex((seed.ppn << 13) + o);
+        if (this.heat[h] !== NEVER) this.heat[h] = SEEDED;
+      }
+    }
+  }
+
+  /** Every page's latest translation (seeds restored included), by physical page. */
+  savedPages(): SavedPage[] {
+    const out: SavedPage[] = [];
+    for (const p of this.pages) if (p?.saved !== undefined) out.push(p.saved);
+    return out;
   }
 
   /** Page `ppn` was written: drop its code and stop watching it. */

@@ -21,7 +21,7 @@ import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 import { primeCpu } from '../../../emulator/cpu/prime.ts';
-import { storeModulesInCodeCache } from '../code-cache.ts';
+import { storeModulesInCodeCache, translationCache } from '../code-cache.ts';
 import { runningMachineMonitor } from '../../../emulator/monitor/monitor.ts';
 import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type MonitorCommandResult } from '../../boot/monitor-commands.ts';
 import type { LoadedToolConfig } from '../config.ts';
@@ -383,6 +383,8 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       jit: raw.jit !== false,
     }), opts.kernel);
     const bm = machine;
+    const translations = raw.jit === false ? undefined : translationCache(opts.kernel, opts.machine, io.env);
+    if (translations?.seed(bm.machine.cpu) && io.env.MKROOTFS_X_WARMHOT) bm.machine.cpu.jitThreshold = Number(io.env.MKROOTFS_X_WARMHOT);
     if (net.dump) net.dump.writer.clock = () => bm.machine.nowNs();
     if (flags.printMachine) {
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
@@ -395,6 +397,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     if (!interactive) for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
     const startupSeconds = process.uptime(); // process start → first guest instruction (Node, modules, kernel load, machine, primer)
     const result = await session.run(machine.target);
+    translations?.save(bm.machine.cpu);
     piped?.close();
     piped = undefined;
     term?.close();
