@@ -5,7 +5,8 @@
  * until the recipe's banner (its first boot expectation) appears on the
  * console, and until the process exits after the guest powers off. Prints
  * medians and the ratio ours/QEMU, and our MIPS over the boot (instructions
- * and run-loop time from --json). With BENCH_VIRT_DEFCONFIG_KERNEL=VMLINUX
+ * and run-loop time from --json), with the translation cache warm (every
+ * boot of a kernel after its first) and cold. With BENCH_VIRT_DEFCONFIG_KERNEL=VMLINUX
  * (a stock `make ARCH=openrisc virt_defconfig` kernel) the same for that
  * kernel. Then the same boot in-process with the interpreter alone and at
  * several translation thresholds (BENCH_AB_ROUNDS rounds, default 3; 0 skips).
@@ -43,10 +44,10 @@ interface Sample {
  * Spawns a command, timing the first appearance of `banner` on the console
  * stream (stdout, or stderr for `boot --json`) and the exit.
  */
-function timeRun(cmd: string, args: string[], banner: string, timeoutMs: number, consoleOnStderr = false): Promise<Sample> {
+function timeRun(cmd: string, args: string[], banner: string, timeoutMs: number, consoleOnStderr = false, env: NodeJS.ProcessEnv = {}): Promise<Sample> {
   return new Promise((resolveRun, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let seen = '';
     let bannerMs = Number.NaN;
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -88,7 +89,14 @@ function timeRun(cmd: string, args: string[], banner: string, timeoutMs: number,
   });
 }
 
-interface BootTimes { ours: Sample[]; qemu: Sample[]; baseline: Sample[] }
+/**
+ * `ours` boots with the translation cache warm (a boot of the same kernel
+ * made it just before the rounds), as every boot after the first does;
+ * `oursCold` without it (MKROOTFS_NO_TRANSLATION_CACHE=1), as the first boot
+ * of a kernel after installing or upgrading mkrootfs does.
+ */
+interface BootTimes { ours: Sample[]; oursCold: Sample[]; qemu: Sample[]; baseline: Sample[] }
+const COLD = { MKROOTFS_NO_TRANSLATION_CACHE: '1' };
 
 /**
  * BENCH_BASELINE=DIR: another mkrootfs checkout (built: `npm run build`
@@ -107,11 +115,13 @@ async function timeBoots(p: BusyboxBoot, kernel: string, runs: number): Promise<
       '-drive', `if=none,file=${p.image},format=raw,id=hd0,snapshot=on`, '-device', 'virtio-blk-device,drive=hd0',
       '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot'],
   };
-  const results: BootTimes = { ours: [], qemu: [], baseline: [] };
+  const results: BootTimes = { ours: [], oursCold: [], qemu: [], baseline: [] };
+  await timeRun(ours.cmd, ours.args, p.banner, 600_000, true); // fills the translation cache
   for (let i = 0; i < runs; i++) {
     // Interleaved, so all see the same machine load.
     results.qemu.push(await timeRun(qemu.cmd, qemu.args, p.banner, 120_000));
     results.ours.push(await timeRun(ours.cmd, ours.args, p.banner, 600_000, true));
+    results.oursCold.push(await timeRun(ours.cmd, ours.args, p.banner, 600_000, true, COLD));
     if (BASELINE) results.baseline.push(await timeRun(process.execPath, bootArgs(BASELINE), p.banner, 600_000, true));
   }
   return results;
@@ -127,6 +137,7 @@ function bootTable(title: string, t: BootTimes, runs: number): string {
     codes: [...new Set(s.map((x) => x.code))].join(','),
   });
   const o = row('mkrootfs boot (ours)', t.ours);
+  const c = row('mkrootfs boot, translation cache cold', t.oursCold);
   const q = row('qemu-system-or1k -M virt', t.qemu);
   const b = t.baseline.length > 0 ? row(`mkrootfs at ${BASELINE} (baseline)`, t.baseline) : null;
   return [
@@ -134,8 +145,10 @@ function bootTable(title: string, t: BootTimes, runs: number): string {
     '| emulator | to banner | to power-off (exit) | exit codes |',
     '|---|---|---|---|',
     `| ${o.name} | ${fmt(o.banner)} | ${fmt(o.exit)} | ${o.codes} |`,
+    `| ${c.name} | ${fmt(c.banner)} | ${fmt(c.exit)} | ${c.codes} |`,
     `| ${q.name} | ${fmt(q.banner)} | ${fmt(q.exit)} | ${q.codes} |`,
     `| ratio ours/QEMU | ${(o.banner / q.banner).toFixed(2)}x | ${(o.exit / q.exit).toFixed(2)}x | |`,
+    `| ratio ours (cold)/QEMU | ${(c.banner / q.banner).toFixed(2)}x | ${(c.exit / q.exit).toFixed(2)}x | |`,
     ...(b ? [
       `| ${b.name} | ${fmt(b.banner)} | ${fmt(b.exit)} | ${b.codes} |`,
       `| ratio ours/baseline | ${(o.banner / b.banner).toFixed(2)}x | ${(o.exit / b.exit).toFixed(2)}x | |`,
@@ -144,7 +157,8 @@ function bootTable(title: string, t: BootTimes, runs: number): string {
     ] : []),
     '',
     `ours, inside the process: ${median(t.ours.map((x) => x.instructions ?? 0)).toFixed(0)} instructions reset→power-off, ` +
-      `run loop ${fmt(median(t.ours.map((x) => x.runMs ?? 0)))} (${mips(t.ours).toFixed(1)} MIPS); ` +
+      `run loop ${fmt(median(t.ours.map((x) => x.runMs ?? 0)))} (${mips(t.ours).toFixed(1)} MIPS; ` +
+      `translation cache cold: ${fmt(median(t.oursCold.map((x) => x.runMs ?? 0)))}, ${mips(t.oursCold).toFixed(1)} MIPS); ` +
       `process start to first guest instruction (Node, CLI modules, kernel ELF, machine, primer) ${fmt(median(t.ours.map((x) => x.startupMs ?? 0)))}`,
   ].join('\n');
 }
@@ -162,6 +176,8 @@ export async function run(): Promise<BenchResult> {
     { measurement: 'boot spawn → banner (our guest kernel, busybox recipe)', unit: 'ms', ours: median(t.ours.map((x) => x.bannerMs)), peer: qemu, peerValue: median(t.qemu.map((x) => x.bannerMs)) },
     { measurement: 'boot spawn → power-off (process exit)', unit: 'ms', ours: median(t.ours.map((x) => x.exitMs)), peer: qemu, peerValue: median(t.qemu.map((x) => x.exitMs)) },
     { measurement: 'MIPS over the boot (run loop)', unit: 'MIPS', ours: mips(t.ours), peer: qemu, peerValue: null, note: 'QEMU reports no instruction count' },
+    { measurement: 'boot spawn → banner, translation cache cold (first boot of a kernel)', unit: 'ms', ours: median(t.oursCold.map((x) => x.bannerMs)), peer: qemu, peerValue: median(t.qemu.map((x) => x.bannerMs)) },
+    { measurement: 'MIPS over the boot, translation cache cold', unit: 'MIPS', ours: mips(t.oursCold), peer: qemu, peerValue: null, note: 'QEMU reports no instruction count' },
   ];
   if (t.baseline.length > 0) {
     const base = `mkrootfs baseline (${BASELINE})`;
@@ -182,7 +198,10 @@ export async function run(): Promise<BenchResult> {
     try {
       const v = await timeBoots(p, resolve(virt), runs);
       console.log('\n' + bootTable(`boot of recipes/busybox.yml's image on ${virt} (virt_defconfig)`, v, runs));
-      rows.push({ measurement: virtName, unit: 'ms', ours: median(v.ours.map((x) => x.bannerMs)), peer: qemu, peerValue: median(v.qemu.map((x) => x.bannerMs)) });
+      rows.push(
+        { measurement: virtName, unit: 'ms', ours: median(v.ours.map((x) => x.bannerMs)), peer: qemu, peerValue: median(v.qemu.map((x) => x.bannerMs)) },
+        { measurement: `${virtName}, translation cache cold`, unit: 'ms', ours: median(v.oursCold.map((x) => x.bannerMs)), peer: qemu, peerValue: median(v.qemu.map((x) => x.bannerMs)) },
+      );
     } catch (err) {
       console.log(`virt_defconfig boot failed: ${(err as Error).message}`);
       rows.push({ measurement: virtName, unit: 'ms', ours: null, peer: qemu, peerValue: null, note: 'failed, see the output above' });

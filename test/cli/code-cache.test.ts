@@ -156,7 +156,8 @@ describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
     const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
     const kernel = join(root, 'spin.elf');
     writeFileSync(kernel, spinElf());
-    const env: NodeJS.ProcessEnv = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_CODE_CACHE: '' };
+    // (The translation cache, tested below, would add a third module file.)
+    const env: NodeJS.ProcessEnv = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_CODE_CACHE: '', MKROOTFS_NO_TRANSLATION_CACHE: '1' };
     delete env.MKROOTFS_NO_BUNDLE;
     const boot = (): { status: number | null; instructions: number } => {
       const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'boot.js'), '--kernel', kernel, '--timeout', '0.001', '--json'], { cwd: root, encoding: 'utf8', env });
@@ -177,5 +178,35 @@ describe('the CLI bundle code cache (bin/cli-bundle.js)', () => {
     for (const f of files) writeFileSync(f, Buffer.concat([readFileSync(f).subarray(0, 60), Buffer.alloc(64, 0xee)]));
     expect(boot()).toEqual(first);
     files.forEach((f, i) => expect(readFileSync(f).equals(stamp[i]![1])).toBe(true));
+  });
+});
+
+describe('the translation cache (boot, src/cli/code-cache.ts)', () => {
+  it('a boot seeds the next boot of the same kernel with its translated pages; same run, nothing translated again', () => {
+    expect(pickBuild(ROOT), 'dist/ is older than the sources: run `npm run build`').toBe('dist');
+    const root = mkdtempSync(join(tmpdir(), 'mkrootfs-v8-'));
+    const kernel = join(root, 'spin.elf');
+    writeFileSync(kernel, spinElf());
+    const env: NodeJS.ProcessEnv = { ...process.env, MKROOTFS_CACHE_DIR: root, MKROOTFS_NO_CODE_CACHE: '', MKROOTFS_NO_TRANSLATION_CACHE: '' };
+    delete env.MKROOTFS_NO_BUNDLE;
+    type Jit = { translations: number; restoredPages: number };
+    const boot = (extra: NodeJS.ProcessEnv = {}): { status: number | null; instructions: number; jit: Jit } => {
+      // Past the timeout's first run slice (2^20 instructions): the spin loop's block is well past the threshold.
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'boot.js'), '--kernel', kernel, '--timeout', '0.01', '--json'], { cwd: root, encoding: 'utf8', env: { ...env, ...extra } });
+      const j = JSON.parse(r.stdout) as { instructions: number; jit: Jit };
+      return { status: r.status, instructions: j.instructions, jit: { translations: j.jit.translations, restoredPages: j.jit.restoredPages } };
+    };
+    const first = boot();
+    expect(first).toMatchObject({ status: 124, jit: { translations: 1, restoredPages: 0 } });
+    expect(caches(root).filter((f) => f.startsWith('wasm-'))).toHaveLength(3); // the interpreter, the chain, the pages
+    const second = boot();
+    expect(second).toEqual({ ...first, jit: { translations: 0, restoredPages: 1 } });
+    expect(boot({ MKROOTFS_NO_TRANSLATION_CACHE: '1' })).toEqual(first);
+    // Another kernel at the same path: its page does not match; translated afresh, then kept.
+    const other = spinElf();
+    other[0x1100 + 12] = 0x15; // an l.nop at 0x10c, after the spin loop (0x100, file offset 0x1100): the same run, another page
+    writeFileSync(kernel, other);
+    expect(boot()).toMatchObject({ status: 124, instructions: first.instructions, jit: { translations: 1, restoredPages: 0 } });
+    expect(boot()).toMatchObject({ jit: { translations: 0, restoredPages: 1 } });
   });
 });

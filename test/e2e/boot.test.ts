@@ -11,6 +11,9 @@ import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+// @ts-expect-error plain JavaScript launcher code, without types
+import { pickBuild } from '../../bin/build-stamp.js';
+import { guestVar } from '../../src/guest/vars.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const BUSYBOX = join(ROOT, 'recipes/busybox.yml');
@@ -18,14 +21,14 @@ const work = mkdtempSync(join(tmpdir(), 'boot-e2e-'));
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-function node(script: string, args: string[], cwd = work): Run {
-  const r = spawnSync(process.execPath, [join(ROOT, script), ...args], { cwd, encoding: 'latin1', maxBuffer: 64 << 20, timeout: 900_000 });
+function node(script: string, args: string[], cwd = work, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(process.execPath, [join(ROOT, script), ...args], { cwd, env, encoding: 'latin1', maxBuffer: 64 << 20, timeout: 900_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 // MKROOTFS_TEST_KERNEL: boot another vmlinux than the guest cache's (e.g. while the guest is being rebuilt);
 // MKROOTFS_BUSYBOX (a recipes/busybox.yml variable) likewise points the recipes at another busybox tree.
 const kernelArgs = process.env.MKROOTFS_TEST_KERNEL ? ['--kernel', process.env.MKROOTFS_TEST_KERNEL] : [];
-const boot = (args: string[]): Run => node('bin/boot.js', [...args, ...kernelArgs]);
+const boot = (args: string[], env?: NodeJS.ProcessEnv): Run => node('bin/boot.js', [...args, ...kernelArgs], work, env);
 const sha256 = (p: string): string => createHash('sha256').update(readFileSync(p)).digest('hex');
 
 /** Writes a recipe in the work dir that includes recipes/busybox.yml and adds `extra` (YAML text). */
@@ -156,23 +159,35 @@ describe('mkrootfs boot on the bundled emulator', () => {
     expect(readFileSync(join(work, 'twice.boot.log'), 'latin1')).toBe(b.stdout);
   });
 
-  it('translated code and --no-jit print the same transcript for a compute-heavy session (md5sum of 4 MiB)', () => {
+  it('translated code (cold, and restored from the translation cache) and --no-jit print the same transcript for a compute-heavy session (md5sum of 4 MiB)', async () => {
     const img = join(work, 'jit.img');
     copyFileSync(shellImage, img);
     const args = [img, '--expect', 'rcS-DONE', '--expect', '# ', '--send', 'dd if=/dev/zero bs=1024 count=4096 2>/dev/null | md5sum; cat /proc/uptime; poweroff -f', '--expect', 'reboot: Power down'];
-    const jit = boot([...args, '--json']);
+    // A cache root of its own: the first boot translates, the second restores
+    // those pages from the translation cache (the compiled CLI's, under the root).
+    expect(pickBuild(ROOT), 'dist/ is older than the sources: run `npm run build`').toBe('dist');
+    // (That root has no guest: the kernel is named.)
+    const env = { ...process.env, MKROOTFS_CACHE_DIR: mkdtempSync(join(tmpdir(), 'boot-e2e-cache-')), MKROOTFS_NO_CODE_CACHE: '', MKROOTFS_NO_TRANSLATION_CACHE: '' };
+    const kernel = kernelArgs.length > 0 ? [] : ['--kernel', await guestVar('kernel', { env: process.env, build: false })];
+    const jit = boot([...args, ...kernel, '--json'], env);
+    const warm = boot([...args, ...kernel, '--json'], env);
     const interp = boot([...args, '--json', '--no-jit']);
     expect(jit.code, jit.stderr).toBe(0);
+    expect(warm.code, warm.stderr).toBe(0);
     expect(interp.code, interp.stderr).toBe(0);
     const zeros = createHash('md5').update(Buffer.alloc(4 << 20)).digest('hex');
     expect(jit.stderr).toContain(`${zeros}  -`);
     // With --json the console goes to stderr: the same bytes, timestamps and all.
     expect(jit.stderr).toBe(interp.stderr);
-    const j = JSON.parse(jit.stdout) as { instructions: number; jit: { enabled: boolean; translations: number } };
-    const i = JSON.parse(interp.stdout) as { instructions: number; jit: { enabled: boolean; translations: number } };
-    expect(j.instructions).toBe(i.instructions);
-    expect(j.jit.enabled).toBe(true);
-    expect(j.jit.translations).toBeGreaterThan(0);
-    expect(i.jit).toMatchObject({ enabled: false, translations: 0 });
+    expect(warm.stderr).toBe(interp.stderr);
+    type Report = { instructions: number; jit: { enabled: boolean; translations: number; restoredPages: number } };
+    const [j, w, i] = [jit, warm, interp].map((r) => JSON.parse(r.stdout) as Report);
+    expect(j!.instructions).toBe(i!.instructions);
+    expect(w!.instructions).toBe(i!.instructions);
+    expect(j!.jit).toMatchObject({ enabled: true, restoredPages: 0 });
+    expect(j!.jit.translations).toBeGreaterThan(0);
+    expect(w!.jit.restoredPages).toBeGreaterThan(0);
+    expect(w!.jit.translations).toBeLessThan(j!.jit.translations);
+    expect(i!.jit).toMatchObject({ enabled: false, translations: 0, restoredPages: 0 });
   });
 });

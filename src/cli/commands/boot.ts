@@ -384,7 +384,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     }), opts.kernel);
     const bm = machine;
     const translations = raw.jit === false ? undefined : translationCache(opts.kernel, opts.machine, io.env);
-    if (translations?.seed(bm.machine.cpu) && io.env.MKROOTFS_X_WARMHOT) bm.machine.cpu.jitThreshold = Number(io.env.MKROOTFS_X_WARMHOT);
+    translations?.seed(bm.machine.cpu);
     if (net.dump) net.dump.writer.clock = () => bm.machine.nowNs();
     if (flags.printMachine) {
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
@@ -438,13 +438,18 @@ interface JitReport {
   translations: number;
   translatedInstructions: number;
   invalidations: number;
-  /** Host time spent translating and compiling. */
+  /** Host time spent translating and compiling (restoring included). */
   translateSeconds: number;
+  /** Pages whose translation came from the translation cache (an earlier boot of this kernel). */
+  restoredPages: number;
 }
 
-function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: number; insns: number; invalidations: number; translateMs: number }> }): JitReport {
+function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: number; insns: number; invalidations: number; translateMs: number; restored: number }> }): JitReport {
   const s = cpu.codeStats;
-  return { enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000 };
+  return {
+    enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000,
+    restoredPages: s.restored,
+  };
 }
 
 /** The user networks' view for --json: the guest's outbound attempts and the frame counters. */
