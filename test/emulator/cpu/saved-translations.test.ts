@@ -64,6 +64,11 @@ describe('saved translations', () => {
     const cold = load(program(), 10);
     expect(cold.run(1_000_000)).toBe(StopReason.HALT);
     expect(cold.cpu.codeStats).toMatchObject({ restored: 0, translations: 0 });
+
+    // Seeds a run does not reach are kept for the next one (this one runs nothing).
+    const idle = load(program(), 10);
+    idle.cpu.seedTranslations(saved!);
+    expect(idle.cpu.saveTranslations()).toEqual(saved);
   });
 
   it('a page whose words changed is not restored: it is interpreted, as if never seeded', () => {
@@ -76,6 +81,12 @@ describe('saved translations', () => {
     expect(changed.run(1_000_000)).toBe(StopReason.HALT);
     expect(changed.cpu.gpr[3]).toBe(expected(2000, 5));
     expect(changed.cpu.codeStats).toMatchObject({ restored: 1, stale: 1 });
+    // The stale seed is not kept: seeded with what this run keeps, the original program restores the main page alone.
+    const again = load(program(), 2000);
+    again.cpu.seedTranslations(changed.cpu.saveTranslations()!);
+    expect(again.run(1_000_000)).toBe(StopReason.HALT);
+    expect(again.cpu.gpr[3]).toBe(expected(2000));
+    expect(again.cpu.codeStats).toMatchObject({ restored: 1, stale: 0 });
     const interp = load(program(5), 2000);
     interp.cpu.jit = false;
     interp.run(1_000_000);
