@@ -7,11 +7,13 @@
  * holding a magic line, the SHA-256 of the key and bytes, then the bytes.
  * `version` must change whenever the emitting code may have (the CLI gives
  * its bundle's hash): the key names only the layout. A missing, torn or
- * altered file is a miss; writes go to a temporary file renamed over, and
- * any failure to read or write only costs the emit.
+ * altered file is a miss, and so is one another user owns or may write
+ * (as for the launcher's code cache); writes go to a temporary file
+ * (0600) renamed over, and any failure to read or write only costs the
+ * emit.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModuleStore } from '../cpu/jit/module-cache.ts';
 
@@ -29,10 +31,18 @@ export function fileModuleStore(dir: string, version: string): ModuleStore {
   return {
     load(key) {
       let file: Buffer;
+      let fd: number | undefined;
       try {
-        file = readFileSync(moduleStorePath(dir, version, key));
+        fd = openSync(moduleStorePath(dir, version, key), 'r');
+        // Only a file of this user's that no one else may write: modules and
+        // translated pages decide what the guest computes.
+        const st = fstatSync(fd);
+        if ((typeof process.getuid === 'function' && st.uid !== process.getuid()) || (st.mode & 0o022) !== 0) return undefined;
+        file = readFileSync(fd);
       } catch {
         return undefined;
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
       const head = MAGIC.length + HASH;
       if (file.length <= head || !file.subarray(0, MAGIC.length).equals(MAGIC)) return undefined;
@@ -43,8 +53,8 @@ export function fileModuleStore(dir: string, version: string): ModuleStore {
       const path = moduleStorePath(dir, version, key);
       const tmp = `${path}.${process.pid}.tmp`;
       try {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(tmp, Buffer.concat([MAGIC, digest(key, bytes), bytes]));
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        writeFileSync(tmp, Buffer.concat([MAGIC, digest(key, bytes), bytes]), { mode: 0o600 });
         renameSync(tmp, path);
       } catch {
         try {

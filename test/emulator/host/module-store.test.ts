@@ -5,7 +5,7 @@
  * miss, never bytes it did not write; failures to write are silent.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileModuleStore, moduleStorePath } from '../../../emulator/host/module-store.ts';
@@ -27,6 +27,20 @@ describe('fileModuleStore', () => {
     expect(readdirSync(dir).sort()).toEqual([
       moduleStorePath(dir, '0123456789abcdef', 'chain gpr=64'), moduleStorePath(dir, '0123456789abcdef', 'interp gpr=64'),
     ].map((p) => p.slice(dir.length + 1)).sort());
+  });
+
+  it('files are private (0600); one that others may write is a miss', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'module-store-'));
+    const s = fileModuleStore(dir, '0123456789abcdef');
+    s.save('k', bytes(100, 5));
+    const p = moduleStorePath(dir, '0123456789abcdef', 'k');
+    expect(statSync(p).mode & 0o777).toBe(0o600);
+    chmodSync(p, 0o620);
+    expect(s.load('k')).toBeUndefined();
+    chmodSync(p, 0o602);
+    expect(s.load('k')).toBeUndefined();
+    chmodSync(p, 0o644);
+    expect(s.load('k')).toEqual(bytes(100, 5));
   });
 
   it('a damaged, truncated or misplaced file is a miss', () => {
