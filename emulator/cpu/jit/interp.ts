@@ -18,10 +18,11 @@
  * jump and the block-start heat are all dealt with at the fence, once per
  * stretch, and only PC changes on every trip (see interp-emit.ts for the
  * loop state). The count is NB + (PC >>> 2) wherever a slow path needs it.
- * A branch in a delay slot goes to JavaScript. Boot run loop (our guest,
- * threshold 16,000, main-thread CPU time, medians of 5): 412 ms with a
- * counted, per-instruction-checked loop; 388 ms fenced; 370 ms with the
- * fence state in CPU words rather than locals.
+ * A branch in a delay slot goes to JavaScript. Boot run loop of our guest
+ * (main-thread CPU time, one process per boot, medians of 5-6): ~420 ms
+ * with a counted loop checking budget, fetch page and delay slot at every
+ * instruction; 390 ms fenced; 370 ms with the fence state in CPU words
+ * rather than locals. Spawned boots (11 alternating): run loop 457 -> 410 ms.
  *
  * `f(pc, lim, flags, rtb, wtb, xtb, hot, sr) -> retired`, like a page function
  * (translate.ts) with the same state words on return and the same slow
