@@ -123,6 +123,12 @@ While a connection is open, a dozing guest's time follows the wall clock; a
 listening boot with no peer yet still skips idle time (its --timeout can pass
 before the peer starts: keep it busy, e.g. pinging the peer, or use --realtime).
 
+Translated code is kept: the installed CLI saves the guest code a boot
+translated (in ~/.cache/mkrootfs/v8/, beside its own code cache) and the next
+boot of the same kernel on the same board runs it from the start, wherever RAM
+holds the same words (--json: jit.restoredPages); results never depend on it.
+MKROOTFS_NO_TRANSLATION_CACHE=1 turns it off.
+
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
 guest starts: missing or too large --initrd, unknown --machine/--cpu, ...),
 3 expectation not met, 4 guest panic, 124 timeout.
