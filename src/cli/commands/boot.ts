@@ -389,13 +389,13 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
       jit: raw.jit !== false,
     }), opts.kernel);
     const bm = machine;
-    const translations = raw.jit === false ? undefined : translationCache(opts.kernel, opts.machine, io.env);
-    translations?.seed(bm.machine.cpu);
     if (net.dump) net.dump.writer.clock = () => bm.machine.nowNs();
     if (flags.printMachine) {
       io.stdout.write(machine.describe().replace(/\n?$/, '\n'));
       return ExitCode.ok;
     }
+    const translations = raw.jit === false ? undefined : translationCache(opts.kernel, opts.machine, io.env);
+    translations?.seed(bm.machine.cpu);
     log = openLog(logPath, raw.log !== undefined);
     if (!interactive && io.stdin.isTTY !== true) piped = new PipedInput(io.stdin);
     if (!flags.json) info(io, describeStart(opts, interactive));
