@@ -289,11 +289,12 @@ function emitMtspr(e: InterpEmitter, imeLeave?: string): void {
   c.end(); // mt
 }
 
-/** l.lwa with a fast, aligned read entry (else `sys`): the load and the reservation. */
+/** l.lwa with a fast, aligned read entry (in the interpreter after a TLB walk on a miss; else `sys`): the load and the reservation. */
 function emitLwa(e: InterpEmitter): void {
   const { c } = e;
   const w = (i: number): number => e.cpuWord(i);
   e.entry(() => e.simm(), RTB);
+  e.miss(4, 'read');
   e.fastOk(4);
   c.op(Op.i32_eqz).brIf('sys');
   e.hostAddr(4);
@@ -308,7 +309,7 @@ function emitLwa(e: InterpEmitter): void {
  * l.swa: stores only if the reservation holds this address and the word
  * still has the reserved value (no access at all otherwise, like QEMU);
  * F = stored. A reserved address without fast read and write entries
- * goes to `sys`.
+ * (in the interpreter, after TLB walks on a miss) goes to `sys`.
  */
 function emitSwa(e: InterpEmitter): void {
   const { c } = e;
@@ -318,11 +319,15 @@ function emitSwa(e: InterpEmitter): void {
   c.op(Op.i32_add).set(VA);
   c.i32(0).mem(Op.i32_load, w(CPU_WORDS.RES_VALID)).i32(0).mem(Op.i32_load, w(CPU_WORDS.RES_ADDR)).get(VA).op(Op.i32_eq).op(Op.i32_and).if_();
   {
+    // The entries, after a TLB walk on a miss in the interpreter (as for l.sw and l.lwz).
     const page = (tb: number): void => void c.get(VA).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(tb).op(Op.i32_add).mem(Op.i32_load);
+    page(WTB);
+    c.set(E);
+    e.miss(4, 'write');
+    c.get(E).set(A);
     page(RTB);
     c.set(E);
-    page(WTB);
-    c.set(A);
+    e.miss(4, 'read');
     c.get(E).get(A).op(Op.i32_and).i32(1).op(Op.i32_and).get(VA).i32(3).op(Op.i32_and).op(Op.i32_eqz).op(Op.i32_and).op(Op.i32_eqz).brIf('sys');
     e.hostAddr(4);
     c.mem(Op.i32_load).i32(0).mem(Op.i32_load, w(CPU_WORDS.RES_VALUE)).op(Op.i32_eq).tee(F).if_();
