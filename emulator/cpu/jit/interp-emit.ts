@@ -86,13 +86,13 @@ export const PC = 0, LIM = 1, FLAGS = 2, RTB = 3, WTB = 4, XTB = 5, HOT = 6, SRB
  *   its host page (an instruction is at PC + FPD).
  * The interpreter keeps FENCE, FPD, NB, JF, TGT and FV in CPU words, not
  * in locals (Code.keepInMemory): as locals they were loop-carried values
- * that TurboFan stored to its stack on every trip round the loop. DS is
- * used by `s` only (always 0 there).
+ * that TurboFan stored to its stack on every trip round the loop. `s`
+ * never runs in a delay slot.
  */
-export const NB = 8, INSN = 9, FV = 10, FPD = 11, DS = 12, TGT = 13, JF = 14, VA = 15, E = 16, T = 17, A = 18, B = 19;
-export const F = 20, CY = 21, OV = 22, X = 23, Y = 24, FENCE = 25, SCRATCH = 26;
-export const P64 = 27;
-export const I32_LOCALS = 19;
+export const NB = 8, INSN = 9, FV = 10, FPD = 11, TGT = 12, JF = 13, VA = 14, E = 15, T = 16, A = 17, B = 18;
+export const F = 19, CY = 20, OV = 21, X = 22, Y = 23, FENCE = 24, SCRATCH = 25;
+export const P64 = 26;
+export const I32_LOCALS = 18;
 
 /** l.sf* / l.sf*i condition codes (bits 21..25) and their WebAssembly comparisons. */
 export const SF_OPS: ReadonlyArray<[number, number]> = [
@@ -116,7 +116,7 @@ export class InterpEmitter {
   /** Pushes 1 if the instruction at PC is a delay slot, else 0. */
   ds(): void {
     if (this.fenced) this.c.get(JF).get(PC).i32(4).op(Op.i32_add).op(Op.i32_eq);
-    else this.c.get(DS);
+    else this.c.i32(0);
   }
   /** Pushes the count of instructions retired before the one at PC (interpreter only). */
   retired(): void {
