@@ -18,7 +18,7 @@
  *   BENCH_RUNS=N                   boots per emulator in boot, and ext2 rounds (default 5)
  *   BENCH_VIRT_DEFCONFIG_KERNEL=F  also boot a stock virt_defconfig vmlinux (row skipped without it)
  *   BENCH_AB_ROUNDS=N              in-process A/B rounds in boot: JS / WebAssembly interpreter / thresholds (default 3; 0 skips)
- *   BENCH_BASELINE=DIR             also boot with another built mkrootfs checkout (before/after rows)
+ *   BENCH_BASELINE=DIR             also boot with another built mkrootfs checkout (before/after rows; boot, library)
  *   BENCH_STARTUP_RUNS=N           start-up runs (default 21); BENCH_STARTUP_SOURCES=1 adds tsx sources
  *   BENCH_LOOP=N                   interactive loop iterations (default 10000); BENCH_PACED=0 skips --realtime
  *   BENCH_CPU_RUNS / BENCH_CPU_ROUNDS   cpu bench runs (3) and program size (40)
@@ -46,7 +46,7 @@ if (modules.length === 0) {
 const isResult = (x: unknown): x is BenchResult => typeof x === 'object' && x !== null && Array.isArray((x as BenchResult).rows);
 
 /** The summary's row order, by module (modules still run in name order). */
-const ORDER = ['boot', 'startup', 'interactive', 'ext2', 'cpu'];
+const ORDER = ['boot', 'startup', 'library', 'interactive', 'ext2', 'cpu'];
 const rank = (file: string): number => {
   const k = ORDER.findIndex((x) => file.startsWith(`${x}.`));
   return k < 0 ? ORDER.length : k;

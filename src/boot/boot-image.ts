@@ -6,15 +6,23 @@
  *
  *   const r = await bootImage({ image: 'out/rootfs.img', expect: ['login:'] });
  *   if (!r.ok) console.error(r.message, r.lastLines);
+ *
+ * Like the CLI, it primes V8 once per process (emulator/cpu/prime.ts) and
+ * seeds each boot with what the previous boot of the same kernel in this
+ * process translated (src/boot/translations.ts), so boots after the first
+ * run hot kernel code translated from the start.
  */
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { MkrootfsError, usageError } from '../errors.ts';
 import { FileDisk } from '../../emulator/host/file-disk.ts';
 import { createBootMachine } from '../../emulator/host/machine-target.ts';
+import { primeCpu } from '../../emulator/cpu/prime.ts';
 import { guestVar } from '../guest/vars.ts';
 import type { BootOutcome, BootStep } from './expect.ts';
 import { resolveBootOptions } from './options.ts';
 import { BootSession } from './session.ts';
+import { memoryTranslationCache } from './translations.ts';
 
 export interface BootImageOptions {
   /** Disk image (virtio-blk /dev/vda). Absent: boot the kernel alone. */
@@ -39,6 +47,13 @@ export interface BootImageOptions {
   devices?: string[];
   /** Translate hot guest code to WebAssembly (default true). */
   jit?: boolean;
+  /**
+   * Seed the boot with what the previous boot of the same kernel in this
+   * process translated, and keep this boot's for the next (default true;
+   * MKROOTFS_NO_TRANSLATION_CACHE=1 in `env` also turns it off). Never
+   * changes what the guest does, only how fast it runs.
+   */
+  translationCache?: boolean;
   /** RTC time at reset, seconds since 1970 (default 0: reproducible). */
   rtcEpochSeconds?: number;
   /** Receives the guest's console output as it comes. */
@@ -65,6 +80,8 @@ export interface BootImageResult {
   wallSeconds: number;
   /** Guest time at which each completed step matched. */
   stepGuestSeconds: number[];
+  /** Translated code: pages translated by this boot, and pages restored from an earlier boot's translations. */
+  jit: { enabled: boolean; translations: number; restoredPages: number };
 }
 
 export async function bootImage(opts: BootImageOptions): Promise<BootImageResult> {
@@ -80,6 +97,11 @@ export async function bootImage(opts: BootImageOptions): Promise<BootImageResult
     image: opts.image,
   });
   const kernel = opts.kernel instanceof Uint8Array ? opts.kernel : readKernel(kernelPath);
+  const env = opts.env ?? process.env;
+  const jit = opts.jit !== false;
+  const translations = !jit || opts.translationCache === false || env.MKROOTFS_NO_TRANSLATION_CACHE === '1' ? undefined
+    // Seeds are checked page by page against the words in RAM, so a kernel given as bytes needs no finer key.
+    : memoryTranslationCache(opts.kernel instanceof Uint8Array ? `virt (bytes, ${kernel.length})` : `virt ${resolve(kernelPath)}`);
 
   let disk: FileDisk | undefined;
   if (resolved.image !== undefined) {
@@ -100,17 +122,22 @@ export async function bootImage(opts: BootImageOptions): Promise<BootImageResult
         opts.onConsole?.(b);
       },
     });
+    primeCpu(); // once per process; before the machine's RAM, as in the CLI
     const machine = createBootMachine({
       kernel, append: resolved.append, memoryBytes: resolved.memoryBytes, disk, serial: session.console,
-      devices: resolved.devices, rtcEpochSeconds: opts.rtcEpochSeconds ?? 0, jit: opts.jit !== false,
+      devices: resolved.devices, rtcEpochSeconds: opts.rtcEpochSeconds ?? 0, jit,
     });
+    const cpu = machine.machine.cpu;
+    translations?.seed(cpu);
     const r = await session.run(machine.target);
+    translations?.save(cpu);
     const o = r.outcome;
     return {
       ok: o.exitCode === 0, status: o.kind, exitCode: o.exitCode, message: o.message,
       console: chunks.join(''), lastLines: r.transcript.lastLines(),
       guestSeconds: r.guestNs / 1e9, instructions: r.run.instructions, wallSeconds: r.run.wallMs / 1000,
       stepGuestSeconds: r.stepTimesNs.map((ns) => ns / 1e9),
+      jit: { enabled: cpu.jit, translations: cpu.codeStats.translations, restoredPages: cpu.codeStats.restored },
     };
   } finally {
     disk?.close();

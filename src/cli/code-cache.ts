@@ -9,7 +9,7 @@
  */
 import { setModuleStore } from '../../emulator/cpu/jit/module-cache.ts';
 import { fileModuleStore } from '../../emulator/host/module-store.ts';
-import type { Cpu } from '../../emulator/cpu/cpu.ts';
+import type { TranslationCache } from '../boot/translations.ts';
 
 const KEY = Symbol.for('mkrootfs.codeCache');
 
@@ -32,15 +32,9 @@ export function storeModulesInCodeCache(): void {
  * code cache under the bundle's hash, so the next boot runs it from each
  * page's first visit (pages are checked word for word first: a changed
  * kernel or program only misses). Off without the launcher's cache and
- * with MKROOTFS_NO_TRANSLATION_CACHE=1 (for cold measurements).
+ * with MKROOTFS_NO_TRANSLATION_CACHE=1 (for cold measurements). The
+ * library's bootImage keeps its own in memory (src/boot/translations.ts).
  */
-export interface TranslationCache {
-  /** Seeds `cpu`; true if a saved set was found and fits its layout. */
-  seed(cpu: Cpu): boolean;
-  /** Keeps `cpu`'s translations if it made any new ones. */
-  save(cpu: Cpu): void;
-}
-
 export function translationCache(kernelPath: string, board: string, env: Record<string, string | undefined>): TranslationCache | undefined {
   const c = launcherCodeCache();
   if (c === undefined || env.MKROOTFS_NO_TRANSLATION_CACHE === '1') return undefined;
