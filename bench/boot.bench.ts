@@ -38,6 +38,8 @@ interface Sample {
   instructions?: number;
   runMs?: number;
   startupMs?: number;
+  /** Instructions retired in translated code (--json jit.retiredTranslated; absent from older builds). */
+  translated?: number;
 }
 
 /**
@@ -79,8 +81,9 @@ function timeRun(cmd: string, args: string[], banner: string, timeoutMs: number,
       }
       const sample: Sample = { bannerMs, exitMs, code };
       if (consoleOnStderr) {
-        const result = JSON.parse(out) as { instructions: number; wallSeconds: number; startupSeconds: number };
+        const result = JSON.parse(out) as { instructions: number; wallSeconds: number; startupSeconds: number; jit?: { retiredTranslated?: number } };
         sample.instructions = result.instructions;
+        sample.translated = result.jit?.retiredTranslated;
         sample.runMs = result.wallSeconds * 1000;
         sample.startupMs = result.startupSeconds * 1000;
       }
@@ -159,9 +162,16 @@ function bootTable(title: string, t: BootTimes, runs: number): string {
     `ours, inside the process: ${median(t.ours.map((x) => x.instructions ?? 0)).toFixed(0)} instructions reset→power-off, ` +
       `run loop ${fmt(median(t.ours.map((x) => x.runMs ?? 0)))} (${mips(t.ours).toFixed(1)} MIPS; ` +
       `translation cache cold: ${fmt(median(t.oursCold.map((x) => x.runMs ?? 0)))}, ${mips(t.oursCold).toFixed(1)} MIPS); ` +
+      `instructions run in translated code: ${translatedShare(t.ours)} warm, ${translatedShare(t.oursCold)} cold; ` +
       `process start to first guest instruction (Node, CLI modules, kernel ELF, machine, primer) ${fmt(median(t.ours.map((x) => x.startupMs ?? 0)))}`,
   ].join('\n');
 }
+
+/** Median share of the instructions that ran in translated code, as a percentage ('n/a' for a build without the count). */
+const translatedShare = (s: Sample[]): string => {
+  const shares = s.filter((x) => x.translated !== undefined && x.instructions).map((x) => (100 * x.translated!) / x.instructions!);
+  return shares.length === 0 ? 'n/a' : `${median(shares).toFixed(1)}%`;
+};
 
 /** Median over runs of instructions / run-loop time. */
 const mips = (s: Sample[]): number => median(s.map((x) => (x.instructions ?? 0) / (x.runMs ?? 1))) / 1000;

@@ -353,6 +353,11 @@ export class Cpu {
     return this.code.stats;
   }
 
+  /** Instructions retired in translated code since the CPU was made (the rest ran in the interpreters); counted by jit/chain.ts. */
+  get translatedRetired(): number {
+    return (this.jitState[STATE.RAN]! >>> 0) + (this.jitState[STATE.RAN + 1]! >>> 0) * 2 ** 32;
+  }
+
   /**
    * This CPU's translations as bytes, for seeding a later run of the same
    * machine (`seedTranslations`); undefined when it made none. The host

@@ -80,8 +80,12 @@ export interface BootImageResult {
   wallSeconds: number;
   /** Guest time at which each completed step matched. */
   stepGuestSeconds: number[];
-  /** Translated code: pages translated by this boot, and pages restored from an earlier boot's translations. */
-  jit: { enabled: boolean; translations: number; restoredPages: number };
+  /**
+   * Translated code: pages translated by this boot, pages restored from an
+   * earlier boot's translations, and the instructions retired in translated
+   * code (the rest of `instructions` ran in the interpreters).
+   */
+  jit: { enabled: boolean; translations: number; restoredPages: number; retiredTranslated: number };
 }
 
 export async function bootImage(opts: BootImageOptions): Promise<BootImageResult> {
@@ -137,7 +141,7 @@ export async function bootImage(opts: BootImageOptions): Promise<BootImageResult
       console: chunks.join(''), lastLines: r.transcript.lastLines(),
       guestSeconds: r.guestNs / 1e9, instructions: r.run.instructions, wallSeconds: r.run.wallMs / 1000,
       stepGuestSeconds: r.stepTimesNs.map((ns) => ns / 1e9),
-      jit: { enabled: cpu.jit, translations: cpu.codeStats.translations, restoredPages: cpu.codeStats.restored },
+      jit: { enabled: cpu.jit, translations: cpu.codeStats.translations, restoredPages: cpu.codeStats.restored, retiredTranslated: cpu.translatedRetired },
     };
   } finally {
     disk?.close();

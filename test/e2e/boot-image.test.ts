@@ -40,7 +40,11 @@ describe('bootImage', () => {
     expect(second.jit.restoredPages).toBeGreaterThan(0);
     expect(second.jit.translations).toBeLessThan(first.jit.translations);
     expect(unseeded.jit.restoredPages).toBe(0);
-    expect(interp.jit).toEqual({ enabled: false, translations: 0, restoredPages: 0 });
+    expect(interp.jit).toEqual({ enabled: false, translations: 0, restoredPages: 0, retiredTranslated: 0 });
+    // Some of each translated boot ran in translated code, more of the seeded one's.
+    for (const r of [first, second]) expect(r.jit.retiredTranslated).toBeGreaterThan(0);
+    expect(second.jit.retiredTranslated).toBeGreaterThan(first.jit.retiredTranslated);
+    expect(second.jit.retiredTranslated).toBeLessThan(second.instructions);
     for (const r of [first, second, unseeded]) {
       expect(r.console).toBe(interp.console);
       expect(r.instructions).toBe(interp.instructions);

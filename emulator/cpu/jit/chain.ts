@@ -8,7 +8,8 @@
  * function table, 0 = none) and calls it. It stops, with the state words
  * filled as a page function leaves them (translate.ts STATE), when a slow
  * path asked to leave (STOP), when a page has no translation or no block at
- * that offset (the page function retired nothing), or at `lim`.
+ * that offset (the page function retired nothing), or at `lim`. What it
+ * retired is added to the RAN state words (translated code's share of a run).
  *
  * Each JS/WebAssembly transition costs about as much as a few dozen
  * interpreted instructions; Linux runs many short stretches of hot code in
@@ -32,6 +33,10 @@ const PAGE_TYPE = 1;
 export function buildChain(layout: ChainLayout): Uint8Array {
   const c = new Code();
   const st = (w: number): number => layout.state + 4 * w;
+  /** RAN += COUNT, on the way out. */
+  const ran = (): void => {
+    c.i32(0).i32(0).mem(Op.i64_load, st(STATE.RAN)).get(COUNT).op(Op.i64_extend_i32_u).op(Op.i64_add).mem(Op.i64_store, st(STATE.RAN));
+  };
   c.block('out').loop('next');
   // The page function for pc, if any.
   c.get(PC).i32(3).op(Op.i32_and).brIf('out');
@@ -44,7 +49,9 @@ export function buildChain(layout: ChainLayout): Uint8Array {
   c.get(PC).i32(~0x1fff).op(Op.i32_and).get(PC).i32(0x1fff).op(Op.i32_and);
   c.get(LIM).get(COUNT).op(Op.i32_sub).get(FLAGS).get(RTB).get(WTB).get(SLOT).callIndirect(PAGE_TYPE);
   c.tee(N).get(COUNT).op(Op.i32_add).set(COUNT);
-  c.i32(0).mem(Op.i32_load, st(STATE.STOP)).if_().get(COUNT).op(Op.return).end();
+  c.i32(0).mem(Op.i32_load, st(STATE.STOP)).if_();
+  ran();
+  c.get(COUNT).op(Op.return).end();
   c.i32(0).mem(Op.i32_load, st(STATE.NPC)).set(PC);
   c.i32(0).mem(Op.i32_load, st(STATE.FLAGS)).set(FLAGS);
   c.get(N).op(Op.i32_eqz).brIf('out');
@@ -55,6 +62,7 @@ export function buildChain(layout: ChainLayout): Uint8Array {
   c.i32(0).get(FLAGS).mem(Op.i32_store, st(STATE.FLAGS));
   c.i32(0).i32(0).mem(Op.i32_store, st(STATE.FLT));
   c.i32(0).i32(0).mem(Op.i32_store, st(STATE.DS));
+  ran();
   c.get(COUNT);
   return buildModule({
     imports: [], type: CHAIN_FN, locals: { i32: 4, i64: 0 }, body: c,

@@ -75,9 +75,11 @@ const NOT_IN_PAGE = ~0x1ffc;
  * out (FLT) after which the interpreter may go on in place: the exception
  * entry or jump left nothing for the dispatcher to do; then NPC, FLAGS, SR
  * and the new tables (RTB, WTB, XTB) are filled too (cpu.ts jitResume).
+ * RAN (two words, an unsigned 64-bit count): instructions retired in
+ * translated code so far, kept by the chain (chain.ts).
  */
 export const STATE = {
-  NPC: 0, FLAGS: 1, FLT: 2, RETIRED: 3, STOP: 4, CHAIN: 5, DS: 6, TARGET: 7, SR: 8, RESUME: 9, RTB: 10, WTB: 11, XTB: 12, WORDS: 13,
+  NPC: 0, FLAGS: 1, FLT: 2, RETIRED: 3, STOP: 4, CHAIN: 5, DS: 6, TARGET: 7, SR: 8, RESUME: 9, RTB: 10, WTB: 11, XTB: 12, RAN: 13, WORDS: 15,
 } as const;
 
 /** Where translated code finds things in the shared memory (byte addresses). */

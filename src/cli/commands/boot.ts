@@ -126,7 +126,8 @@ before the peer starts: keep it busy, e.g. pinging the peer, or use --realtime).
 Translated code is kept: the installed CLI saves the guest code a boot
 translated (in ~/.cache/mkrootfs/v8/, beside its own code cache) and the next
 boot of the same kernel on the same board runs it from the start, wherever RAM
-holds the same words (--json: jit.restoredPages); results never depend on it.
+holds the same words (--json: jit.restoredPages, and jit.retiredTranslated, the
+instructions that ran translated); results never depend on it.
 MKROOTFS_NO_TRANSLATION_CACHE=1 turns it off.
 
 Exit codes: 0 ok (all steps matched or clean power-off), 2 bad input (before the
@@ -448,13 +449,15 @@ interface JitReport {
   translateSeconds: number;
   /** Pages whose translation came from the translation cache (an earlier boot of this kernel). */
   restoredPages: number;
+  /** Instructions retired in translated code; the rest of `instructions` ran in the interpreters. */
+  retiredTranslated: number;
 }
 
-function jitReport(cpu: { jit: boolean; codeStats: Readonly<{ translations: number; insns: number; invalidations: number; translateMs: number; restored: number }> }): JitReport {
+function jitReport(cpu: { jit: boolean; translatedRetired: number; codeStats: Readonly<{ translations: number; insns: number; invalidations: number; translateMs: number; restored: number }> }): JitReport {
   const s = cpu.codeStats;
   return {
     enabled: cpu.jit, translations: s.translations, translatedInstructions: s.insns, invalidations: s.invalidations, translateSeconds: s.translateMs / 1000,
-    restoredPages: s.restored,
+    restoredPages: s.restored, retiredTranslated: cpu.translatedRetired,
   };
 }
 

@@ -347,6 +347,34 @@ describe('a host that refuses to compile', () => {
   });
 });
 
+describe('translated code\'s share of a run (Cpu.translatedRetired)', () => {
+  it('is nearly all of a long hot loop, and none without the JIT or with translation off', () => {
+    const prog = [
+      ...A.li(21, 10_000), // 0, 1
+      A.addi(3, 3, 1), // 2
+      A.addi(21, 21, -1), // 3
+      A.sfi(1, 21, 0), // 4: sfnei
+      A.bf(2 - 5), A.nop(), // 5, 6 -> 2
+      HALT,
+    ];
+    const run = (setup: (m: TestMachine) => void): TestMachine => {
+      const m = machine(prog);
+      m.cpu.jitThreshold = 1;
+      setup(m);
+      expect(m.run(1_000_000)).toBe(StopReason.HALT);
+      expect(m.cpu.gpr[3]).toBe(10_000);
+      return m;
+    };
+    const jit = run(() => {});
+    const total = jit.cpu.instret;
+    expect(total).toBeGreaterThan(50_000);
+    expect(jit.cpu.translatedRetired).toBeGreaterThan(0.99 * total);
+    expect(jit.cpu.translatedRetired).toBeLessThanOrEqual(total);
+    expect(run((m) => { m.cpu.jit = false; }).cpu.translatedRetired).toBe(0);
+    expect(run((m) => { m.cpu.jitTranslate = false; }).cpu.translatedRetired).toBe(0);
+  });
+});
+
 describe('code coherence', () => {
   it('a loop that rewrites one of its own instructions runs the new one at once', () => {
     // r3 += 1 per round until round 100, where the loop stores `l.addi r3,r3,100`
