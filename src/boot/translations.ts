@@ -16,27 +16,43 @@ export interface TranslationCache {
   save(cpu: Cpu): void;
 }
 
-/** Kernels whose translations are kept (the least recently saved goes first); ~170 KB each for our guest. */
-const KEPT_KERNELS = 4;
-const kept = new Map<string, Uint8Array>();
+/** Where a translation cache keeps its bytes: a key's last value. */
+export interface TranslationStore {
+  load(key: string): Uint8Array | undefined;
+  save(key: string, bytes: Uint8Array): void;
+}
 
-/** The in-memory translation cache for `key` (the board and kernel), shared by every boot of this process. */
-export function memoryTranslationCache(key: string): TranslationCache {
+/** The translation cache that keeps `key`'s translations in `store`. */
+export function storedTranslationCache(store: TranslationStore, key: string): TranslationCache {
   return {
     seed(cpu) {
-      const bytes = kept.get(key);
+      const bytes = store.load(key);
       return bytes !== undefined && cpu.seedTranslations(bytes);
     },
     save(cpu) {
       if (cpu.codeStats.translations === 0) return;
       const bytes = cpu.saveTranslations();
-      if (bytes === undefined) return;
-      kept.delete(key);
-      kept.set(key, bytes);
-      for (const old of kept.keys()) {
-        if (kept.size <= KEPT_KERNELS) break;
-        kept.delete(old);
-      }
+      if (bytes !== undefined) store.save(key, bytes);
     },
   };
+}
+
+/** Kernels whose translations are kept in memory (the least recently saved goes first); ~170 KB each for our guest. */
+const KEPT_KERNELS = 4;
+const kept = new Map<string, Uint8Array>();
+const memory: TranslationStore = {
+  load: (key) => kept.get(key),
+  save(key, bytes) {
+    kept.delete(key);
+    kept.set(key, bytes);
+    for (const old of kept.keys()) {
+      if (kept.size <= KEPT_KERNELS) break;
+      kept.delete(old);
+    }
+  },
+};
+
+/** The in-memory translation cache for `key` (the board and kernel), shared by every boot of this process. */
+export function memoryTranslationCache(key: string): TranslationCache {
+  return storedTranslationCache(memory, key);
 }

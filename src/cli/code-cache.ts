@@ -9,7 +9,7 @@
  */
 import { setModuleStore } from '../../emulator/cpu/jit/module-cache.ts';
 import { fileModuleStore } from '../../emulator/host/module-store.ts';
-import type { TranslationCache } from '../boot/translations.ts';
+import { storedTranslationCache, type TranslationCache } from '../boot/translations.ts';
 
 const KEY = Symbol.for('mkrootfs.codeCache');
 
@@ -38,17 +38,5 @@ export function storeModulesInCodeCache(): void {
 export function translationCache(kernelPath: string, board: string, env: Record<string, string | undefined>): TranslationCache | undefined {
   const c = launcherCodeCache();
   if (c === undefined || env.MKROOTFS_NO_TRANSLATION_CACHE === '1') return undefined;
-  const store = fileModuleStore(c.dir, c.version);
-  const key = `pages ${board} ${kernelPath}`;
-  return {
-    seed(cpu) {
-      const bytes = store.load(key);
-      return bytes !== undefined && cpu.seedTranslations(bytes);
-    },
-    save(cpu) {
-      if (cpu.codeStats.translations === 0) return;
-      const bytes = cpu.saveTranslations();
-      if (bytes !== undefined) store.save(key, bytes);
-    },
-  };
+  return storedTranslationCache(fileModuleStore(c.dir, c.version), `pages ${board} ${kernelPath}`);
 }
