@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { createBootMachine } from '../emulator/host/machine-target.ts';
 import { FileDisk } from '../emulator/host/file-disk.ts';
 import { runMachine, type RunOptions } from '../emulator/host/runner.ts';
+import { usePageTiers } from '../emulator/host/page-tiers.ts';
 import { prepareBusyboxBoot } from './busybox-boot.ts';
 import type { BenchResult } from './summary.ts';
 
@@ -26,6 +27,7 @@ interface Row { mode: string; wallMs: number; guestS: number }
 async function timeLoop(image: string, kernel: Uint8Array, mode: string, options: RunOptions, loops: number): Promise<Row> {
   const disk = new FileDisk(image);
   let out = '';
+  usePageTiers(); // page modules compile as in `mkrootfs boot`
   const bm = createBootMachine({
     kernel, append: 'console=ttyS0 root=/dev/vda rw init=/bin/sh', memoryBytes: 128 << 20, disk, devices: [], rtcEpochSeconds: 0,
     serial: { write: (b) => { out += String.fromCharCode(b); } },

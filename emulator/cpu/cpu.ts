@@ -1234,6 +1234,7 @@ export class Cpu {
    */
   run(budget: number): StopReason {
     let retired = 0;
+    if (this.jit) this.code.promote(); // pages hot enough for the optimising tier (jit/code-cache.ts PageTier)
     for (;;) {
       if (this.stopRequested) {
         this.stopRequested = false;

@@ -10,6 +10,7 @@ export { HeadlessConsole, InteractiveConsole, CONSOLE_HELP, consoleHelp } from '
 export type { ConsoleMonitor, HostConsole, TerminalIn, TerminalOut, ProcessHooks, InteractiveConsoleOptions } from './console.ts';
 export { createBootMachine, machineTarget } from './machine-target.ts';
 export { elfFile } from './elf-file.ts';
+export { usePageTiers } from './page-tiers.ts';
 export type { BootMachineConfig, BootMachine } from './machine-target.ts';
 export { runMachine } from './runner.ts';
 export type { RunTarget, RunHooks, RunOptions, RunEnd, RunResult } from './runner.ts';

@@ -18,6 +18,7 @@ import { MkrootfsError, usageError } from '../errors.ts';
 import { FileDisk } from '../../emulator/host/file-disk.ts';
 import { createBootMachine } from '../../emulator/host/machine-target.ts';
 import { primeCpu } from '../../emulator/cpu/prime.ts';
+import { usePageTiers } from '../../emulator/host/page-tiers.ts';
 import { guestVar } from '../guest/vars.ts';
 import type { BootOutcome, BootStep } from './expect.ts';
 import { resolveBootOptions } from './options.ts';
@@ -127,6 +128,7 @@ export async function bootImage(opts: BootImageOptions): Promise<BootImageResult
       },
     });
     primeCpu(); // once per process; before the machine's RAM, as in the CLI
+    usePageTiers();
     const machine = createBootMachine({
       kernel, append: resolved.append, memoryBytes: resolved.memoryBytes, disk, serial: session.console,
       devices: resolved.devices, rtcEpochSeconds: opts.rtcEpochSeconds ?? 0, jit,

@@ -9,7 +9,8 @@
  * filled as a page function leaves them (translate.ts STATE), when a slow
  * path asked to leave (STOP), when a page has no translation or no block at
  * that offset (the page function retired nothing), or at `lim`. What it
- * retired is added to the RAN state words (translated code's share of a run).
+ * retired is added to the RAN state words (translated code's share of a run),
+ * and what each page retired to its count in `ran` (code-cache.ts promote).
  *
  * Each JS/WebAssembly transition costs about as much as a few dozen
  * interpreted instructions; Linux runs many short stretches of hot code in
@@ -22,10 +23,12 @@ import { PAGE_FN, STATE, type Layout } from './translate.ts';
 export interface ChainLayout extends Layout {
   /** Byte address of the slot table (one i32 per physical page). */
   slots: number;
+  /** Byte address of the per-page counts of instructions retired (one i32 per physical page; code-cache.ts promote). */
+  ran: number;
 }
 
 const PC = 0, LIM = 1, FLAGS = 2, RTB = 3, WTB = 4, XTB = 5, BASE = 6;
-const COUNT = 7, N = 8, E = 9, SLOT = 10;
+const COUNT = 7, N = 8, E = 9, SLOT = 10, AT = 11;
 export const CHAIN_FN: FuncType = { params: [I32, I32, I32, I32, I32, I32, I32], results: [I32] };
 /** Index of PAGE_FN in the module's types (own type 0, then the extra type). */
 const PAGE_TYPE = 1;
@@ -42,13 +45,14 @@ export function buildChain(layout: ChainLayout): Uint8Array {
   c.get(PC).i32(3).op(Op.i32_and).brIf('out');
   c.get(PC).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).get(XTB).op(Op.i32_add).mem(Op.i32_load).tee(E);
   c.i32(1).op(Op.i32_and).op(Op.i32_eqz).brIf('out');
-  c.get(E).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).mem(Op.i32_load, layout.slots).tee(SLOT);
+  c.get(E).i32(13).op(Op.i32_shr_u).i32(2).op(Op.i32_shl).tee(AT).mem(Op.i32_load, layout.slots).tee(SLOT);
   c.op(Op.i32_eqz).brIf('out');
   // Run it.
   c.i32(0).get(COUNT).get(BASE).op(Op.i32_add).mem(Op.i32_store, st(STATE.CHAIN));
   c.get(PC).i32(~0x1fff).op(Op.i32_and).get(PC).i32(0x1fff).op(Op.i32_and);
   c.get(LIM).get(COUNT).op(Op.i32_sub).get(FLAGS).get(RTB).get(WTB).get(SLOT).callIndirect(PAGE_TYPE);
   c.tee(N).get(COUNT).op(Op.i32_add).set(COUNT);
+  c.get(AT).get(AT).mem(Op.i32_load, layout.ran).get(N).op(Op.i32_add).mem(Op.i32_store, layout.ran);
   c.i32(0).mem(Op.i32_load, st(STATE.STOP)).if_();
   ran();
   c.get(COUNT).op(Op.return).end();
@@ -65,7 +69,7 @@ export function buildChain(layout: ChainLayout): Uint8Array {
   ran();
   c.get(COUNT);
   return buildModule({
-    imports: [], type: CHAIN_FN, locals: { i32: 4, i64: 0 }, body: c,
+    imports: [], type: CHAIN_FN, locals: { i32: 5, i64: 0 }, body: c,
     memoryPages: layout.memPages, table: true, extraTypes: [PAGE_FN],
   });
 }

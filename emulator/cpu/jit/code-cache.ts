@@ -84,9 +84,37 @@ export function heatIndex(pa: number): number {
   return (pa >>> 2) & (HEAT_SIZE - 1);
 }
 
+/**
+ * How page modules are compiled, in two tiers:
+ * - 'baseline' for a page's first code, which most pages of a boot keep: they
+ *   run for a fraction of a second, too little to pay for an optimising
+ *   compile, which on a 2-core host also takes a core from the CPU's thread;
+ * - 'optimized' once the page's code has retired PROMOTE_AT instructions
+ *   (a CPU-bound guest program): the page is compiled again, for the host's
+ *   optimising tier.
+ * Set by the host (emulator/host/page-tiers.ts for Node, which keeps V8's
+ * baseline modules off TurboFan). Without one, every page module is compiled
+ * the host's default way, once.
+ */
+export type PageTier = 'baseline' | 'optimized';
+export type PageCompiler = (wasm: Uint8Array, tier: PageTier) => object;
+let pageCompiler: PageCompiler | null = null;
+
+/** Sets how page modules are compiled (see PageTier); null: the host's default, one tier. */
+export function setPageCompiler(compile: PageCompiler | null): void {
+  pageCompiler = compile;
+}
+
+/** Instructions a page's baseline code retires before the page is compiled for the optimising tier. */
+export const PROMOTE_AT = 4_000_000;
+
 class PageCode {
   /** Index in the function table (0 = never translated); kept across re-translations. */
   slot = 0;
+  /** Its current code is the baseline tier's, and may be promoted (`promote`). */
+  baseline = false;
+  /** It was promoted once: its later translations are compiled for the optimising tier at once. */
+  optimized = false;
   invalidations = 0;
   banned = false;
   /** The page's latest translation, to keep for later runs (`savedPages`). */
@@ -119,6 +147,8 @@ export interface CodeCacheStats {
   /** Milliseconds spent translating, of which compiling and instantiating modules (host time, for benchmarks only). */
   translateMs: number;
   compileMs: number;
+  /** Pages compiled again for the optimising tier (PageTier). */
+  promoted: number;
   /** Pages whose saved translation (`seed`) was used, and those whose words no longer matched. */
   restored: number;
   stale: number;
@@ -126,7 +156,7 @@ export interface CodeCacheStats {
 
 export class CodeCache {
   private pages: (PageCode | undefined)[];
-  readonly stats: CodeCacheStats = { translations: 0, invalidations: 0, blocks: 0, insns: 0, translateMs: 0, compileMs: 0, restored: 0, stale: 0 };
+  readonly stats: CodeCacheStats = { translations: 0, invalidations: 0, blocks: 0, insns: 0, translateMs: 0, compileMs: 0, restored: 0, stale: 0, promoted: 0 };
   /** Visits per block start, by heatIndex (the interpreters count in it directly; in RAM's arena). */
   readonly heat: Uint16Array;
   /** One bit per RAM word: a translated block starts there (bit (pa >>> 2) & 7 of byte pa >>> 5). */
@@ -150,6 +180,10 @@ export class CodeCache {
   private nextSlot = 1;
   /** Physical page -> slot of its current translation (0 = none), in RAM's arena for the chain. */
   private readonly slots: Int32Array;
+  /** Physical page -> instructions its code retired since it was installed (the chain counts; wraps at 2^32). */
+  private readonly ran: Int32Array;
+  /** Pages whose code is the baseline tier's (PageCode.baseline), for `promote`. */
+  private readonly baselinePages: number[] = [];
   /** Runs translated code from a pc until it must come back (chain.ts); null without WebAssembly. */
   readonly enter: ChainFn | null = null;
   /** Interprets from a pc until it must come back (interp.ts); null without WebAssembly. */
@@ -180,6 +214,7 @@ export class CodeCache {
     ram.onWatchedWrite = (page) => this.invalidate(page);
     this.imports = { env: { mem: ram.memory, ld: slow.ld, st: slow.st, sys: slow.sys } };
     this.slots = ram.arena(ram.size >>> 13);
+    this.ran = ram.arena(ram.size >>> 13);
     if (wasmApi === null || ram.memory === null) {
       this.disabled = 'the host has no WebAssembly';
       return;
@@ -192,7 +227,7 @@ export class CodeCache {
       const api = wasmApi;
       this.table = new api.Table({ element: 'anyfunc', initial: 64 });
       // Compiled once per layout in a process (module-cache.ts): CPUs on RAM of one size share them.
-      const chain = compiledModule('chain', { ...layout, slots: this.slots.byteOffset }, buildChain);
+      const chain = compiledModule('chain', { ...layout, slots: this.slots.byteOffset, ran: this.ran.byteOffset }, buildChain);
       const instance = new api.Instance(chain, { env: { mem: ram.memory, table: this.table } });
       this.enter = instance.exports.f as ChainFn;
       const interp = compiledModule('interp', {
@@ -223,6 +258,8 @@ export class CodeCache {
     // 4 MiB of block bits need not be touched).
     if (this.nextSlot === 1) return;
     this.slots.fill(0);
+    this.ran.fill(0);
+    this.baselinePages.length = 0;
     this.blockBits.fill(0);
     this.nextSlot = 1;
     this.ram.watch.fill(0);
@@ -284,7 +321,7 @@ export class CodeCache {
     const tr = translatePage(this.ram.words, ppn << 11, entries, this.layout);
     let fn: PageFn;
     try {
-      fn = this.compile(tr.wasm);
+      fn = this.compile(tr.wasm, p.optimized ? 'optimized' : 'baseline');
     } catch (e) {
       this.disabled = `WebAssembly compile failed: ${(e as Error).message}`;
       return;
@@ -298,10 +335,11 @@ export class CodeCache {
     s.translateMs += performance.now() - t0;
   }
 
-  private compile(wasm: Uint8Array): PageFn {
+  private compile(wasm: Uint8Array, tier: PageTier = 'baseline'): PageFn {
     const t1 = performance.now();
     const api = wasmApi!;
-    const fn = new api.Instance(new api.Module(wasm), this.imports).exports.f as PageFn;
+    const module = pageCompiler === null ? new api.Module(wasm) : pageCompiler(wasm, tier);
+    const fn = new api.Instance(module, this.imports).exports.f as PageFn;
     this.stats.compileMs += performance.now() - t1;
     return fn;
   }
@@ -316,6 +354,11 @@ export class CodeCache {
     }
     this.table!.set(p.slot, fn);
     this.slots[ppn] = p.slot;
+    this.ran[ppn] = 0;
+    if (pageCompiler !== null && !p.optimized && !p.baseline) {
+      p.baseline = true;
+      this.baselinePages.push(ppn);
+    }
     const bits = this.blockBits;
     bits.fill(0, base >>> 5, (base + 8192) >>> 5);
     for (const o of starts) {
@@ -347,7 +390,7 @@ export class CodeCache {
     let fn: PageFn | undefined;
     if (same) {
       try {
-        fn = this.compile(seed.wasm);
+        fn = this.compile(seed.wasm, p.optimized ? 'optimized' : 'baseline');
       } catch {
         fn = undefined;
       }
@@ -399,6 +442,35 @@ export class CodeCache {
     const out = new Map<number, SavedPage>(this.seeds);
     for (const p of this.pages) if (p?.saved !== undefined) out.set(p.saved.ppn, p.saved);
     return [...out.values()].sort((a, b) => a.ppn - b.ppn);
+  }
+
+  /**
+   * Compiles again, for the optimising tier, each page whose baseline code
+   * has retired PROMOTE_AT instructions (see PageTier). The CPU calls it
+   * between runs of WebAssembly, when no page function is running.
+   */
+  promote(): void {
+    const list = this.baselinePages;
+    for (let i = 0; i < list.length; i++) {
+      const ppn = list[i]!;
+      if ((this.ran[ppn]! >>> 0) < PROMOTE_AT) continue;
+      list[i] = list[list.length - 1]!;
+      list.pop();
+      i--;
+      const p = this.pages[ppn];
+      if (p === undefined || !p.baseline || p.saved === undefined) continue;
+      p.baseline = false;
+      p.optimized = true;
+      if (this.slots[ppn] === 0) continue; // dropped since: its next translation is compiled optimised
+      let fn: PageFn;
+      try {
+        fn = this.compile(p.saved.wasm, 'optimized');
+      } catch {
+        continue; // the baseline code stays
+      }
+      this.table!.set(p.slot, fn);
+      this.stats.promoted++;
+    }
   }
 
   /** Page `ppn` was written: drop its code and stop watching it. */

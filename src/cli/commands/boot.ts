@@ -21,6 +21,7 @@ import { QomError } from '../../../emulator/qom/errors.ts';
 import { parseDeviceArg } from '../../../emulator/qom/device-spec.ts';
 import { ElfError } from '../../../emulator/elf.ts';
 import { primeCpu } from '../../../emulator/cpu/prime.ts';
+import { usePageTiers } from '../../../emulator/host/page-tiers.ts';
 import { storeModulesInCodeCache, translationCache } from '../code-cache.ts';
 import { runningMachineMonitor } from '../../../emulator/monitor/monitor.ts';
 import { formatMonitorResults, monitorCommandsApply, runMonitorCommands, type MonitorCommandResult } from '../../boot/monitor-commands.ts';
@@ -381,6 +382,7 @@ async function bootCommand(ctx: CommandContext, target: string | undefined, raw:
     // below counts it.
     if (!flags.printMachine) primeCpu();
     storeModulesInCodeCache();
+    usePageTiers();
     machine = machineStep(() => createBootMachine({
       kernel, append: opts.append, memoryBytes: opts.memoryBytes, disk, serial: session.console, devices: [...opts.devices, ...net.devices],
       machine: opts.machine, cpu: opts.cpu, initrd,

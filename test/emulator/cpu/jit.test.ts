@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { StopReason } from '../../../emulator/cpu/cpu.ts';
+import { PROMOTE_AT, setPageCompiler, type PageTier } from '../../../emulator/cpu/jit/code-cache.ts';
 import { SPR, SR } from '../../../emulator/cpu/spr.ts';
 import { A, HALT, PROG, machine, type TestMachine } from './asm.ts';
 import { mulberry32 } from '../../helpers/prng.ts';
@@ -372,6 +373,50 @@ describe('translated code\'s share of a run (Cpu.translatedRetired)', () => {
     expect(jit.cpu.translatedRetired).toBeLessThanOrEqual(total);
     expect(run((m) => { m.cpu.jit = false; }).cpu.translatedRetired).toBe(0);
     expect(run((m) => { m.cpu.jitTranslate = false; }).cpu.translatedRetired).toBe(0);
+  });
+});
+
+describe('page tiers (code-cache.ts PageTier)', () => {
+  it('a page is compiled for the baseline tier, and again for the optimising tier once its code has retired PROMOTE_AT instructions; the results do not change', () => {
+    const iterations = Math.ceil((PROMOTE_AT * 3) / 4); // 4 instructions a round: ~3 x PROMOTE_AT
+    const prog = [
+      ...A.li(21, iterations), // 0, 1
+      A.addi(3, 3, 3), // 2
+      A.addi(21, 21, -1), // 3
+      A.sfi(1, 21, 0), // 4: sfnei
+      A.bf(2 - 5), A.nop(), // 5, 6 -> 2
+      HALT,
+    ];
+    const wasm = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object } }).WebAssembly;
+    const tiers: PageTier[] = [];
+    const run = (jit: boolean): TestMachine => {
+      const m = machine(prog);
+      m.cpu.jit = jit;
+      m.cpu.jitThreshold = 1;
+      // Slices of 1 M instructions, as the machine's runner makes: promotion happens between them.
+      let why: StopReason = StopReason.BUDGET;
+      for (let i = 0; i < 100 && why === StopReason.BUDGET; i++) why = m.run(1_000_000) as StopReason;
+      expect(why).toBe(StopReason.HALT);
+      return m;
+    };
+    setPageCompiler((bytes, tier) => {
+      tiers.push(tier);
+      return new wasm.Module(bytes);
+    });
+    let tiered: TestMachine;
+    try {
+      tiered = run(true);
+    } finally {
+      setPageCompiler(null);
+    }
+    const plain = run(false);
+    expect(tiers[0]).toBe('baseline');
+    expect(tiers.filter((t) => t === 'optimized')).toHaveLength(1);
+    expect(tiered.cpu.codeStats.promoted).toBe(1);
+    expect(tiered.cpu.translatedRetired).toBeGreaterThan(PROMOTE_AT);
+    expect(tiered.cpu.gpr[3]).toBe((iterations * 3) | 0);
+    expect(tiered.cpu.instret).toBe(plain.cpu.instret);
+    expect(Array.from(tiered.cpu.gpr)).toEqual(Array.from(plain.cpu.gpr));
   });
 });
 
