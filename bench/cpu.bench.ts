@@ -162,7 +162,7 @@ export interface GuestRun {
 /** Runs a static user program on our CPU until its exit syscall (`jit` false: interpreter only). */
 /** `jit`: true (translation), false (exec() alone), or 'wasm' (the WebAssembly interpreter, no translation). */
 export function runOnCpu(elfBytes: Uint8Array, jit: boolean | 'wasm' = true): GuestRun {
-  if (!process.env.XX_NOTIERS) usePageTiers(); // page modules compile as in `mkrootfs boot`
+  usePageTiers(); // page modules compile as in `mkrootfs boot`
   const ram = new Ram(16 << 20);
   const bus = new Bus({ ram });
   const cpu = new Cpu({ bus });

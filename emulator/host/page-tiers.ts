@@ -5,8 +5,8 @@
  * typical 9 KiB one), in background threads that take a core from the CPU's
  * thread on a 2-core host; a boot's pages run for too short a time to pay
  * for it. Spawned boots, medians of 9 alternating runs, run loop:
- * virt_defconfig 612 -> 566 ms cold, 532 -> 491 ms warm; our guest
- * 398 -> 393 ms cold, 363 -> 348 ms warm. A page whose code keeps running is
+ * virt_defconfig 612 -> 573 ms cold, 533 -> 498 ms warm; our guest
+ * 388 -> 374 ms cold, 354 -> 344 ms warm. A page whose code keeps running is
  * promoted and compiled the default way, so V8 tiers it up as before.
  *
  * V8 takes the tier from its flags when a module is compiled; the flag is

@@ -154,6 +154,11 @@ export interface CodeCacheStats {
   stale: number;
 }
 
+/** The tier a page's next code is compiled for. */
+function tierOf(p: PageCode): PageTier {
+  return p.optimized ? 'optimized' : 'baseline';
+}
+
 export class CodeCache {
   private pages: (PageCode | undefined)[];
   readonly stats: CodeCacheStats = { translations: 0, invalidations: 0, blocks: 0, insns: 0, translateMs: 0, compileMs: 0, restored: 0, stale: 0, promoted: 0 };
@@ -321,7 +326,7 @@ export class CodeCache {
     const tr = translatePage(this.ram.words, ppn << 11, entries, this.layout);
     let fn: PageFn;
     try {
-      fn = this.compile(tr.wasm, p.optimized ? 'optimized' : 'baseline');
+      fn = this.compile(tr.wasm, tierOf(p));
     } catch (e) {
       this.disabled = `WebAssembly compile failed: ${(e as Error).message}`;
       return;
@@ -335,7 +340,7 @@ export class CodeCache {
     s.translateMs += performance.now() - t0;
   }
 
-  private compile(wasm: Uint8Array, tier: PageTier = 'baseline'): PageFn {
+  private compile(wasm: Uint8Array, tier: PageTier): PageFn {
     const t1 = performance.now();
     const api = wasmApi!;
     const module = pageCompiler === null ? new api.Module(wasm) : pageCompiler(wasm, tier);
@@ -390,7 +395,7 @@ export class CodeCache {
     let fn: PageFn | undefined;
     if (same) {
       try {
-        fn = this.compile(seed.wasm, p.optimized ? 'optimized' : 'baseline');
+        fn = this.compile(seed.wasm, tierOf(p));
       } catch {
         fn = undefined;
       }
